@@ -1,0 +1,46 @@
+# Casetrack: `make run` runs the whole system, `make test` runs every test.
+# Both do all of their own set-up (virtualenv, dependencies, the local real stack).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+UV_VERSION := 0.13.9
+VENV := .venv
+PY := $(VENV)/bin/python
+STACK := bash docker/local/stack.sh
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: help venv up down env run test test-unit bench load clean
+
+help:
+	@echo "make run    - set up and run the API (port $(PORT)), relay and projectors on the local stack"
+	@echo "make test   - set up, start the stack if needed, run every test, stop what it started"
+	@echo "make up / make down - start / stop the local Kafka, Elasticsearch and PostgreSQL"
+
+$(VENV)/.synced: pyproject.toml uv.lock
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@$(VENV)/bin/uv --version 2>/dev/null | grep -q "$(UV_VERSION)" || $(VENV)/bin/pip install -q "uv==$(UV_VERSION)"
+	@$(VENV)/bin/uv sync --frozen --inexact --all-groups --quiet
+	@touch $@
+
+venv: $(VENV)/.synced
+
+up: venv
+	@$(STACK) up
+
+down:
+	@$(STACK) down
+
+env:
+	@$(STACK) env
+
+run: venv
+	@bash docker/local/run.sh
+
+test: venv
+	@bash docker/local/test.sh $(PYTEST_ARGS)
+
+test-unit: venv
+	@$(VENV)/bin/pytest tests/unit -q $(PYTEST_ARGS)
+
+clean: down
+	rm -rf var

@@ -1,0 +1,40 @@
+"""Casetrack's configuration, read once at the edge from the environment.
+
+pydantic-settings gives typed values, defaults and one clear error for a bad variable.
+Everything below the edge (domain, consumers, search) receives these values as arguments.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Config(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CASETRACK_", extra="ignore")
+
+    env: str = Field("development", description="development | production")
+    event_store: str = f"sqlite:///{ROOT / 'var' / 'events.db'}"
+    kafka_bootstrap: str = "127.0.0.1:19092"
+    es_url: str = "http://127.0.0.1:19200"
+    postgres_url: str = "postgresql://casetrack:casetrack@127.0.0.1:15432/casetrack"
+    topic_prefix: str = "casetrack"
+    index_prefix: str = "casetrack"
+    partitions: int = Field(12, ge=1)
+    dev_jwt_secret: str = "casetrack-dev-secret-change-me-in-production"
+    jwks_url: str = ""
+    checkpoint_key: str = "casetrack-dev-checkpoint-key"
+    readiness_timeout_s: float = Field(2.0, gt=0)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+
+@lru_cache(maxsize=1)
+def get_config() -> Config:
+    return Config()

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The local real stack on loopback: Kafka (KRaft), Elasticsearch 8, PostgreSQL.
+#
+#   stack.sh up   [--started-file F] [SERVICE...]   start (idempotent), print exportable URLs
+#   stack.sh down [--only-file F]    [SERVICE...]   stop what `up` started (by pid files)
+#   stack.sh env                                    print the URLs only
+#
+# A service whose URL is given in the environment (CASETRACK_KAFKA_BOOTSTRAP,
+# CASETRACK_ES_URL, CASETRACK_POSTGRES_URL) is external and never started or stopped here.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+source "$HERE/common.sh"
+source "$HERE/kafka.sh"
+source "$HERE/es.sh"
+source "$HERE/postgres.sh"
+
+ALL=(postgres elasticsearch kafka)
+STARTED=()
+
+print_env() {
+  printf 'CASETRACK_KAFKA_BOOTSTRAP=%s\n' "${CASETRACK_KAFKA_BOOTSTRAP:-$(kafka_bootstrap)}"
+  printf 'CASETRACK_ES_URL=%s\n' "${CASETRACK_ES_URL:-$(es_url)}"
+  printf 'CASETRACK_POSTGRES_URL=%s\n' "${CASETRACK_POSTGRES_URL:-$(postgres_url)}"
+}
+
+cmd="${1:-}"; shift || true
+file=""
+if [ "${1:-}" = "--started-file" ] || [ "${1:-}" = "--only-file" ]; then file="$2"; shift 2; fi
+services=("$@"); [ ${#services[@]} -gt 0 ] || services=("${ALL[@]}")
+
+case "$cmd" in
+  up)
+    # Build/resolve first (Maven runs one at a time), then start the servers together.
+    for s in "${services[@]}"; do
+      case "$s" in kafka) [ -n "${CASETRACK_KAFKA_BOOTSTRAP:-}" ] || kafka_build ;;
+                   elasticsearch) [ -n "${CASETRACK_ES_URL:-}" ] || es_build ;; esac
+    done
+    for s in "${services[@]}"; do
+      case "$s" in
+        postgres) postgres_up ;;
+        kafka) kafka_up ;;
+        elasticsearch) es_up ;;
+        *) die "unknown service $s" ;;
+      esac
+    done
+    if [ -n "$file" ]; then printf '%s\n' "${STARTED[@]}" > "$file"; fi
+    print_env
+    ;;
+  down)
+    if [ -n "$file" ]; then
+      [ -f "$file" ] || exit 0
+      mapfile -t services < "$file"; rm -f "$file"
+    fi
+    for s in "${services[@]}"; do
+      case "$s" in
+        postgres) postgres_down ;;
+        kafka) kafka_down ;;
+        elasticsearch) es_down ;;
+        "") ;;
+        *) die "unknown service $s" ;;
+      esac
+    done
+    ;;
+  env) print_env ;;
+  *) die "usage: stack.sh up|down|env [SERVICE...]" ;;
+esac
