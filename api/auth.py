@@ -7,7 +7,7 @@ verifies HS256 with a dev secret, and `issue_token` / `/api/v1/dev/tokens` mint 
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import lru_cache
 
 import jwt
@@ -32,10 +32,12 @@ class Principal:
     department: str | None = None
     region_code: str | None = None
 
-    @property
-    def actor(self) -> dict:
-        """The actor recorded on events and access-log entries."""
-        return {k: v for k, v in asdict(self).items() if v is not None}
+    def actor(self, channel: str | None = None) -> dict:
+        """The actor recorded on events: `{role, subject[, channel]}`."""
+        actor = {"role": self.role, "subject": self.sub}
+        if channel:
+            actor["channel"] = channel
+        return actor
 
 
 class InvalidToken(Exception):
