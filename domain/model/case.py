@@ -1,0 +1,549 @@
+"""A case: one application for one service item, from submission to its conclusion.
+
+Statuses (API.md): submitted, materials_requested, accepted, suspended, and the final
+approved, rejected, refused (not accepted) and withdrawn.
+
+Deadlines count working days from the day of acceptance in Asia/Shanghai. They are
+computed by the command and recorded in the event with the calendar version that computed
+them, so a later calendar correction never changes a recorded deadline on replay.
+Suspension stops the clock (the remaining working days are kept); resumption restarts it
+from the day of resumption; an extension moves the statutory deadline only.
+Overdue is a function of the clock (``is_overdue(now)``), never an event.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import event
+
+from domain.calendar import DEFAULT_CALENDAR, WorkingCalendar, shanghai_date
+from domain.errors import (
+    Conflict,
+    FeeNotSettled,
+    IllegalTransition,
+    InvalidInput,
+    MaterialsMissing,
+)
+from domain.identifiers import mask_id, mask_name
+from domain.model.base import (
+    CasetrackAggregate,
+    DomainEvent,
+    optional_text,
+    required_text,
+    utcnow,
+    validate_party,
+)
+
+SUBMITTED = "submitted"
+MATERIALS_REQUESTED = "materials_requested"
+ACCEPTED = "accepted"
+SUSPENDED = "suspended"
+APPROVED = "approved"
+REJECTED = "rejected"
+REFUSED = "refused"
+WITHDRAWN = "withdrawn"
+
+STATUSES = (SUBMITTED, MATERIALS_REQUESTED, ACCEPTED, SUSPENDED, APPROVED, REJECTED, REFUSED, WITHDRAWN)
+OPEN_STATUSES = (SUBMITTED, MATERIALS_REQUESTED, ACCEPTED, SUSPENDED)
+FINAL_STATUSES = (APPROVED, REJECTED, REFUSED, WITHDRAWN)
+DECIDED_STATUSES = (APPROVED, REJECTED, REFUSED)
+CHANNELS = ("web", "app", "wechat", "hall", "hotline", "kiosk")
+OUTCOMES = (APPROVED, REJECTED)
+MAX_EXTENSION_DAYS = 60
+
+
+def validate_materials(materials: Any, known_codes: list[str], *, field: str = "materials") -> list[dict]:
+    if not isinstance(materials, list):
+        raise InvalidInput(field, "must be a list of {code, document_ref}")
+    clean = []
+    for i, m in enumerate(materials):
+        if not isinstance(m, dict):
+            raise InvalidInput(f"{field}[{i}]", "must be an object {code, document_ref}")
+        code = m.get("code")
+        if code not in known_codes:
+            raise InvalidInput(
+                f"{field}[{i}].code", f"'{code}' is not a material of this service item"
+            )
+        ref = required_text(m.get("document_ref"), f"{field}[{i}].document_ref", max_len=500)
+        clean.append({"code": code, "document_ref": ref})
+    return clean
+
+
+class Case(CasetrackAggregate):
+    record_name = "case"
+    final_statuses = FINAL_STATUSES
+
+    class Event(DomainEvent):
+        def apply(self, aggregate: Any) -> None:
+            aggregate.timeline.append(
+                {
+                    "step": type(self).__name__,
+                    "at": self.timestamp,
+                    "role": self.actor.get("role"),
+                    "subject": self.actor.get("subject"),
+                }
+            )
+
+    # --- creation -----------------------------------------------------------------------
+
+    @classmethod
+    def submit(
+        cls,
+        *,
+        case_number: str,
+        item: dict,
+        department: str,
+        applicant: dict,
+        channel: str,
+        materials: list | None = None,
+        form: dict | None = None,
+        actor: dict,
+        timestamp: datetime | None = None,
+    ) -> Case:
+        """``item`` is ``ServiceItem.case_terms()``: the terms the case keeps."""
+        if channel not in CHANNELS:
+            raise InvalidInput("channel", f"must be one of {', '.join(CHANNELS)}")
+        known = [m["code"] for m in item["materials"]]
+        clean_materials = validate_materials(materials or [], known)
+        form = form or {}
+        if not isinstance(form, dict) or not all(isinstance(k, str) for k in form):
+            raise InvalidInput("form", "must be an object with text keys")
+        return cls(
+            case_number=case_number,
+            item=item,
+            department=department,
+            region_code=item["region_code"],
+            applicant=validate_party(applicant),
+            channel=channel,
+            materials=clean_materials,
+            form=form,
+            actor=actor,
+            timestamp=timestamp,
+        )
+
+    @event("CaseSubmitted")
+    def __init__(
+        self,
+        *,
+        case_number: str,
+        item: dict,
+        department: str,
+        region_code: str,
+        applicant: dict,
+        channel: str,
+        materials: list,
+        form: dict,
+        actor: dict,
+        timestamp: datetime | None,
+    ) -> None:
+        self.case_number = case_number
+        self.item = item
+        self.department = department
+        self.region_code = region_code
+        self.applicant = applicant
+        self.channel = channel
+        self.materials = {m["code"]: m["document_ref"] for m in materials}
+        self.form = form
+        self.status = SUBMITTED
+        self.submitted_at = timestamp
+        self.status_before_request: str | None = None
+        self.requested_materials: list[str] = []
+        self.assigned_to: str | None = None
+        self.accepted_on: date | None = None
+        self.promised_due: date | None = None
+        self.statutory_due: date | None = None
+        self.calendar_version: str | None = None
+        self.suspended_on: date | None = None
+        self.promised_remaining: int | None = None
+        self.statutory_remaining: int | None = None
+        self.extended_days = 0
+        self.decision: dict | None = None
+        self.decided_on: date | None = None
+        self.licence_id: UUID | None = None
+        self.licence_number: str | None = None
+        self.payments: list[dict] = []
+        self.fee_payment_id: UUID | None = None
+        self.rating: dict | None = None
+        self.closing_reason = ""
+        self.timeline: list[dict] = []
+
+    # --- materials ----------------------------------------------------------------------
+
+    def request_materials(
+        self, *, codes: list[str], note: str = "", actor: dict, timestamp: datetime | None = None
+    ) -> None:
+        self.check_status(
+            "request materials for", SUBMITTED, ACCEPTED,
+            why="materials can be requested only of a submitted or accepted case",
+        )
+        known = self.material_codes
+        if not isinstance(codes, list) or not codes:
+            raise InvalidInput("codes", "name at least one material")
+        for i, code in enumerate(codes):
+            if code not in known:
+                raise InvalidInput(f"codes[{i}]", f"'{code}' is not a material of this service item")
+        self._materials_requested(
+            codes=list(dict.fromkeys(codes)),
+            note=optional_text(note, "note"),
+            actor=actor,
+            timestamp=timestamp,
+        )
+
+    @event("CaseMaterialsRequested")
+    def _materials_requested(self, codes: list, note: str, actor: dict, timestamp: datetime | None) -> None:
+        self.status_before_request = self.status
+        self.status = MATERIALS_REQUESTED
+        self.requested_materials = codes
+
+    def supplement_materials(
+        self, *, materials: list, actor: dict, timestamp: datetime | None = None
+    ) -> None:
+        self.check_status(
+            "supplement materials for", MATERIALS_REQUESTED,
+            why="materials are supplemented only after a request",
+        )
+        clean = validate_materials(materials, self.material_codes)
+        if not clean:
+            raise InvalidInput("materials", "supply at least one material")
+        self._materials_supplemented(materials=clean, actor=actor, timestamp=timestamp)
+
+    @event("CaseMaterialsSupplemented")
+    def _materials_supplemented(self, materials: list, actor: dict, timestamp: datetime | None) -> None:
+        for m in materials:
+            self.materials[m["code"]] = m["document_ref"]
+        self.status = self.status_before_request or SUBMITTED
+        self.status_before_request = None
+        self.requested_materials = []
+
+    # --- acceptance ---------------------------------------------------------------------
+
+    def accept(
+        self,
+        *,
+        actor: dict,
+        timestamp: datetime | None = None,
+        calendar: WorkingCalendar = DEFAULT_CALENDAR,
+    ) -> None:
+        self.check_status("accept", SUBMITTED)
+        missing = self.missing_materials
+        if missing:
+            raise MaterialsMissing(missing)
+        timestamp = timestamp or utcnow()
+        today = shanghai_date(timestamp)
+        promised = calendar.deadline(today, self.item["promised_days"])
+        statutory = calendar.deadline(today, self.item["statutory_days"])
+        self._accepted(
+            accepted_on=today,
+            promised_due=promised.due,
+            statutory_due=statutory.due,
+            calendar_version=statutory.calendar_version,
+            actor=actor,
+            timestamp=timestamp,
+        )
+
+    @event("CaseAccepted")
+    def _accepted(
+        self,
+        accepted_on: date,
+        promised_due: date,
+        statutory_due: date,
+        calendar_version: str,
+        actor: dict,
+        timestamp: datetime | None,
+    ) -> None:
+        self.status = ACCEPTED
+        self.accepted_on = accepted_on
+        self.promised_due = promised_due
+        self.statutory_due = statutory_due
+        self.calendar_version = calendar_version
+
+    def reject_acceptance(self, *, reason: str, actor: dict, timestamp: datetime | None = None) -> None:
+        if not (
+            self.status == SUBMITTED
+            or (self.status == MATERIALS_REQUESTED and self.status_before_request == SUBMITTED)
+        ):
+            raise IllegalTransition(
+                record=self.record_name, action="refuse", status=self.status,
+                why="only a case not yet accepted can be refused",
+            )
+        self._refused(reason=required_text(reason, "reason"), actor=actor, timestamp=timestamp)
+
+    @event("CaseRefused")
+    def _refused(self, reason: str, actor: dict, timestamp: datetime | None) -> None:
+        self.status = REFUSED
+        self.closing_reason = reason
+        self.decided_on = shanghai_date(timestamp)
+
+    # --- handling -----------------------------------------------------------------------
+
+    def assign(self, *, clerk_sub: str, actor: dict, timestamp: datetime | None = None) -> None:
+        self.check_status("assign", *OPEN_STATUSES, why="only an open case can be assigned")
+        self._assigned(clerk_sub=required_text(clerk_sub, "clerk_sub", max_len=200), actor=actor, timestamp=timestamp)
+
+    @event("CaseAssigned")
+    def _assigned(self, clerk_sub: str, actor: dict, timestamp: datetime | None) -> None:
+        self.assigned_to = clerk_sub
+
+    def suspend(
+        self,
+        *,
+        reason: str,
+        actor: dict,
+        timestamp: datetime | None = None,
+        calendar: WorkingCalendar = DEFAULT_CALENDAR,
+    ) -> None:
+        self.check_status("suspend", ACCEPTED, why="only an accepted case can be suspended")
+        reason = required_text(reason, "reason")
+        timestamp = timestamp or utcnow()
+        today = shanghai_date(timestamp)
+        assert self.promised_due is not None and self.statutory_due is not None
+        self._suspended(
+            reason=reason,
+            suspended_on=today,
+            promised_remaining=calendar.working_days_between(today, self.promised_due),
+            statutory_remaining=calendar.working_days_between(today, self.statutory_due),
+            actor=actor,
+            timestamp=timestamp,
+        )
+
+    @event("CaseSuspended")
+    def _suspended(
+        self,
+        reason: str,
+        suspended_on: date,
+        promised_remaining: int,
+        statutory_remaining: int,
+        actor: dict,
+        timestamp: datetime | None,
+    ) -> None:
+        self.status = SUSPENDED
+        self.suspended_on = suspended_on
+        self.promised_remaining = promised_remaining
+        self.statutory_remaining = statutory_remaining
+
+    def resume(
+        self,
+        *,
+        actor: dict,
+        timestamp: datetime | None = None,
+        calendar: WorkingCalendar = DEFAULT_CALENDAR,
+    ) -> None:
+        self.check_status("resume", SUSPENDED, why="only a suspended case can be resumed")
+        timestamp = timestamp or utcnow()
+        today = shanghai_date(timestamp)
+        assert self.promised_remaining is not None and self.statutory_remaining is not None
+        statutory = calendar.deadline(today, self.statutory_remaining)
+        self._resumed(
+            resumed_on=today,
+            promised_due=calendar.add_working_days(today, self.promised_remaining),
+            statutory_due=statutory.due,
+            calendar_version=statutory.calendar_version,
+            actor=actor,
+            timestamp=timestamp,
+        )
+
+    @event("CaseResumed")
+    def _resumed(
+        self,
+        resumed_on: date,
+        promised_due: date,
+        statutory_due: date,
+        calendar_version: str,
+        actor: dict,
+        timestamp: datetime | None,
+    ) -> None:
+        self.status = ACCEPTED
+        self.promised_due = promised_due
+        self.statutory_due = statutory_due
+        self.calendar_version = calendar_version
+        self.suspended_on = None
+        self.promised_remaining = None
+        self.statutory_remaining = None
+
+    def extend(
+        self,
+        *,
+        days: int,
+        reason: str,
+        actor: dict,
+        timestamp: datetime | None = None,
+        calendar: WorkingCalendar = DEFAULT_CALENDAR,
+    ) -> None:
+        self.check_status(
+            "extend", ACCEPTED, SUSPENDED, why="only an accepted case has a deadline to extend"
+        )
+        if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= MAX_EXTENSION_DAYS:
+            raise InvalidInput("days", f"must be a whole number of working days from 1 to {MAX_EXTENSION_DAYS}")
+        reason = required_text(reason, "reason")
+        if self.status == SUSPENDED:
+            # The clock is stopped: the extra days join the remaining ones.
+            statutory_due, version = None, None
+        else:
+            assert self.statutory_due is not None
+            deadline = calendar.deadline(self.statutory_due, days)
+            statutory_due, version = deadline.due, deadline.calendar_version
+        self._extended(
+            days=days, reason=reason, statutory_due=statutory_due,
+            calendar_version=version, actor=actor, timestamp=timestamp,
+        )
+
+    @event("CaseExtended")
+    def _extended(
+        self,
+        days: int,
+        reason: str,
+        statutory_due: date | None,
+        calendar_version: str | None,
+        actor: dict,
+        timestamp: datetime | None,
+    ) -> None:
+        self.extended_days += days
+        if statutory_due is None:
+            self.statutory_remaining = (self.statutory_remaining or 0) + days
+        else:
+            self.statutory_due = statutory_due
+            self.calendar_version = calendar_version
+
+    # --- payments -----------------------------------------------------------------------
+
+    def link_payment(
+        self, *, payment_id: UUID, kind: str, amount_fen: int, actor: dict,
+        timestamp: datetime | None = None,
+    ) -> None:
+        if self.status in (WITHDRAWN, REFUSED):
+            raise IllegalTransition(
+                record=self.record_name, action="request a payment for",
+                status=self.status, why="the case was closed without a decision",
+            )
+        if kind == "fee" and self.fee_payment_id is not None:
+            raise Conflict("This case already has its fee payment.")
+        self._payment_linked(payment_id=payment_id, kind=kind, amount_fen=amount_fen, actor=actor, timestamp=timestamp)
+
+    @event("CasePaymentLinked")
+    def _payment_linked(self, payment_id: UUID, kind: str, amount_fen: int, actor: dict, timestamp: datetime | None) -> None:
+        self.payments.append({"payment_id": str(payment_id), "kind": kind, "amount_fen": amount_fen})
+        if kind == "fee":
+            self.fee_payment_id = payment_id
+
+    # --- conclusion ---------------------------------------------------------------------
+
+    def decide(
+        self,
+        *,
+        outcome: str,
+        reasons: str = "",
+        legal_basis: str = "",
+        fee_settled: bool = False,
+        licence_id: UUID | None = None,
+        licence_number: str | None = None,
+        actor: dict,
+        timestamp: datetime | None = None,
+    ) -> None:
+        """``fee_settled``: whether the fee payment (if the item has a fee) is settled."""
+        if self.status in (SUBMITTED, MATERIALS_REQUESTED) and self.accepted_on is None:
+            raise IllegalTransition(
+                record=self.record_name, action="decide", status=self.status,
+                why="a decision comes only after acceptance",
+            )
+        self.check_status("decide", ACCEPTED, why="only an accepted, running case can be decided")
+        if outcome not in OUTCOMES:
+            raise InvalidInput("outcome", "must be approved or rejected")
+        reasons = (required_text if outcome == REJECTED else optional_text)(reasons, "reasons")
+        legal_basis = optional_text(legal_basis, "legal_basis")
+        if outcome == APPROVED and self.item["fee_fen"] > 0 and not fee_settled:
+            raise FeeNotSettled(str(self.fee_payment_id) if self.fee_payment_id else None)
+        if outcome == REJECTED:
+            licence_id, licence_number = None, None
+        self._decided(
+            outcome=outcome, reasons=reasons, legal_basis=legal_basis,
+            licence_id=licence_id, licence_number=licence_number,
+            actor=actor, timestamp=timestamp,
+        )
+
+    @event("CaseDecided")
+    def _decided(
+        self,
+        outcome: str,
+        reasons: str,
+        legal_basis: str,
+        licence_id: UUID | None,
+        licence_number: str | None,
+        actor: dict,
+        timestamp: datetime | None,
+    ) -> None:
+        self.status = outcome
+        self.decided_on = shanghai_date(timestamp)
+        self.decision = {
+            "outcome": outcome,
+            "reasons": reasons,
+            "legal_basis": legal_basis,
+            "decided_at": timestamp,
+            "on_time": bool(self.decided_on and self.statutory_due and self.decided_on <= self.statutory_due),
+        }
+        self.licence_id = licence_id
+        self.licence_number = licence_number
+
+    def withdraw(self, *, reason: str = "", actor: dict, timestamp: datetime | None = None) -> None:
+        if self.status in DECIDED_STATUSES:
+            raise IllegalTransition(
+                record=self.record_name, action="withdraw", status=self.status,
+                why="a decision has already been made",
+            )
+        self.check_not_final("withdraw")
+        self._withdrawn(reason=optional_text(reason, "reason"), actor=actor, timestamp=timestamp)
+
+    @event("CaseWithdrawn")
+    def _withdrawn(self, reason: str, actor: dict, timestamp: datetime | None) -> None:
+        self.status = WITHDRAWN
+        self.closing_reason = reason
+
+    def rate(self, *, score: int, comment: str = "", actor: dict, timestamp: datetime | None = None) -> None:
+        self.check_status(
+            "rate", *DECIDED_STATUSES, why="a case can be rated only after its decision"
+        )
+        if self.rating is not None:
+            raise Conflict(f"This case was already rated ({self.rating['score']} of 5); a case is rated once.")
+        if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
+            raise InvalidInput("score", "must be a whole number from 1 to 5")
+        self._rated(score=score, comment=optional_text(comment, "comment", max_len=1000), actor=actor, timestamp=timestamp)
+
+    @event("CaseRated")
+    def _rated(self, score: int, comment: str, actor: dict, timestamp: datetime | None) -> None:
+        self.rating = {"score": score, "comment": comment}
+
+    # --- reading ------------------------------------------------------------------------
+
+    @property
+    def material_codes(self) -> list[str]:
+        return [m["code"] for m in self.item["materials"]]
+
+    @property
+    def missing_materials(self) -> list[str]:
+        return [
+            m["code"] for m in self.item["materials"] if m["required"] and m["code"] not in self.materials
+        ]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def is_overdue(self, now: datetime) -> bool:
+        """Past the statutory deadline while running (a suspended case's clock is stopped)."""
+        if self.status not in (ACCEPTED, MATERIALS_REQUESTED) or self.statutory_due is None:
+            return False
+        return shanghai_date(now) > self.statutory_due
+
+    def is_past_promised(self, now: datetime) -> bool:
+        if self.status not in (ACCEPTED, MATERIALS_REQUESTED) or self.promised_due is None:
+            return False
+        return shanghai_date(now) > self.promised_due
+
+    def masked_applicant(self) -> dict:
+        applicant = dict(self.applicant)
+        if applicant["kind"] == "person":
+            applicant["name"] = mask_name(applicant["name"])
+            applicant["party_id"] = mask_id(applicant["party_id"])
+        return applicant

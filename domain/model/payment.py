@@ -1,0 +1,247 @@
+"""A payment: a fee (requested by a case's acceptance), a fine (requested by a violation)
+or a charge (requested by a clerk). Amounts are integer fen, currency CNY.
+
+Settling again with the same transaction reference and amount is a no-op (the gateway
+retries); the same reference with another amount is an error. Refunds never exceed what
+was paid. Only an unpaid payment can be cancelled. Overdue is computed from the due date
+and the clock.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import event
+
+from domain.calendar import shanghai_date
+from domain.errors import Conflict, IllegalTransition, InvalidInput
+from domain.identifiers import validate_party_id
+from domain.model.base import CasetrackAggregate
+
+KINDS = ("fee", "fine", "charge")
+REQUESTED = "requested"
+SETTLED = "settled"
+PARTIALLY_REFUNDED = "partially_refunded"
+REFUNDED = "refunded"
+CANCELLED = "cancelled"
+STATUSES = (REQUESTED, SETTLED, PARTIALLY_REFUNDED, REFUNDED, CANCELLED)
+CURRENCY = "CNY"
+
+
+def validate_amount(value: Any, field: str = "amount_fen") -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise InvalidInput(field, "must be a positive whole number of fen")
+    return value
+
+
+def _text(value: Any, field: str, *, required: bool, max_len: int = 200) -> str:
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise InvalidInput(field, "is required")
+    if len(value) > max_len:
+        raise InvalidInput(field, f"must be at most {max_len} characters")
+    return value.strip()
+
+
+class Payment(CasetrackAggregate):
+    record_name = "payment"
+    final_statuses = (REFUNDED, CANCELLED)
+
+    @classmethod
+    def request(
+        cls,
+        *,
+        kind: str,
+        amount_fen: int,
+        payer_party_id: str,
+        payer_name: str = "",
+        case_id: UUID | None = None,
+        violation_id: UUID | None = None,
+        due_date: date,
+        department: str,
+        region_code: str,
+        actor: dict,
+        timestamp: datetime | None = None,
+    ) -> Payment:
+        if kind not in KINDS:
+            raise InvalidInput("kind", "must be fee, fine or charge")
+        validate_amount(amount_fen)
+        validate_party_id(payer_party_id, field="payer_party_id")
+        if (case_id is None) == (violation_id is None):
+            raise InvalidInput("reference", "name exactly one of case_id or violation_id")
+        if kind == "fee" and case_id is None:
+            raise InvalidInput("reference", "a fee belongs to a case")
+        if kind == "fine" and violation_id is None:
+            raise InvalidInput("reference", "a fine belongs to a violation")
+        if not isinstance(due_date, date) or isinstance(due_date, datetime):
+            raise InvalidInput("due_date", "must be a date (YYYY-MM-DD)")
+        return cls(
+            kind=kind,
+            amount_fen=amount_fen,
+            currency=CURRENCY,
+            payer_party_id=payer_party_id,
+            payer_name=_text(payer_name, "payer_name", required=False),
+            case_id=case_id,
+            violation_id=violation_id,
+            due_date=due_date,
+            department=department,
+            region_code=region_code,
+            actor=actor,
+            timestamp=timestamp,
+        )
+
+    @event("PaymentRequested")
+    def __init__(
+        self,
+        *,
+        kind: str,
+        amount_fen: int,
+        currency: str,
+        payer_party_id: str,
+        payer_name: str,
+        case_id: UUID | None,
+        violation_id: UUID | None,
+        due_date: date,
+        department: str,
+        region_code: str,
+        actor: dict,
+        timestamp: datetime | None,
+    ) -> None:
+        self.kind = kind
+        self.amount_fen = amount_fen
+        self.currency = currency
+        self.payer_party_id = payer_party_id
+        self.payer_name = payer_name
+        self.case_id = case_id
+        self.violation_id = violation_id
+        self.due_date = due_date
+        self.department = department
+        self.region_code = region_code
+        self.status = REQUESTED
+        self.requested_at = timestamp
+        self.paid_fen = 0
+        self.refunded_fen = 0
+        self.channel: str | None = None
+        self.transaction_ref: str | None = None
+        self.settled_at: datetime | None = None
+        self.settled_version: int | None = None
+        self.closing_reason = ""
+
+    # --- settlement ---------------------------------------------------------------------
+
+    def settle(
+        self,
+        *,
+        channel: str,
+        transaction_ref: str,
+        amount_fen: int,
+        actor: dict,
+        timestamp: datetime | None = None,
+    ) -> bool:
+        """Record the gateway's settlement; False (nothing new) for a repeated one."""
+        channel = _text(channel, "channel", required=True, max_len=50)
+        transaction_ref = _text(transaction_ref, "transaction_ref", required=True)
+        validate_amount(amount_fen)
+        if self.transaction_ref is not None and self.transaction_ref == transaction_ref:
+            if amount_fen != self.paid_fen:
+                raise InvalidInput(
+                    "amount_fen",
+                    f"transaction {transaction_ref} was settled for {self.paid_fen} fen, "
+                    f"not {amount_fen}",
+                )
+            return False
+        if self.status == CANCELLED:
+            raise IllegalTransition(
+                record=self.record_name, action="settle", status=self.status,
+                why="the payment was cancelled",
+            )
+        self.check_status(
+            "settle", REQUESTED,
+            why=f"it was already settled by transaction {self.transaction_ref}",
+        )
+        if amount_fen != self.amount_fen:
+            raise InvalidInput(
+                "amount_fen", f"must equal the amount due, {self.amount_fen} fen"
+            )
+        self._settled(
+            channel=channel, transaction_ref=transaction_ref, amount_fen=amount_fen,
+            actor=actor, timestamp=timestamp,
+        )
+        return True
+
+    @event("PaymentSettled")
+    def _settled(
+        self, channel: str, transaction_ref: str, amount_fen: int, actor: dict,
+        timestamp: datetime | None,
+    ) -> None:
+        self.status = SETTLED
+        self.channel = channel
+        self.transaction_ref = transaction_ref
+        self.paid_fen = amount_fen
+        self.settled_at = timestamp
+        self.settled_version = self.version + 1
+
+    def refund(
+        self, *, amount_fen: int, reason: str, actor: dict, timestamp: datetime | None = None
+    ) -> None:
+        self.check_status(
+            "refund", SETTLED, PARTIALLY_REFUNDED,
+            why="only a paid payment can be refunded",
+        )
+        validate_amount(amount_fen)
+        if amount_fen > self.refundable_fen:
+            raise InvalidInput(
+                "amount_fen",
+                f"cannot refund {amount_fen} fen: only {self.refundable_fen} fen of the "
+                f"{self.paid_fen} fen paid can still be refunded",
+            )
+        self._refunded(
+            amount_fen=amount_fen, reason=_text(reason, "reason", required=True, max_len=2000),
+            actor=actor, timestamp=timestamp,
+        )
+
+    @event("PaymentRefunded")
+    def _refunded(self, amount_fen: int, reason: str, actor: dict, timestamp: datetime | None) -> None:
+        self.refunded_fen += amount_fen
+        self.status = REFUNDED if self.refunded_fen >= self.paid_fen else PARTIALLY_REFUNDED
+        self.closing_reason = reason
+
+    def cancel(self, *, reason: str, actor: dict, timestamp: datetime | None = None) -> None:
+        self.check_status("cancel", REQUESTED, why="only an unpaid payment can be cancelled")
+        self._cancelled(
+            reason=_text(reason, "reason", required=True, max_len=2000), actor=actor, timestamp=timestamp
+        )
+
+    @event("PaymentCancelled")
+    def _cancelled(self, reason: str, actor: dict, timestamp: datetime | None) -> None:
+        self.status = CANCELLED
+        self.closing_reason = reason
+
+    # --- reading ------------------------------------------------------------------------
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == REQUESTED
+
+    @property
+    def is_settled(self) -> bool:
+        return self.status in (SETTLED, PARTIALLY_REFUNDED, REFUNDED)
+
+    @property
+    def refundable_fen(self) -> int:
+        return self.paid_fen - self.refunded_fen
+
+    def is_overdue(self, now: datetime) -> bool:
+        return self.status == REQUESTED and shanghai_date(now) > self.due_date
+
+    def check_conflict_free(self) -> None:
+        """A payment that is still open blocks a second one of the same kind."""
+        if self.is_open:
+            raise Conflict(
+                f"Payment {self.id} ({self.kind}, {self.amount_fen} fen) is still open; "
+                "settle or cancel it first."
+            )
+
