@@ -1,0 +1,349 @@
+"""The Casetrack event-sourced application: one write transaction per command.
+
+See docs/domain-interface.md for the seam with the domain model and services.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import (
+    InfrastructureFactory,
+    IntegrityError,
+    JSONTranscoder,
+    Transcoder,
+)
+from eventsourcing.utils import Environment, EnvType
+
+from domain.errors import ConcurrencyConflict
+from domain.store.base import CasetrackRecorderMixin
+from domain.store.config import StoreSettings, load_settings
+from domain.store.hashing import (
+    algorithm_of,
+    checkpoint_message,
+    event_hash,
+    heads_hash,
+    sign,
+    signature_valid,
+)
+from domain.store.records import (
+    BrokenLink,
+    Checkpoint,
+    CheckpointReport,
+    CommitResult,
+    IdempotencyRequest,
+    LoggedEvent,
+    VerifyReport,
+)
+from domain.store.transcoder import OrjsonTranscoder
+
+logger = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+Build = Callable[["Tx"], Sequence[Aggregate]]
+Answer = Callable[[Sequence[Aggregate], "int | None"], tuple[int, dict[str, Any]]]
+
+
+class Tx:
+    """What ``build`` may do inside the command's write transaction."""
+
+    def __init__(self, recorder: CasetrackRecorderMixin, cursor: Any) -> None:
+        self._recorder = recorder
+        self._cursor = cursor
+
+    def next_number(self, series: str, year: int, region_code: str) -> int:
+        """Next value of the counter (series, year, region), 1 for the first."""
+        return self._recorder.next_number(self._cursor, series, year, region_code)
+
+
+class CasetrackApplication(Application[UUID]):
+    name = "Casetrack"
+
+    def __init__(
+        self, env: Mapping[str, str] | None = None, *, clock: Clock | None = None
+    ) -> None:
+        self.settings: StoreSettings = load_settings(env)
+        self.clock: Clock = clock or (lambda: datetime.now(UTC))
+        self._tempdir: Path | None = None
+        library_env = dict(self.settings.library_env)
+        if self.settings.temporary:
+            self._tempdir = Path(tempfile.mkdtemp(prefix="casetrack-store-"))
+            library_env["SQLITE_DBNAME"] = str(self._tempdir / "events.db")
+        elif self.settings.sqlite_path is not None:
+            self.settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        if self.settings.uses_dev_checkpoint_key and self.settings.backend == "postgres":
+            logger.warning("Checkpoints are signed with the development key")
+        super().__init__(library_env)
+
+    # ------------------------------------------------------------------ construction
+
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        # Unlike the library, never read os.environ: the edge passes settings in.
+        return Environment(name, {**type(self).env, **(env or {})})
+
+    def construct_factory(self, env: Environment) -> InfrastructureFactory:
+        if self.settings.backend == "postgres":
+            from domain.store.postgres import CasetrackPostgresFactory
+
+            return CasetrackPostgresFactory(env)
+        from domain.store.sqlite import CasetrackSQLiteFactory
+
+        return CasetrackSQLiteFactory(env)
+
+    def construct_transcoder(self) -> Transcoder:
+        transcoder = OrjsonTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        """Add project transcodings here (the defaults are already registered)."""
+
+    @property
+    def store(self) -> CasetrackRecorderMixin:
+        assert isinstance(self.recorder, CasetrackRecorderMixin)
+        return self.recorder
+
+    # ------------------------------------------------------------------ writing
+
+    def commit(
+        self,
+        build: Build,
+        idempotency: IdempotencyRequest | None = None,
+        answer: Answer | None = None,
+    ) -> CommitResult:
+        """Run one command in one write transaction; all of its events or none."""
+        token = uuid4().hex
+        if idempotency is not None:
+            now = self.clock()
+            stored = self.store.reserve_idempotency(
+                idempotency,
+                token=token,
+                now=now,
+                stale_before=now - self.settings.in_flight_timeout,
+            )
+            if stored is not None:
+                return CommitResult(stored.position, stored.status, stored.body, True)
+        try:
+            with self.store.write_cursor() as cursor:
+                if idempotency is not None:
+                    self.store.hold_idempotency(cursor, idempotency, token)
+                aggregates = list(build(Tx(self.store, cursor)))
+                processing = ProcessingEvent[UUID]()
+                processing.collect_events(*aggregates)
+                stored_events = [self.mapper.to_stored_event(e) for e in processing.events]
+                positions = self.store.append_chained(cursor, stored_events)
+                last_position = max(positions) if positions else None
+                status, body = answer(aggregates, last_position) if answer else (None, None)
+                if idempotency is not None:
+                    self.store.complete_idempotency(
+                        cursor,
+                        idempotency,
+                        token=token,
+                        status=status,
+                        body=body,
+                        position=last_position,
+                        now=self.clock(),
+                    )
+        except IntegrityError as e:
+            self._release(idempotency, token)
+            raise ConcurrencyConflict(cause=str(e)) from e
+        except BaseException:
+            self._release(idempotency, token)
+            raise
+        self._take_snapshots(processing)
+        return CommitResult(last_position, status, body, False)
+
+    def _release(self, idempotency: IdempotencyRequest | None, token: str) -> None:
+        if idempotency is None:
+            return
+        try:
+            self.store.release_idempotency(idempotency, token)
+        except Exception:
+            # The reservation then expires after the in-flight timeout.
+            logger.exception("Could not release an idempotency reservation")
+
+    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
+        interval = self.settings.snapshot_interval
+        if self.snapshots is None or interval <= 0:
+            return
+        for event in processing_event.events:
+            aggregate = processing_event.aggregates.get(event.originator_id)
+            if aggregate is None:
+                continue
+            every = self.snapshotting_intervals.get(type(aggregate), interval)
+            if event.originator_version % every:
+                continue
+            try:
+                self.take_snapshot(event.originator_id, version=event.originator_version)
+            except Exception:
+                # A snapshot only speeds up loading; the command already succeeded.
+                logger.exception(
+                    "Snapshot failed", extra={"aggregate_id": str(event.originator_id)}
+                )
+
+    def purge_idempotency_keys(self) -> int:
+        """Delete keys older than the retention (at least 24 hours)."""
+        return self.store.purge_idempotency(self.clock() - self.settings.retention)
+
+    # ------------------------------------------------------------------ reading
+
+    def load_or_none(self, aggregate_id: UUID, version: int | None = None) -> Any:
+        try:
+            return self.repository.get(aggregate_id, version=version)
+        except AggregateNotFoundError:
+            return None
+
+    def read_log(self, after: int = 0, limit: int = 1000) -> list[LoggedEvent]:
+        """Stored events after ``after`` in position order, with their hashes."""
+        return self.store.read_log(after, limit)
+
+    def max_position(self) -> int:
+        return self.store.max_position()
+
+    # ------------------------------------------------------------------ tamper evidence
+
+    def write_checkpoint(self) -> Checkpoint:
+        """Sign (position, hash of every stream head) with the key from outside the DB."""
+        algorithm = self.store.hash_algorithm
+        with self.store.read_cursor() as cursor:
+            position = self.store.max_position_in(cursor)
+            heads, streams = heads_hash(algorithm, self.store.heads_at(cursor, position))
+            events = self.store.count_events(cursor, position)
+        created_at = self.clock().astimezone(UTC).isoformat(timespec="microseconds")
+        message = checkpoint_message(
+            position=position, streams=streams, events=events, heads=heads, created_at=created_at
+        )
+        checkpoint = Checkpoint(
+            id=0,
+            created_at=created_at,
+            position=position,
+            streams=streams,
+            events=events,
+            heads_hash=heads,
+            signature=sign(self.settings.checkpoint_key, message),
+        )
+        with self.store.write_cursor() as cursor:
+            checkpoint_id = self.store.insert_checkpoint(cursor, checkpoint)
+        return replace(checkpoint, id=checkpoint_id)
+
+    def verify(self, aggregate_id: UUID | None = None) -> VerifyReport:
+        """Walk one stream or the whole store; the whole store also against the
+        latest checkpoint. Reports the first broken link of each aggregate."""
+        checked = 0
+        broken: list[BrokenLink] = []
+        current: UUID | None = None
+        expected_version, prev_hash, skipping = 1, None, False
+        for row in self.store.iter_chain_rows(aggregate_id):
+            checked += 1
+            if row["originator_id"] != current:
+                current = row["originator_id"]
+                expected_version, prev_hash, skipping = 1, None, False
+            if skipping:
+                continue
+            link = self._check_link(row, expected_version, prev_hash)
+            if link is not None:
+                broken.append(link)
+                skipping = True
+            expected_version = row["originator_version"] + 1
+            prev_hash = row["hash"]
+        report = VerifyReport(checked=checked, broken=broken, checkpoint=None)
+        if aggregate_id is None:
+            report.checkpoint = self._verify_checkpoint()
+        return report
+
+    @staticmethod
+    def _check_link(
+        row: dict[str, Any], expected_version: int, prev_hash: str | None
+    ) -> BrokenLink | None:
+        aggregate_id = str(row["originator_id"])
+        version = row["originator_version"]
+        if version != expected_version:
+            return BrokenLink(
+                aggregate_id,
+                expected_version,
+                f"version {expected_version} is missing (next stored is {version})",
+            )
+        if row["prev_hash"] != prev_hash:
+            return BrokenLink(aggregate_id, version, "prev_hash is not the previous hash")
+        try:
+            algorithm = algorithm_of(row["hash"])
+        except ValueError:
+            return BrokenLink(aggregate_id, version, "hash is malformed")
+        recomputed = event_hash(
+            algorithm,
+            prev_hash=row["prev_hash"],
+            originator_id=row["originator_id"],
+            originator_version=version,
+            topic=row["topic"],
+            state=row["state"],
+        )
+        if recomputed != row["hash"]:
+            return BrokenLink(aggregate_id, version, "stored bytes do not match the hash")
+        return None
+
+    def _verify_checkpoint(self) -> CheckpointReport | None:
+        checkpoint = self.store.latest_checkpoint()
+        if checkpoint is None:
+            return None
+        report = CheckpointReport(
+            id=checkpoint.id,
+            position=checkpoint.position,
+            created_at=checkpoint.created_at,
+            ok=True,
+        )
+        message = checkpoint_message(
+            position=checkpoint.position,
+            streams=checkpoint.streams,
+            events=checkpoint.events,
+            heads=checkpoint.heads_hash,
+            created_at=checkpoint.created_at,
+        )
+        if not signature_valid(self.settings.checkpoint_key, message, checkpoint.signature):
+            report.problems.append("the checkpoint's signature is invalid")
+        with self.store.read_cursor() as cursor:
+            max_position = self.store.max_position_in(cursor)
+            heads, streams = heads_hash(
+                algorithm_of(checkpoint.heads_hash),
+                self.store.heads_at(cursor, checkpoint.position),
+            )
+            events = self.store.count_events(cursor, checkpoint.position)
+        if max_position < checkpoint.position:
+            report.problems.append(
+                f"the store ends at position {max_position}, before the checkpoint's "
+                f"position {checkpoint.position}: the tail of the log was cut off"
+            )
+        if streams != checkpoint.streams:
+            report.problems.append(
+                f"{checkpoint.streams} streams were signed up to position "
+                f"{checkpoint.position}, {streams} are there now"
+            )
+        if events != checkpoint.events:
+            report.problems.append(
+                f"{checkpoint.events} events were signed up to position "
+                f"{checkpoint.position}, {events} are there now"
+            )
+        if heads != checkpoint.heads_hash:
+            report.problems.append(
+                "the stream heads differ from the signed ones: a stream or the tail "
+                "of a stream was deleted or rewritten"
+            )
+        report.ok = not report.problems
+        return report
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def close(self) -> None:
+        super().close()
+        if self._tempdir is not None:
+            shutil.rmtree(self._tempdir, ignore_errors=True)
+            self._tempdir = None

@@ -1,0 +1,423 @@
+"""What both recorders add to the library's application recorders.
+
+Each backend supplies a few hooks (placeholders, id and time conversions, how to open a
+write transaction, how to insert rows); the SQL and the rules live here once:
+
+- the hash chain, computed inside the write transaction from the stored head of each
+  aggregate, so every path that appends (``commit`` and the library's ``save``) chains;
+- counters ``(series, year, region_code) -> value``;
+- idempotency keys ``(scope, key) -> request hash, in_flight|complete, answer``;
+- signed checkpoints.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from abc import abstractmethod
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import orjson
+from eventsourcing.persistence import IntegrityError, StoredEvent
+
+from domain.errors import IdempotencyKeyInFlight, IdempotencyKeyReused
+from domain.store.hashing import HashAlgorithm, event_hash
+from domain.store.records import Checkpoint, IdempotencyRequest, LoggedEvent, StoredAnswer
+
+logger = logging.getLogger(__name__)
+
+IN_FLIGHT = "in_flight"
+COMPLETE = "complete"
+
+EVENT_COLUMNS = "originator_id, originator_version, topic, state, prev_hash, hash"
+
+
+class ChainedRow:
+    """A stored event with its place in the hash chain, ready to insert."""
+
+    __slots__ = ("event", "hash", "prev_hash")
+
+    def __init__(self, event: StoredEvent, prev_hash: str | None, hash_: str) -> None:
+        self.event = event
+        self.prev_hash = prev_hash
+        self.hash = hash_
+
+
+class CasetrackRecorderMixin:
+    """Mixed into the SQLite and PostgreSQL application recorders."""
+
+    hash_algorithm: HashAlgorithm
+    events_table: str
+    counters_table: str
+    idempotency_table: str
+    checkpoints_table: str
+    for_update: str = ""
+
+    # ------------------------------------------------------------------ backend hooks
+
+    @abstractmethod
+    def q(self, statement: str) -> str:
+        """Statement written with ``%s`` placeholders, in the backend's paramstyle."""
+
+    @abstractmethod
+    def write_cursor(self) -> contextlib.AbstractContextManager[Any]:
+        """A cursor in a write transaction that commits on success."""
+
+    @abstractmethod
+    def read_cursor(self) -> contextlib.AbstractContextManager[Any]:
+        """A cursor in a read-only transaction (one consistent snapshot)."""
+
+    @abstractmethod
+    def id_param(self, originator_id: UUID) -> Any: ...
+
+    @abstractmethod
+    def id_value(self, value: Any) -> UUID: ...
+
+    @abstractmethod
+    def ts_param(self, moment: datetime) -> Any: ...
+
+    @abstractmethod
+    def ts_value(self, value: Any) -> datetime: ...
+
+    def before_append(self, cursor: Any) -> None:
+        """Serialise appends (PostgreSQL: the library's table lock)."""
+
+    @abstractmethod
+    def insert_chained(self, cursor: Any, rows: Sequence[ChainedRow]) -> list[int]:
+        """Insert rows in the given order; return their positions."""
+
+    # ------------------------------------------------------------------ appending
+
+    def append_chained(self, cursor: Any, stored_events: Sequence[StoredEvent]) -> list[int]:
+        if not stored_events:
+            return []
+        self.before_append(cursor)
+        heads: dict[UUID, tuple[int, str | None]] = {}
+        rows: list[ChainedRow] = []
+        for event in stored_events:
+            originator_id = self._as_uuid(event.originator_id)
+            if originator_id not in heads:
+                heads[originator_id] = self._stored_head(cursor, originator_id)
+            head_version, prev_hash = heads[originator_id]
+            if event.originator_version != head_version + 1:
+                msg = (
+                    f"Aggregate {originator_id}: cannot append version "
+                    f"{event.originator_version} after stored version {head_version}"
+                )
+                raise IntegrityError(msg)
+            digest = event_hash(
+                self.hash_algorithm,
+                prev_hash=prev_hash,
+                originator_id=originator_id,
+                originator_version=event.originator_version,
+                topic=event.topic,
+                state=event.state,
+            )
+            rows.append(ChainedRow(event, prev_hash, digest))
+            heads[originator_id] = (event.originator_version, digest)
+        return self.insert_chained(cursor, rows)
+
+    def _stored_head(self, cursor: Any, originator_id: UUID) -> tuple[int, str | None]:
+        cursor.execute(
+            self.q(
+                f"SELECT originator_version, hash FROM {self.events_table} "
+                "WHERE originator_id = %s ORDER BY originator_version DESC LIMIT 1"
+            ),
+            (self.id_param(originator_id),),
+        )
+        row = cursor.fetchone()
+        if row is None:
+            return 0, None
+        return row["originator_version"], row["hash"]
+
+    @staticmethod
+    def _as_uuid(originator_id: UUID | str) -> UUID:
+        return originator_id if isinstance(originator_id, UUID) else UUID(originator_id)
+
+    # ------------------------------------------------------------------ counters
+
+    def next_number(self, cursor: Any, series: str, year: int, region_code: str) -> int:
+        cursor.execute(
+            self.q(
+                f"INSERT INTO {self.counters_table} AS c "
+                "(series, year, region_code, value) VALUES (%s, %s, %s, 1) "
+                "ON CONFLICT (series, year, region_code) "
+                "DO UPDATE SET value = c.value + 1 RETURNING value"
+            ),
+            (series, int(year), region_code),
+        )
+        return int(cursor.fetchone()["value"])
+
+    # ------------------------------------------------------------------ idempotency
+
+    def reserve_idempotency(
+        self,
+        request: IdempotencyRequest,
+        *,
+        token: str,
+        now: datetime,
+        stale_before: datetime,
+    ) -> StoredAnswer | None:
+        """Reserve the key in a short transaction of its own.
+
+        Returns None when reserved (new, or an expired reservation taken over), the
+        stored answer when completed with the same body; raises otherwise.
+        """
+        with self.write_cursor() as cursor:
+            cursor.execute(
+                self.q(
+                    f"INSERT INTO {self.idempotency_table} "
+                    "(scope, idem_key, request_hash, status, token, created_at, "
+                    "reserved_at) VALUES (%s, %s, %s, %s, %s, %s, %s) "
+                    "ON CONFLICT (scope, idem_key) DO NOTHING RETURNING token"
+                ),
+                (
+                    request.scope,
+                    request.key,
+                    request.request_hash,
+                    IN_FLIGHT,
+                    token,
+                    self.ts_param(now),
+                    self.ts_param(now),
+                ),
+            )
+            if cursor.fetchone() is not None:
+                return None
+            row = self._idempotency_row(cursor, request)
+            if row is None:  # purged between the two statements
+                msg = "Idempotency key vanished while reserving it; retry."
+                raise IdempotencyKeyInFlight(msg)
+            if row["request_hash"] != request.request_hash:
+                raise IdempotencyKeyReused
+            if row["status"] == COMPLETE:
+                body = row["response_body"]
+                return StoredAnswer(
+                    status=row["response_status"],
+                    body=orjson.loads(bytes(body)) if body is not None else None,
+                    position=row["position"],
+                )
+            if self.ts_value(row["reserved_at"]) > stale_before:
+                raise IdempotencyKeyInFlight
+            logger.warning(
+                "Taking over a stale in-flight idempotency key",
+                extra={"scope": request.scope, "key": request.key},
+            )
+            cursor.execute(
+                self.q(
+                    f"UPDATE {self.idempotency_table} SET token = %s, reserved_at = %s "
+                    "WHERE scope = %s AND idem_key = %s AND token = %s"
+                ),
+                (token, self.ts_param(now), request.scope, request.key, row["token"]),
+            )
+            return None
+
+    def _idempotency_row(self, cursor: Any, request: IdempotencyRequest) -> Any:
+        cursor.execute(
+            self.q(
+                "SELECT request_hash, status, token, reserved_at, response_status, "
+                f"response_body, position FROM {self.idempotency_table} "
+                f"WHERE scope = %s AND idem_key = %s{self.for_update}"
+            ),
+            (request.scope, request.key),
+        )
+        return cursor.fetchone()
+
+    def hold_idempotency(self, cursor: Any, request: IdempotencyRequest, token: str) -> None:
+        """Inside the commit transaction: the reservation must still be ours."""
+        row = self._idempotency_row(cursor, request)
+        if row is None or row["status"] != IN_FLIGHT or row["token"] != token:
+            msg = "The reservation of this Idempotency-Key expired and was taken over."
+            raise IdempotencyKeyInFlight(msg)
+
+    def complete_idempotency(
+        self,
+        cursor: Any,
+        request: IdempotencyRequest,
+        *,
+        token: str,
+        status: int | None,
+        body: dict[str, Any] | None,
+        position: int | None,
+        now: datetime,
+    ) -> None:
+        cursor.execute(
+            self.q(
+                f"UPDATE {self.idempotency_table} SET status = %s, response_status = %s, "
+                "response_body = %s, position = %s, completed_at = %s "
+                "WHERE scope = %s AND idem_key = %s AND token = %s"
+            ),
+            (
+                COMPLETE,
+                status,
+                orjson.dumps(body) if body is not None else None,
+                position,
+                self.ts_param(now),
+                request.scope,
+                request.key,
+                token,
+            ),
+        )
+
+    def release_idempotency(self, request: IdempotencyRequest, token: str) -> None:
+        """After a failed command: free the key so the client can retry it."""
+        with self.write_cursor() as cursor:
+            cursor.execute(
+                self.q(
+                    f"DELETE FROM {self.idempotency_table} "
+                    "WHERE scope = %s AND idem_key = %s AND token = %s AND status = %s"
+                ),
+                (request.scope, request.key, token, IN_FLIGHT),
+            )
+
+    def purge_idempotency(self, created_before: datetime) -> int:
+        with self.write_cursor() as cursor:
+            cursor.execute(
+                self.q(
+                    f"DELETE FROM {self.idempotency_table} "
+                    "WHERE created_at < %s RETURNING scope"
+                ),
+                (self.ts_param(created_before),),
+            )
+            return len(cursor.fetchall())
+
+    # ------------------------------------------------------------------ reading
+
+    def read_log(self, after: int = 0, limit: int = 1000) -> list[LoggedEvent]:
+        with self.read_cursor() as cursor:
+            cursor.execute(
+                self.q(
+                    f"SELECT notification_id, {EVENT_COLUMNS} FROM {self.events_table} "
+                    "WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
+                ),
+                (after, limit),
+            )
+            return [
+                LoggedEvent(
+                    position=row["notification_id"],
+                    originator_id=self.id_value(row["originator_id"]),
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=bytes(row["state"]),
+                    prev_hash=row["prev_hash"],
+                    hash=row["hash"],
+                )
+                for row in cursor.fetchall()
+            ]
+
+    def max_position(self) -> int:
+        with self.read_cursor() as cursor:
+            cursor.execute(
+                self.q(f"SELECT MAX(notification_id) AS m FROM {self.events_table}")
+            )
+            return cursor.fetchone()["m"] or 0
+
+    def iter_chain_rows(
+        self, aggregate_id: UUID | None = None, batch: int = 2000
+    ) -> Iterator[dict[str, Any]]:
+        """Events in (aggregate id, version) order, paged by keyset."""
+        last: tuple[Any, int] | None = None
+        while True:
+            params: tuple[Any, ...]
+            if aggregate_id is not None:
+                where = "WHERE originator_id = %s AND originator_version > %s"
+                params = (self.id_param(aggregate_id), last[1] if last else 0)
+            elif last is None:
+                where, params = "", ()
+            else:
+                where = "WHERE (originator_id, originator_version) > (%s, %s)"
+                params = last
+            with self.read_cursor() as cursor:
+                cursor.execute(
+                    self.q(
+                        f"SELECT {EVENT_COLUMNS} FROM {self.events_table} {where} "
+                        "ORDER BY originator_id, originator_version LIMIT %s"
+                    ),
+                    (*params, batch),
+                )
+                rows = cursor.fetchall()
+            for row in rows:
+                yield {
+                    "originator_id": self.id_value(row["originator_id"]),
+                    "originator_version": row["originator_version"],
+                    "topic": row["topic"],
+                    "state": bytes(row["state"]),
+                    "prev_hash": row["prev_hash"],
+                    "hash": row["hash"],
+                }
+            if len(rows) < batch:
+                return
+            last = (rows[-1]["originator_id"], rows[-1]["originator_version"])
+
+    def heads_at(self, cursor: Any, position: int) -> Iterator[tuple[UUID, int, str]]:
+        cursor.execute(
+            self.q(
+                f"SELECT e.originator_id, e.originator_version, e.hash "
+                f"FROM {self.events_table} e JOIN ("
+                f"SELECT originator_id, MAX(originator_version) AS v "
+                f"FROM {self.events_table} WHERE notification_id <= %s "
+                "GROUP BY originator_id) m "
+                "ON e.originator_id = m.originator_id AND e.originator_version = m.v "
+                "ORDER BY e.originator_id"
+            ),
+            (position,),
+        )
+        for row in cursor.fetchall():
+            yield self.id_value(row["originator_id"]), row["originator_version"], row["hash"]
+
+    def count_events(self, cursor: Any, position: int) -> int:
+        cursor.execute(
+            self.q(
+                f"SELECT COUNT(*) AS n FROM {self.events_table} "
+                "WHERE notification_id <= %s"
+            ),
+            (position,),
+        )
+        return int(cursor.fetchone()["n"])
+
+    def max_position_in(self, cursor: Any) -> int:
+        cursor.execute(self.q(f"SELECT MAX(notification_id) AS m FROM {self.events_table}"))
+        return cursor.fetchone()["m"] or 0
+
+    # ------------------------------------------------------------------ checkpoints
+
+    def insert_checkpoint(self, cursor: Any, checkpoint: Checkpoint) -> int:
+        cursor.execute(
+            self.q(
+                f"INSERT INTO {self.checkpoints_table} "
+                "(created_at, position, streams, events, heads_hash, signature) "
+                "VALUES (%s, %s, %s, %s, %s, %s) RETURNING id"
+            ),
+            (
+                checkpoint.created_at,
+                checkpoint.position,
+                checkpoint.streams,
+                checkpoint.events,
+                checkpoint.heads_hash,
+                checkpoint.signature,
+            ),
+        )
+        return int(cursor.fetchone()["id"])
+
+    def latest_checkpoint(self) -> Checkpoint | None:
+        with self.read_cursor() as cursor:
+            cursor.execute(
+                self.q(
+                    "SELECT id, created_at, position, streams, events, heads_hash, "
+                    f"signature FROM {self.checkpoints_table} ORDER BY id DESC LIMIT 1"
+                )
+            )
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        return Checkpoint(
+            id=row["id"],
+            created_at=row["created_at"],
+            position=row["position"],
+            streams=row["streams"],
+            events=row["events"],
+            heads_hash=row["heads_hash"],
+            signature=row["signature"],
+        )
