@@ -29,8 +29,8 @@ import java.util.concurrent.TimeUnit;
  *      [--host 127.0.0.1] [--cluster-name casetrack-local] [--pid-file FILE] [-E key=value ...]
  * </pre>
  *
- * Under {@code DIR}: {@code config/} (an optional {@code elasticsearch.yml} is honoured, a console-only
- * {@code log4j2.properties} is written when missing), {@code data/}, {@code logs/}, {@code tmp/}.
+ * Under {@code DIR}: {@code config/} (an optional {@code elasticsearch.yml} is honoured; a console-only
+ * {@code log4j2.properties} is written on every start), {@code data/}, {@code logs/}, {@code tmp/}.
  * The node is single-node, HTTP and transport bound to loopback, no security (x-pack is not on the
  * class path), mmap disabled (no vm.max_map_count requirement) and disk watermarks off.
  * Bootstrap checks and the refusal to run as root belong to the distribution's bootstrap
@@ -58,6 +58,8 @@ public final class Launcher {
         logger.deprecation.level = error
         logger.nativeaccess.name = org.elasticsearch.nativeaccess
         logger.nativeaccess.level = error
+        logger.features.name = org.elasticsearch.features.FeatureService
+        logger.features.level = warn
         """;
 
     private Launcher() {}
@@ -93,10 +95,8 @@ public final class Launcher {
         for (String d : List.of("config", "data", "logs", "tmp", "plugins", "modules")) {
             Files.createDirectories(home.resolve(d));
         }
-        Path log4j = config.resolve("log4j2.properties");
-        if (Files.exists(log4j) == false) {
-            Files.writeString(log4j, LOG4J2, StandardCharsets.UTF_8);
-        }
+        // ours, rewritten on every start; tune levels with -E logger.<name>=<level>
+        Files.writeString(config.resolve("log4j2.properties"), LOG4J2, StandardCharsets.UTF_8);
 
         Settings settings = Settings.builder()
             .put("path.home", home.toString())

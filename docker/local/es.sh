@@ -1,0 +1,113 @@
+# Elasticsearch 8 (single node, loopback), assembled from Maven Central artifacts only.
+# Sourced by stack.sh (after common.sh). Functions: es_build, es_up, es_down, es_url.
+#
+# The server is docker/local/elasticsearch: our launcher (io.casetrack.es.Launcher) starts an
+# org.elasticsearch.node.Node in-process with org.elasticsearch:elasticsearch + transport-netty4,
+# plus our own small plugins for what the 8.x distribution ships as modules that are not on
+# Maven Central (cjk/ngram analysis, GET /). See docker/local/elasticsearch/src.
+#
+# Running as root (sessions, CI): the "can not run elasticsearch as root" refusal and the
+# bootstrap checks (vm.max_map_count, file descriptors, ...) live in the distribution's
+# bootstrap class org.elasticsearch.bootstrap.Elasticsearch, which the launcher does not use,
+# so no setting or runuser is needed. mmap is off (node.store.allow_mmap=false) and disk
+# watermarks are disabled, so neither vm.max_map_count nor a full disk blocks a dev node.
+#
+# Environment:
+#   CASETRACK_ES_URL        external Elasticsearch: es_up/es_down do nothing
+#   CASETRACK_ES_PORT       HTTP port (default 19200); transport uses PORT+100
+#   CASETRACK_ES_JAVA_OPTS  extra JVM flags appended (e.g. a different -Xmx)
+
+if ! declare -F pid_alive >/dev/null; then
+  # shellcheck source=common.sh
+  source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/common.sh"
+fi
+
+ES_PORT="${CASETRACK_ES_PORT:-19200}"
+ES_SRC="$ROOT/docker/local/elasticsearch"
+ES_JAR="$ES_SRC/target/es-launcher.jar"
+ES_HOME="$VAR/elasticsearch"
+ES_PID="$RUN_DIR/elasticsearch.pid"
+ES_LOG="$LOG_DIR/elasticsearch.log"
+ES_START_TIMEOUT="${CASETRACK_ES_START_TIMEOUT:-120}"
+
+es_url() { printf 'http://127.0.0.1:%s' "$ES_PORT"; }
+
+# es_build: (re)build the launcher only when the jar is missing or older than pom/sources.
+es_build() {
+  if [ -f "$ES_JAR" ] && [ -d "$ES_SRC/target/lib" ] \
+     && [ -z "$(find "$ES_SRC/pom.xml" "$ES_SRC/src" -newer "$ES_JAR" -print -quit)" ]; then
+    return 0
+  fi
+  log "building the Elasticsearch launcher (Maven Central: org.elasticsearch:elasticsearch)"
+  mvn_build "$ES_SRC"
+  [ -f "$ES_JAR" ] || die "Elasticsearch launcher build produced no $ES_JAR"
+}
+
+# es_healthy: cluster health is yellow or green.
+es_healthy() {
+  local body
+  if command -v curl >/dev/null 2>&1; then
+    body=$(curl -fsS -m 3 "$(es_url)/_cluster/health" 2>/dev/null) || return 1
+  else
+    body=$("$PYTHON" -c 'import sys,urllib.request;print(urllib.request.urlopen(sys.argv[1],timeout=3).read().decode())' \
+      "$(es_url)/_cluster/health" 2>/dev/null) || return 1
+  fi
+  printf '%s' "$body" | grep -Eq '"status":"(green|yellow)"'
+}
+
+ES_JVM=(-Xms256m -Xmx512m -XX:+UseSerialGC -XX:MaxDirectMemorySize=128m -XX:ReservedCodeCacheSize=96m
+  -XX:-OmitStackTraceInFastThrow -Djava.awt.headless=true -Dfile.encoding=UTF-8
+  -Dlog4j2.formatMsgNoLookups=true -Dlog4j2.disable.jmx=true -Dlog4j.shutdownHookEnabled=false
+  -Dio.netty.noUnsafe=true -Dio.netty.noKeySetOptimization=true -Dio.netty.recycler.maxCapacityPerThread=0
+  -Djna.nosys=true)
+
+es_up() {
+  if [ -n "${CASETRACK_ES_URL:-}" ]; then
+    log "Elasticsearch: using external $CASETRACK_ES_URL"; return 0
+  fi
+  if pid_alive "$ES_PID"; then
+    if es_healthy; then return 0; fi
+    log "Elasticsearch (pid $(cat "$ES_PID")) is running but not healthy yet; waiting"
+  else
+    rm -f "$ES_PID"
+    if es_healthy; then
+      die "something already answers on $(es_url) but $ES_PID does not name it; stop it, or set CASETRACK_ES_URL to use it"
+    fi
+    es_build
+    mkdir -p "$ES_HOME/tmp"
+    ES_LOG_FROM=$(( $(wc -l 2>/dev/null < "$ES_LOG" || echo 0) + 1 ))
+    log "starting Elasticsearch on $(es_url) (data in $ES_HOME, log $ES_LOG)"
+    # shellcheck disable=SC2086
+    setsid nohup java "${ES_JVM[@]}" "-Djava.io.tmpdir=$ES_HOME/tmp" ${CASETRACK_ES_JAVA_OPTS:-} \
+      -jar "$ES_JAR" --home "$ES_HOME" --port "$ES_PORT" --pid-file "$ES_PID" \
+      >>"$ES_LOG" 2>&1 < /dev/null &
+    echo $! > "$ES_PID"   # the launcher rewrites it with its own pid as soon as the JVM is up
+    STARTED+=(elasticsearch)
+  fi
+  local from="${ES_LOG_FROM:-1}"
+  local deadline=$(( $(date +%s) + ES_START_TIMEOUT )) dead_since=""
+  until es_healthy; do
+    if ! pid_alive "$ES_PID"; then
+      # allow a moment for the launcher to rewrite the pid file (setsid may fork)
+      [ -n "$dead_since" ] || dead_since=$(date +%s)
+      if [ $(( $(date +%s) - dead_since )) -ge 3 ]; then
+        tail -n "+$from" "$ES_LOG" | tail -n 60 >&2
+        rm -f "$ES_PID"
+        die "Elasticsearch exited during startup; see $ES_LOG"
+      fi
+    else
+      dead_since=""
+    fi
+    if [ "$(date +%s)" -ge "$deadline" ]; then
+      tail -n "+$from" "$ES_LOG" | tail -n 60 >&2
+      die "Elasticsearch was not yellow/green on $(es_url)/_cluster/health within ${ES_START_TIMEOUT} s; see $ES_LOG"
+    fi
+    sleep 0.5
+  done
+  log "Elasticsearch is ready on $(es_url)"
+}
+
+es_down() {
+  if [ -n "${CASETRACK_ES_URL:-}" ]; then return 0; fi
+  stop_pidfile Elasticsearch "$ES_PID"
+}
