@@ -163,44 +163,46 @@ class CasetrackRecorderMixin:
     ) -> StoredAnswer | None:
         """Reserve the key in a short transaction of its own.
 
-        Returns None when reserved (new, or an expired reservation taken over), the
-        stored answer when completed with the same body; raises otherwise.
+        Returns None when reserved (new, or a stale reservation taken over) and the
+        stored answer when completed with the same body; raises ``IdempotencyKeyReused``
+        for another body and ``IdempotencyKeyInFlight`` while another request holds it.
+        The first look is a plain read, so a duplicate does not wait for the write lock
+        held by the request it duplicates.
         """
-        with self.write_cursor() as cursor:
-            cursor.execute(
-                self.q(
-                    f"INSERT INTO {self.idempotency_table} "
-                    "(scope, idem_key, request_hash, status, token, created_at, "
-                    "reserved_at) VALUES (%s, %s, %s, %s, %s, %s, %s) "
-                    "ON CONFLICT (scope, idem_key) DO NOTHING RETURNING token"
-                ),
-                (
-                    request.scope,
-                    request.key,
-                    request.request_hash,
-                    IN_FLIGHT,
-                    token,
-                    self.ts_param(now),
-                    self.ts_param(now),
-                ),
-            )
-            if cursor.fetchone() is not None:
-                return None
+        with self.read_cursor() as cursor:
             row = self._idempotency_row(cursor, request)
-            if row is None:  # purged between the two statements
-                msg = "Idempotency key vanished while reserving it; retry."
-                raise IdempotencyKeyInFlight(msg)
-            if row["request_hash"] != request.request_hash:
-                raise IdempotencyKeyReused
-            if row["status"] == COMPLETE:
-                body = row["response_body"]
-                return StoredAnswer(
-                    status=row["response_status"],
-                    body=orjson.loads(bytes(body)) if body is not None else None,
-                    position=row["position"],
+        if row is not None:
+            stored = self._decide(row, request, stale_before)
+            if stored is not None:
+                return stored
+        with self.write_cursor() as cursor:
+            if row is None:
+                cursor.execute(
+                    self.q(
+                        f"INSERT INTO {self.idempotency_table} "
+                        "(scope, idem_key, request_hash, status, token, created_at, "
+                        "reserved_at) VALUES (%s, %s, %s, %s, %s, %s, %s) "
+                        "ON CONFLICT (scope, idem_key) DO NOTHING RETURNING token"
+                    ),
+                    (
+                        request.scope,
+                        request.key,
+                        request.request_hash,
+                        IN_FLIGHT,
+                        token,
+                        self.ts_param(now),
+                        self.ts_param(now),
+                    ),
                 )
-            if self.ts_value(row["reserved_at"]) > stale_before:
-                raise IdempotencyKeyInFlight
+                if cursor.fetchone() is not None:
+                    return None
+                # Another request inserted it since our read.
+                row = self._idempotency_row(cursor, request)
+                if row is None:
+                    raise IdempotencyKeyInFlight
+                stored = self._decide(row, request, stale_before)
+                if stored is not None:
+                    return stored
             logger.warning(
                 "Taking over a stale in-flight idempotency key",
                 extra={"scope": request.scope, "key": request.key},
@@ -208,18 +210,40 @@ class CasetrackRecorderMixin:
             cursor.execute(
                 self.q(
                     f"UPDATE {self.idempotency_table} SET token = %s, reserved_at = %s "
-                    "WHERE scope = %s AND idem_key = %s AND token = %s"
+                    "WHERE scope = %s AND idem_key = %s AND token = %s AND status = %s "
+                    "RETURNING token"
                 ),
-                (token, self.ts_param(now), request.scope, request.key, row["token"]),
+                (token, self.ts_param(now), request.scope, request.key, row["token"], IN_FLIGHT),
             )
+            if cursor.fetchone() is None:
+                raise IdempotencyKeyInFlight
             return None
 
-    def _idempotency_row(self, cursor: Any, request: IdempotencyRequest) -> Any:
+    def _decide(
+        self, row: Any, request: IdempotencyRequest, stale_before: datetime
+    ) -> StoredAnswer | None:
+        """The stored answer, None for a stale reservation; raises otherwise."""
+        if row["request_hash"] != request.request_hash:
+            raise IdempotencyKeyReused
+        if row["status"] == COMPLETE:
+            body = row["response_body"]
+            return StoredAnswer(
+                status=row["response_status"],
+                body=orjson.loads(bytes(body)) if body is not None else None,
+                position=row["position"],
+            )
+        if self.ts_value(row["reserved_at"]) > stale_before:
+            raise IdempotencyKeyInFlight
+        return None
+
+    def _idempotency_row(
+        self, cursor: Any, request: IdempotencyRequest, *, lock: bool = False
+    ) -> Any:
         cursor.execute(
             self.q(
                 "SELECT request_hash, status, token, reserved_at, response_status, "
                 f"response_body, position FROM {self.idempotency_table} "
-                f"WHERE scope = %s AND idem_key = %s{self.for_update}"
+                "WHERE scope = %s AND idem_key = %s" + (self.for_update if lock else "")
             ),
             (request.scope, request.key),
         )
@@ -227,7 +251,7 @@ class CasetrackRecorderMixin:
 
     def hold_idempotency(self, cursor: Any, request: IdempotencyRequest, token: str) -> None:
         """Inside the commit transaction: the reservation must still be ours."""
-        row = self._idempotency_row(cursor, request)
+        row = self._idempotency_row(cursor, request, lock=True)
         if row is None or row["status"] != IN_FLIGHT or row["token"] != token:
             msg = "The reservation of this Idempotency-Key expired and was taken over."
             raise IdempotencyKeyInFlight(msg)

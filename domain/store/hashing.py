@@ -28,7 +28,7 @@ HEADS_DOMAIN = b"casetrack.heads.v1"
 CHECKPOINT_DOMAIN = b"casetrack.checkpoint.v1"
 
 # Documented development default; production passes CASETRACK_CHECKPOINT_KEY.
-DEV_CHECKPOINT_KEY = "casetrack-dev-checkpoint-key-not-for-production"
+DEV_CHECKPOINT_KEY = "casetrack-dev-checkpoint-key"
 
 
 class _Digest(Protocol):

@@ -1,0 +1,31 @@
+"""Small aggregates for the store's tests, independent of the real domain model."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from eventsourcing.domain import Aggregate, event
+
+
+class Ticket(Aggregate):
+    @event("Opened")
+    def __init__(self, number: int, title: str, fee: Decimal = Decimal("0.00")) -> None:
+        self.number = number
+        self.title = title
+        self.fee = fee
+        self.notes: list[str] = []
+        self.due: date | None = None
+
+    @event("Noted")
+    def note(self, text: str) -> None:
+        self.notes.append(text)
+
+    @event("Scheduled")
+    def schedule(self, due: date) -> None:
+        self.due = due
+
+
+def open_ticket(tx, title: str = "办理营业执照", region: str = "510100") -> Ticket:
+    """A build step as a command would write it: number from a counter, then act."""
+    return Ticket(number=tx.next_number("T", 2026, region), title=title)
