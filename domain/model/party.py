@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from domain.calendar import shanghai_date
 from domain.identifiers import mask_id, mask_name, party_kind_of
 from domain.model.base import validate_party
-from domain.calendar import shanghai_date
 from domain.model.licence import REVOKED, Licence
 from domain.model.payment import Payment
 
