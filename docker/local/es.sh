@@ -6,6 +6,20 @@
 # plus our own small plugins for what the 8.x distribution ships as modules that are not on
 # Maven Central (cjk/ngram analysis, GET /). See docker/local/elasticsearch/src.
 #
+# Available: everything in the server jar (index/bulk incl. version_type=external, _refresh,
+# search/msearch, highlighting, fuzzy, aliases and alias swaps, index and component templates,
+# terms/date_histogram/histogram/range/filters/composite/cardinality/percentiles/top_hits/
+# significant_terms/rare_terms aggs, cumulative_sum and *_bucket pipelines) plus our analysis:
+# analyzer cjk; tokenizers ngram, edge_ngram, whitespace, keyword, letter; filters cjk_width,
+# cjk_bigram, ngram, edge_ngram, asciifolding, trim, uppercase (lowercase, stop, shingle are
+# in the server); char filter html_strip.
+# NOT available (8.x modules Elastic does not publish on Maven Central): scripts (painless),
+# _reindex/_update_by_query/_delete_by_query, the `aggregations` module (auto_date_histogram,
+# bucket_sort, derivative, ...), mapper-extras (scaled_float, search_as_you_type, ...),
+# other analysis-common analyzers/filters (language analyzers, synonyms, ...), ingest
+# processors, x-pack (security, multi_terms, ...). Real Elasticsearch has all of these, so code
+# that works here works there, not necessarily the other way round.
+#
 # Running as root (sessions, CI): the "can not run elasticsearch as root" refusal and the
 # bootstrap checks (vm.max_map_count, file descriptors, ...) live in the distribution's
 # bootstrap class org.elasticsearch.bootstrap.Elasticsearch, which the launcher does not use,
@@ -36,6 +50,11 @@ es_url() { printf 'http://127.0.0.1:%s' "$ES_PORT"; }
 es_build() {
   if [ -f "$ES_JAR" ] && [ -d "$ES_SRC/target/lib" ] \
      && [ -z "$(find "$ES_SRC/pom.xml" "$ES_SRC/src" -newer "$ES_JAR" -print -quit)" ]; then
+    return 0
+  fi
+  if [ -f "$ES_JAR" ] && pid_alive "$ES_PID"; then
+    # never rewrite the jar under a running JVM (classes are loaded lazily from it)
+    log "Elasticsearch launcher sources changed but the server is running; es_down and es_up to rebuild"
     return 0
   fi
   log "building the Elasticsearch launcher (Maven Central: org.elasticsearch:elasticsearch)"
