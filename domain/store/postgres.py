@@ -1,0 +1,172 @@
+"""PostgreSQL: the library's application recorder with the hash chain and our tables.
+
+Appends keep the library's serialisation (``LOCK TABLE ... IN EXCLUSIVE MODE`` just
+before the insert), so positions are assigned in commit order and a reader tailing the
+log never passes a position that a slower transaction fills in later.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import ApplicationRecorder, StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
+from eventsourcing.utils import Environment, EnvType
+from psycopg.sql import SQL, Identifier
+
+from domain.store.base import EVENT_COLUMNS, CasetrackRecorderMixin, ChainedRow
+from domain.store.hashing import HashAlgorithm
+
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def _checked(name: str) -> str:
+    if not _IDENTIFIER.match(name):
+        msg = f"Not a safe PostgreSQL identifier: {name!r}"
+        raise ValueError(msg)
+    return name
+
+
+class CasetrackPostgresRecorder(CasetrackRecorderMixin, PostgresApplicationRecorder):
+    for_update = " FOR UPDATE"
+
+    def __init__(
+        self,
+        datastore: PostgresDatastore,
+        *,
+        events_table_name: str = "casetrack_events",
+        hash_algorithm: HashAlgorithm | None = None,
+    ) -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        self.hash_algorithm = hash_algorithm or HashAlgorithm()
+        schema = _checked(self.datastore.schema)
+        prefix = _checked(events_table_name.removesuffix("_events"))
+
+        def qualified(table: str) -> str:
+            return f'"{schema}"."{_checked(table)}"'
+
+        self.events_table = qualified(events_table_name)
+        self.counters_table = qualified(f"{prefix}_counters")
+        self.idempotency_table = qualified(f"{prefix}_idempotency_keys")
+        self.checkpoints_table = qualified(f"{prefix}_checkpoints")
+
+        self.sql_create_statements[self.create_table_statement_index] = SQL(
+            "CREATE TABLE IF NOT EXISTS {schema}.{table} ("
+            "originator_id uuid NOT NULL, "
+            "originator_version bigint NOT NULL, "
+            "topic text NOT NULL, "
+            "state bytea NOT NULL, "
+            "notification_id bigserial, "
+            "prev_hash text, "
+            "hash text NOT NULL, "
+            "PRIMARY KEY (originator_id, originator_version))"
+        ).format(schema=Identifier(schema), table=Identifier(events_table_name))
+        # Appends go through append_chained only, never the library's SQL function.
+        del self.sql_create_statements[self.create_insert_function_statement_index]
+        self.sql_create_statements.extend(
+            SQL(statement)
+            for statement in (
+                f"CREATE TABLE IF NOT EXISTS {self.counters_table} ("
+                "series text NOT NULL, year integer NOT NULL, region_code text NOT NULL, "
+                "value bigint NOT NULL, PRIMARY KEY (series, year, region_code))",
+                f"CREATE TABLE IF NOT EXISTS {self.idempotency_table} ("
+                "scope text NOT NULL, idem_key text NOT NULL, request_hash text NOT NULL, "
+                "status text NOT NULL, token text NOT NULL, response_status integer, "
+                "response_body bytea, position bigint, created_at timestamptz NOT NULL, "
+                "reserved_at timestamptz NOT NULL, completed_at timestamptz, "
+                "PRIMARY KEY (scope, idem_key))",
+                f'CREATE INDEX IF NOT EXISTS "{prefix}_idempotency_created_idx" '
+                f"ON {self.idempotency_table} (created_at)",
+                f"CREATE TABLE IF NOT EXISTS {self.checkpoints_table} ("
+                "id bigserial PRIMARY KEY, created_at text NOT NULL, "
+                "position bigint NOT NULL, streams bigint NOT NULL, events bigint NOT NULL, "
+                "heads_hash text NOT NULL, signature text NOT NULL)",
+            )
+        )
+        self.insert_chained_statement = (
+            f"INSERT INTO {self.events_table} ({EVENT_COLUMNS}) "
+            "SELECT i, v, t, s, p, h FROM unnest("
+            "%s::uuid[], %s::bigint[], %s::text[], %s::bytea[], %s::text[], %s::text[]"
+            ") WITH ORDINALITY AS u(i, v, t, s, p, h, n) ORDER BY n "
+            "RETURNING notification_id"
+        )
+
+    # hooks ----------------------------------------------------------------------------
+
+    def q(self, statement: str) -> str:
+        return statement
+
+    def write_cursor(self) -> Any:
+        return self.datastore.transaction(commit=True)
+
+    def read_cursor(self) -> Any:
+        return self.datastore.transaction(commit=False)
+
+    def id_param(self, originator_id: UUID) -> UUID:
+        return originator_id
+
+    def id_value(self, value: Any) -> UUID:
+        return value if isinstance(value, UUID) else UUID(str(value))
+
+    def ts_param(self, moment: datetime) -> datetime:
+        return moment
+
+    def ts_value(self, value: Any) -> datetime:
+        return value
+
+    def before_append(self, cursor: Any) -> None:
+        self._lock_table(cursor)
+        self._notify_channel(cursor)
+
+    def insert_chained(self, cursor: Any, rows: Sequence[ChainedRow]) -> list[int]:
+        cursor.execute(
+            self.insert_chained_statement,
+            (
+                [self._as_uuid(r.event.originator_id) for r in rows],
+                [r.event.originator_version for r in rows],
+                [r.event.topic for r in rows],
+                [bytes(r.event.state) for r in rows],
+                [r.prev_hash for r in rows],
+                [r.hash for r in rows],
+            ),
+        )
+        # Positions come from the sequence in insertion order (table locked).
+        return sorted(row["notification_id"] for row in cursor.fetchall())
+
+    # the library's entry point --------------------------------------------------------
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        if not stored_events:
+            return []
+        with self.datastore.transaction(commit=True) as cursor:
+            return self.append_chained(cursor, stored_events)
+
+
+class CasetrackPostgresFactory(PostgresFactory):
+    HASH_ALGORITHM = "CASETRACK_HASH_ALGORITHM"
+
+    def __init__(self, env: Environment | EnvType | None) -> None:
+        super().__init__(env)
+        if self.env_create_table():
+            with self.datastore.transaction(commit=True) as cursor:
+                cursor.execute(
+                    SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
+                        Identifier(_checked(self.datastore.schema))
+                    )
+                )
+
+    def application_recorder(self) -> ApplicationRecorder:
+        recorder = CasetrackPostgresRecorder(
+            datastore=self.datastore,
+            events_table_name=f"{self.env.name.lower() or 'casetrack'}_events",
+            hash_algorithm=HashAlgorithm(self.env.get(self.HASH_ALGORITHM) or "sha256"),
+        )
+        if self.env_create_table():
+            recorder.create_table()
+        return recorder
