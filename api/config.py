@@ -27,12 +27,25 @@ class Config(BaseSettings):
     partitions: int = Field(12, ge=1)
     dev_jwt_secret: str = "casetrack-dev-secret-change-me-in-production"
     jwks_url: str = ""
-    checkpoint_key: str = "casetrack-dev-checkpoint-key"
+    checkpoint_key: str = ""
+    hash_algorithm: str = Field("sha256", pattern="^(sha256|sm3)$")
+    snapshot_interval: int = Field(100, ge=0)
     readiness_timeout_s: float = Field(2.0, gt=0)
 
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    def store_env(self) -> dict[str, str]:
+        """The mapping `domain.application.CasetrackApplication` is configured from."""
+        env = {
+            "CASETRACK_EVENT_STORE": self.event_store,
+            "CASETRACK_HASH_ALGORITHM": self.hash_algorithm,
+            "CASETRACK_SNAPSHOT_INTERVAL": str(self.snapshot_interval),
+        }
+        if self.checkpoint_key:
+            env["CASETRACK_CHECKPOINT_KEY"] = self.checkpoint_key
+        return env
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,231 @@
+"""The relay: event store notification log -> Kafka `casetrack.events`, in position order.
+
+Guarantee 2 of DESIGN.md: no event is lost, also when the relay is killed at any instant,
+and per aggregate Kafka order equals version order.
+
+- Events are sent keyed by aggregate id with an idempotent producer (acks=all), so one
+  aggregate's events land on one partition in version order, retries included.
+- After a batch is acknowledged (flush, every future checked), the relay sends every
+  partition a marker `{"published_up_to": P}`. A marker in Kafka therefore proves that
+  everything up to P was acknowledged before it: on start the relay resumes from the
+  highest marker found at the tail of any partition. Nothing else is needed to resume, and
+  events published after that marker are published again (harmless duplicates), never
+  skipped. The same markers let projectors advance idle partitions' checkpoints.
+"""
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import orjson
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.errors import KafkaError
+
+from consumers import kafka_admin
+from consumers.envelope import (
+    MARKER_HEADERS,
+    build_envelope,
+    dumps,
+    envelope_headers,
+    event_id,
+    is_marker,
+    marker_value,
+    split_topic,
+)
+from domain.store.records import LoggedEvent
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RelayStats:
+    published: int = 0
+    batches: int = 0
+    position: int = 0
+    last_publish_at: float = field(default_factory=time.time)
+
+
+class Relay:
+    def __init__(
+        self,
+        *,
+        read_log: Callable[[int, int], Sequence[LoggedEvent]],
+        mapper,
+        bootstrap: str,
+        topic: str,
+        partitions: int = 12,
+        batch_size: int = 2000,
+        idle_wait_s: float = 0.05,
+        marker_interval_s: float = 0.2,
+        send_timeout_s: float = 30.0,
+    ) -> None:
+        self.read_log = read_log
+        self.mapper = mapper
+        self.bootstrap = bootstrap
+        self.topic = topic
+        self.partitions = partitions
+        self.batch_size = batch_size
+        self.idle_wait_s = idle_wait_s
+        self.marker_interval_s = marker_interval_s
+        self.send_timeout_s = send_timeout_s
+        self.stats = RelayStats()
+        self._producer: KafkaProducer | None = None
+        self._partition_ids: list[int] = []
+
+    # ------------------------------------------------------------------ set-up
+
+    def _connect(self) -> None:
+        kafka_admin.ensure_topic(self.bootstrap, self.topic, partitions=self.partitions,
+                                 config={"retention.ms": "-1"})
+        self._producer = KafkaProducer(
+            bootstrap_servers=self.bootstrap,
+            client_id="casetrack-relay",
+            acks="all",
+            enable_idempotence=True,
+            max_in_flight_requests_per_connection=5,
+            linger_ms=5,
+            batch_size=512 * 1024,
+            max_block_ms=int(self.send_timeout_s * 1000),
+            request_timeout_ms=int(self.send_timeout_s * 1000),
+        )
+        self._partition_ids = sorted(self._producer.partitions_for(self.topic))
+
+    def _close(self) -> None:
+        if self._producer is not None:
+            try:
+                self._producer.close(timeout=5)
+            except Exception:  # closing a producer whose broker is gone may raise; it is discarded anyway
+                log.debug("producer close failed", exc_info=True)
+            self._producer = None
+
+    def resume_position(self) -> int:
+        """The highest `published_up_to` among the markers at the tail of each partition."""
+        consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False,
+                                 client_id="casetrack-relay-resume")
+        try:
+            best = 0
+            for partition in sorted(consumer.partitions_for_topic(self.topic) or ()):
+                best = max(best, _last_marker(consumer, TopicPartition(self.topic, partition)))
+            return best
+        finally:
+            consumer.close()
+
+    # ------------------------------------------------------------------ work
+
+    def _publish(self, events: Sequence[LoggedEvent]) -> None:
+        producer = self._producer
+        futures = []
+        for logged in events:
+            try:
+                envelope = build_envelope(
+                    self.mapper, position=logged.position, originator_id=logged.originator_id,
+                    originator_version=logged.originator_version, topic=logged.topic,
+                    state=logged.state, prev_hash=logged.prev_hash, hash_=logged.hash)
+            except Exception as exc:
+                # Never skip an event: publish what we know so the projector dead-letters it.
+                log.exception("cannot decode event at position %s", logged.position)
+                envelope = _undecodable(logged, exc)
+            futures.append(producer.send(self.topic, key=str(logged.originator_id).encode(),
+                                         value=dumps(envelope), headers=envelope_headers(envelope)))
+        producer.flush(timeout=self.send_timeout_s)
+        for future in futures:
+            future.get(timeout=self.send_timeout_s)  # raises the send's error, if any
+
+    def _send_markers(self, position: int) -> None:
+        producer = self._producer
+        futures = [producer.send(self.topic, partition=p, value=marker_value(position), headers=MARKER_HEADERS)
+                   for p in self._partition_ids]
+        producer.flush(timeout=self.send_timeout_s)
+        for future in futures:
+            future.get(timeout=self.send_timeout_s)
+
+    def run(self, stop: threading.Event) -> None:
+        """Publish until `stop` is set; reconnect with exponential back-off on any Kafka failure."""
+        backoff = 0.5
+        while not stop.is_set():
+            try:
+                self._connect()
+                position = self.resume_position()
+                log.info("relay resuming after position %d", position)
+                self._loop(position, stop)
+                backoff = 0.5
+            except (KafkaError, OSError) as exc:
+                log.warning("relay lost Kafka (%s: %s); retrying in %.1f s", type(exc).__name__, exc, backoff)
+                self._close()
+                stop.wait(backoff * (1 + random.random() / 4))
+                backoff = min(backoff * 2, 15.0)
+            finally:
+                self._close()
+
+    def _loop(self, position: int, stop: threading.Event) -> None:
+        marker_due = True  # announce the resume point at once: idle partitions learn it too
+        last_marker = 0.0
+        while not stop.is_set():
+            events = self.read_log(position, self.batch_size)
+            if events:
+                self._publish(events)
+                position = events[-1].position
+                self.stats.published += len(events)
+                self.stats.batches += 1
+                self.stats.position = position
+                self.stats.last_publish_at = time.time()
+                marker_due = True
+            caught_up = len(events) < self.batch_size
+            if marker_due and (caught_up or time.monotonic() - last_marker >= self.marker_interval_s):
+                self._send_markers(position)
+                last_marker = time.monotonic()
+                marker_due = False
+            if caught_up and not events:
+                stop.wait(self.idle_wait_s)
+
+
+def _last_marker(consumer: KafkaConsumer, tp: TopicPartition) -> int:
+    """Scan one partition backwards from its end for the latest marker; 0 if none."""
+    consumer.assign([tp])
+    start = consumer.beginning_offsets([tp])[tp]
+    end = consumer.end_offsets([tp])[tp]
+    window = 64
+    while end > start:
+        low = max(start, end - window)
+        consumer.seek(tp, low)
+        found = 0
+        deadline = time.monotonic() + 30
+        while consumer.position(tp) < end:
+            if time.monotonic() > deadline:
+                raise KafkaError(f"timed out reading {tp} while resuming")
+            for record in consumer.poll(timeout_ms=500, max_records=window).get(tp, []):
+                if record.offset < end and is_marker(record.headers):
+                    found = max(found, _published_up_to(record.value))
+        if found:
+            return found
+        end = low
+        window *= 4
+    return 0
+
+
+def _published_up_to(value: bytes) -> int:
+    return int(orjson.loads(value)["published_up_to"])
+
+
+def _undecodable(logged: LoggedEvent, exc: Exception) -> dict:
+    aggregate_type, event_type = split_topic(logged.topic)
+    return {
+        "event_id": event_id(logged.originator_id, logged.originator_version),
+        "position": logged.position,
+        "aggregate_id": str(logged.originator_id),
+        "aggregate_type": aggregate_type,
+        "aggregate_version": logged.originator_version,
+        "event_type": event_type,
+        "schema_version": 0,
+        "occurred_at": None,
+        "actor": {},
+        "department": "",
+        "data": None,
+        "decode_error": f"{type(exc).__name__}: {exc}",
+        "prev_hash": logged.prev_hash,
+        "hash": logged.hash,
+    }
