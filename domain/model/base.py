@@ -69,7 +69,7 @@ def optional_text(value: Any, field: str, *, max_len: int = 2000) -> str:
     return value.strip()
 
 
-def validate_party(party: Any, *, field: str = "applicant") -> dict:
+def validate_party(party: Any, *, field: str = "applicant", name_required: bool = True) -> dict:
     """``{party_id, kind: person|business, name}`` with a valid id for its kind."""
     if not isinstance(party, dict):
         raise InvalidInput(field, "must be an object {party_id, kind, name}")
@@ -77,7 +77,8 @@ def validate_party(party: Any, *, field: str = "applicant") -> dict:
     if kind not in ("person", "business"):
         raise InvalidInput(f"{field}.kind", "must be person or business")
     party_id = validate_party_id(party.get("party_id"), kind=kind, field=f"{field}.party_id")
-    name = required_text(party.get("name"), f"{field}.name", max_len=200)
+    text = required_text if name_required else optional_text
+    name = text(party.get("name"), f"{field}.name", max_len=200)
     return {"party_id": party_id, "kind": kind, "name": name}
 
 

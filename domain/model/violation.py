@@ -50,7 +50,7 @@ class Violation(CasetrackAggregate):
         if not isinstance(fine_fen, int) or isinstance(fine_fen, bool) or fine_fen < 0:
             raise InvalidInput("fine_fen", "must be a whole number of fen, 0 or more")
         return cls(
-            party=validate_party(party, field="party"),
+            party=validate_party(party, field="party", name_required=False),
             description=required_text(description, "description"),
             location=required_text(location, "location", max_len=500),
             region_code=validate_region_code(region_code),
