@@ -1,0 +1,49 @@
+"""Read model of electronic licences: one document per licence."""
+from __future__ import annotations
+
+from projections.base import Document, Envelope, Projection, require
+
+NAME = "licences"
+
+
+def issued(_: Document | None, e: Envelope) -> Document:
+    data = e["data"]
+    return {
+        "type": "licence",
+        "licence_number": data["number"],
+        "title": data["item_name"],
+        "licence_type": data["licence_type"],
+        "holder": data["holder"],
+        "party_ids": [data["holder"]["party_id"]],
+        "item_code": data["item_code"],
+        "item_name": data["item_name"],
+        "case_id": data["case_id"],
+        "valid_from": data["valid_from"],
+        "valid_until": data.get("valid_until"),
+        "valid_days": data.get("valid_days"),
+        "department": data["department"],
+        "region_code": data["region_code"],
+        "status": "active",
+        "issued_at": e["occurred_at"],
+        "history": [],
+    }
+
+
+def _change(status: str | None):
+    def handle(d: Document | None, e: Envelope) -> Document:
+        d = require(d, NAME)
+        if status is not None:
+            d["status"] = status
+        if "valid_until" in e["data"]:
+            d["valid_until"] = e["data"]["valid_until"]
+        d["history"].append({"step": e["event_type"], "at": e["occurred_at"], "reason": e["data"].get("reason", "")})
+        return d
+    return handle
+
+
+PROJECTION = Projection(
+    name=NAME, aggregate_type="Licence", id_field="licence_id",
+    handlers={"LicenceIssued": issued, "LicenceRenewed": _change(None),
+              "LicenceSuspended": _change("suspended"), "LicenceResumed": _change("active"),
+              "LicenceRevoked": _change("revoked")},
+)

@@ -1,0 +1,123 @@
+"""Index definitions: analyzers, mappings, and the versioned index behind each alias.
+
+Each read model lives in `<prefix>-<name>-v<N>` behind the alias `<prefix>-<name>`; a rebuild
+fills `v<N+1>` and swaps the alias in one atomic request. Fields that are not mapped are
+kept in `_source` but not indexed (`dynamic: false`), so a new event field never changes a
+mapping by accident.
+"""
+from __future__ import annotations
+
+import copy
+import re
+
+SETTINGS = {
+    "number_of_shards": 1,
+    "number_of_replicas": 0,
+    "refresh_interval": "1s",
+    "max_ngram_diff": 8,
+    "analysis": {
+        "tokenizer": {
+            "id_ngram": {"type": "ngram", "min_gram": 3, "max_gram": 8, "token_chars": ["letter", "digit"]},
+        },
+        "normalizer": {"lower": {"type": "custom", "filter": ["lowercase"]}},
+        "analyzer": {
+            "id_ngram": {"type": "custom", "tokenizer": "id_ngram", "filter": ["lowercase"]},
+            "latin": {"type": "custom", "tokenizer": "standard", "filter": ["lowercase", "asciifolding"]},
+        },
+    },
+}
+
+KEYWORD = {"type": "keyword"}
+IDENTIFIER = {"type": "keyword", "normalizer": "lower",
+              "fields": {"ngram": {"type": "text", "analyzer": "id_ngram", "search_analyzer": "latin"}}}
+CHINESE_TEXT = {"type": "text", "analyzer": "cjk",
+                "fields": {"keyword": {"type": "keyword", "ignore_above": 256},
+                           "latin": {"type": "text", "analyzer": "latin"}}}
+DATE = {"type": "date"}
+LONG = {"type": "long"}
+INT = {"type": "integer"}
+BOOL = {"type": "boolean"}
+STORED_ONLY = {"type": "object", "enabled": False}
+
+COMMON = {
+    "type": KEYWORD,
+    "title": CHINESE_TEXT,
+    "status": KEYWORD,
+    "department": KEYWORD,
+    "region_code": KEYWORD,
+    "party_ids": KEYWORD,
+    "position": LONG,
+    "aggregate_version": LONG,
+    "updated_at": DATE,
+    "degraded": BOOL,
+    "degraded_reason": {"type": "text", "index": False},
+}
+
+PARTY = {"properties": {"party_id": KEYWORD, "kind": KEYWORD, "name": CHINESE_TEXT}}
+
+MODELS: dict[str, dict] = {
+    "cases": {
+        "case_id": KEYWORD, "case_number": IDENTIFIER, "item_code": IDENTIFIER, "item_name": CHINESE_TEXT,
+        "item_type": KEYWORD, "item_revision": INT, "fee_fen": LONG, "statutory_days": INT,
+        "promised_days": INT, "applicant": PARTY, "channel": KEYWORD, "assigned_to": KEYWORD,
+        "submitted_at": DATE, "submitted_on": DATE, "accepted_on": DATE, "promised_due": DATE,
+        "statutory_due": DATE, "suspended_on": DATE, "decided_on": DATE, "on_time": BOOL,
+        "extended_days": INT, "licence_number": IDENTIFIER, "fee_payment_id": KEYWORD,
+        "rating": {"properties": {"score": INT, "comment": {"type": "text", "analyzer": "cjk"}}},
+        "decision": {"properties": {"outcome": KEYWORD, "decided_at": DATE,
+                                    "reasons": {"type": "text", "analyzer": "cjk"}}},
+        "timeline": STORED_ONLY, "payments": {"properties": {"payment_id": KEYWORD, "kind": KEYWORD}},
+    },
+    "payments": {
+        "payment_id": KEYWORD, "kind": KEYWORD, "amount_fen": LONG, "paid_fen": LONG, "refunded_fen": LONG,
+        "payer_party_id": KEYWORD, "payer_name": CHINESE_TEXT, "case_id": KEYWORD, "violation_id": KEYWORD,
+        "due_date": DATE, "requested_at": DATE, "settled_at": DATE, "channel": KEYWORD,
+        "transaction_ref": IDENTIFIER,
+    },
+    "licences": {
+        "licence_id": KEYWORD, "licence_number": IDENTIFIER, "licence_type": CHINESE_TEXT, "holder": PARTY,
+        "item_code": IDENTIFIER, "item_name": CHINESE_TEXT, "case_id": KEYWORD, "valid_from": DATE,
+        "valid_until": DATE, "issued_at": DATE, "history": STORED_ONLY,
+    },
+    "catalog": {
+        "item_id": KEYWORD, "code": IDENTIFIER, "name": CHINESE_TEXT, "item_type": KEYWORD, "level": KEYWORD,
+        "conditions": {"type": "text", "analyzer": "cjk"}, "legal_basis": {"type": "text", "analyzer": "cjk"},
+        "statutory_days": INT, "promised_days": INT, "fee_fen": LONG, "licence_type": CHINESE_TEXT,
+        "revision": INT, "published_at": DATE,
+    },
+    "violations": {
+        "violation_id": KEYWORD, "party": PARTY, "description": CHINESE_TEXT,
+        "location": {"type": "text", "analyzer": "cjk"}, "occurred_at": DATE, "recorded_at": DATE,
+        "fine_fen": LONG, "fine_payment_id": KEYWORD, "outcome": KEYWORD,
+    },
+}
+
+CHECKPOINTS = {"projection": KEYWORD, "partition": INT, "position": LONG, "updated_at": DATE}
+
+
+def index_body(model: str) -> dict:
+    return {"settings": copy.deepcopy(SETTINGS),
+            "mappings": {"dynamic": False, "properties": {**COMMON, **MODELS[model]}}}
+
+
+class Names:
+    """Alias and index names under one prefix (tests use their own)."""
+
+    def __init__(self, prefix: str = "casetrack") -> None:
+        self.prefix = prefix
+
+    def alias(self, model: str) -> str:
+        return f"{self.prefix}-{model}"
+
+    def index(self, model: str, version: int) -> str:
+        return f"{self.prefix}-{model}-v{version}"
+
+    def version_of(self, index: str) -> int:
+        match = re.search(r"-v(\d+)$", index)
+        if not match:
+            raise ValueError(f"{index} is not a versioned index name")
+        return int(match.group(1))
+
+    @property
+    def checkpoints(self) -> str:
+        return f"{self.prefix}-checkpoints"
