@@ -377,3 +377,19 @@ def test_every_stored_event_carries_actor_and_department(app):
     assert [type(e).__name__ for e in events] == ["CaseSubmitted", "CaseAccepted", "CasePaymentLinked"]
     assert [e.actor["role"] for e in events] == ["citizen", "clerk", "clerk"]
     assert {e.department for e in events} == {"market-regulation"}
+
+
+def test_every_aggregate_state_survives_a_snapshot(app):
+    case_id = submit(app, LICENSED)
+    payment_id = app.accept_case(case_id=case_id, actor=CLERK)["payment_id"]
+    app.settle_payment(payment_id=payment_id, channel="unionpay", transaction_ref="UP-1", amount_fen=FEE, actor=GATEWAY)
+    number = app.decide_case(case_id=case_id, outcome="approved", actor=CLERK)["licence_number"]
+    violation_id = record(app)["violation_id"]
+    licence_id = app.get_licence(number).id
+    ids = [UUID(case_id), UUID(payment_id), licence_id, UUID(violation_id), item_id(LICENSED)]
+    for aggregate_id in ids:
+        before = app.repository.get(aggregate_id)
+        app.take_snapshot(aggregate_id)
+        after = app.repository.get(aggregate_id)
+        assert after.__dict__ == before.__dict__
+        assert next(iter(app.snapshots.get(aggregate_id))).originator_version == before.version
