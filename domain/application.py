@@ -10,7 +10,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -235,6 +235,16 @@ class CasetrackApplication(Application[UUID]):
         with self.store.write_cursor() as cursor:
             checkpoint_id = self.store.insert_checkpoint(cursor, checkpoint)
         return replace(checkpoint, id=checkpoint_id)
+
+    def maybe_write_checkpoint(self, every: timedelta) -> Checkpoint | None:
+        """For a periodic caller (relay loop, cron): sign a new checkpoint when the last
+        one is older than ``every`` and events were appended since."""
+        latest = self.store.latest_checkpoint()
+        if latest is not None:
+            age = self.clock() - datetime.fromisoformat(latest.created_at)
+            if age < every or self.store.max_position() == latest.position:
+                return None
+        return self.write_checkpoint()
 
     def verify(self, aggregate_id: UUID | None = None) -> VerifyReport:
         """Walk one stream or the whole store; the whole store also against the

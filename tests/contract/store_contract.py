@@ -443,6 +443,22 @@ class EventStoreContract:
         assert not report.checkpoint.ok
         assert any("tail of the log was cut off" in p for p in report.checkpoint.problems)
 
+    def test_periodic_checkpoints_are_written_only_when_due_and_something_changed(
+        self, app: CasetrackApplication, clock: FakeClock
+    ) -> None:
+        self._three_tickets(app)
+        first = app.maybe_write_checkpoint(timedelta(minutes=5))
+        assert first is not None
+        clock.advance(minutes=4)
+        app.commit(lambda tx: [open_ticket(tx)])
+        assert app.maybe_write_checkpoint(timedelta(minutes=5)) is None
+        clock.advance(minutes=2)
+        second = app.maybe_write_checkpoint(timedelta(minutes=5))
+        assert second is not None and second.position > first.position
+        clock.advance(minutes=10)
+        assert app.maybe_write_checkpoint(timedelta(minutes=5)) is None  # nothing new
+        assert app.verify().checkpoint.id == second.id
+
     def test_a_checkpoint_signed_with_another_key_is_rejected(
         self, make_app: Callable[..., CasetrackApplication]
     ) -> None:
