@@ -26,3 +26,26 @@ def relay_lock(app, config: Config, *, stop: threading.Event):
     if settings.backend == "postgres":
         return leader.advisory_lock(config.event_store.split("?")[0], "casetrack-relay", stop=stop)
     return leader.file_lock(settings.sqlite_path.with_suffix(".relay.lock"), stop=stop)
+
+
+def make_read_models(config: Config | None = None):
+    from search.client import make_client
+    from search.indices import Names
+    from search.store import ReadModels
+
+    config = config or get_config()
+    return ReadModels(make_client(config.es_url, timeout_s=30), Names(config.index_prefix))
+
+
+def make_projector(name: str, config: Config | None = None, **overrides):
+    from consumers.projector import Projector
+    from consumers.topics import Topics
+    from projections import PROJECTIONS
+
+    config = config or get_config()
+    topics = Topics(config.topic_prefix)
+    options = dict(projection=PROJECTIONS[name], read_models=make_read_models(config),
+                   bootstrap=config.kafka_bootstrap, topic=topics.events,
+                   dead_letter_topic=topics.dead_letters, group_id=f"{config.topic_prefix}.projector.{name}")
+    options.update(overrides)
+    return Projector(**options)

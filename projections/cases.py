@@ -39,7 +39,7 @@ def submitted(_: Document | None, data: dict, envelope: Envelope) -> Document:
         "licence_type": item["licence_type"],
         "statutory_days": item["statutory_days"],
         "promised_days": item["promised_days"],
-        "department": data["department"],
+        "department": envelope["department"],
         "region_code": data["region_code"],
         "applicant": applicant,
         "party_ids": [applicant["party_id"]],

@@ -21,7 +21,7 @@ def issued(_: Document | None, e: Envelope) -> Document:
         "valid_from": data["valid_from"],
         "valid_until": data.get("valid_until"),
         "valid_days": data.get("valid_days"),
-        "department": data["department"],
+        "department": e["department"],
         "region_code": data["region_code"],
         "status": "active",
         "issued_at": e["occurred_at"],

@@ -20,7 +20,7 @@ def requested(_: Document | None, e: Envelope) -> Document:
         "case_id": data.get("case_id"),
         "violation_id": data.get("violation_id"),
         "due_date": data["due_date"],
-        "department": data["department"],
+        "department": e["department"],
         "region_code": data["region_code"],
         "status": "requested",
         "requested_at": e["occurred_at"],

@@ -19,7 +19,7 @@ def recorded(_: Document | None, e: Envelope) -> Document:
         "occurred_at": data["occurred_at"],
         "fine_fen": data["fine_fen"],
         "legal_basis": data["legal_basis"],
-        "department": data["department"],
+        "department": e["department"],
         "status": "recorded",
         "recorded_at": e["occurred_at"],
         "fine_payment_id": None,

@@ -1,0 +1,283 @@
+"""The projector: Kafka `casetrack.events` -> one projection -> Elasticsearch.
+
+One consumer group per projection; several processes of one projection share its
+partitions. Per polled batch:
+
+1. markers and events are sorted out; each aggregate's events are folded, in order, onto its
+   current document (realtime mget), skipping versions already applied (duplicates);
+2. an event the projection cannot apply goes to the dead-letter topic with the error, and
+   its aggregate's document is marked degraded at that version; the rest carry on;
+3. the documents are bulk-indexed with `version_type=external` (409 = already applied), the
+   index is refreshed (searchable), dead letters are flushed;
+4. only then the per-partition checkpoints advance and the offsets are committed.
+
+Elasticsearch down: the batch is retried with exponential back-off and nothing is committed.
+"""
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import orjson
+from elasticsearch import ApiError, TransportError
+from kafka import KafkaConsumer, KafkaProducer
+from kafka.errors import CommitFailedError, KafkaError
+from kafka.structs import OffsetAndMetadata, TopicPartition
+
+from consumers.envelope import dumps, is_marker
+from projections.base import Projection, ProjectionError
+from search.store import BulkFailed, ReadModels, Write
+
+log = logging.getLogger(__name__)
+
+ES_ERRORS = (ApiError, TransportError, BulkFailed, ConnectionError)
+
+
+@dataclass
+class ProjectorStats:
+    events: int = 0
+    applied: int = 0
+    duplicates: int = 0
+    dead_letters: int = 0
+    batches: int = 0
+    checkpoints: dict[int, int] = field(default_factory=dict)
+    last_event_at: float = 0.0
+
+
+@dataclass
+class Batch:
+    """One poll, sorted out: events to apply per aggregate, and per-partition progress."""
+
+    events: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
+    progress: dict[int, int] = field(default_factory=dict)   # partition -> highest position seen
+    offsets: dict[TopicPartition, int] = field(default_factory=dict)  # next offset to read
+    count: int = 0
+
+
+def sort_out(records: dict[TopicPartition, list], projection: Projection) -> Batch:
+    batch = Batch()
+    for tp, messages in records.items():
+        for message in messages:
+            batch.offsets[tp] = message.offset + 1
+            value = orjson.loads(message.value)
+            if is_marker(message.headers):
+                position = int(value["published_up_to"])
+            else:
+                position = int(value["position"])
+                batch.count += 1
+                if projection.handles(value):
+                    batch.events[value["aggregate_id"]].append(value)
+            batch.progress[tp.partition] = max(batch.progress.get(tp.partition, 0), position)
+    return batch
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    envelope: dict
+    message: str
+    attempts: int
+
+
+def fold(projection: Projection, document: dict | None, envelopes: list[dict], *,
+         attempts: int = 3) -> tuple[dict | None, int, int, list[DeadLetter]]:
+    """Apply an aggregate's envelopes in order; (document, applied, duplicates, dead letters)."""
+    applied = duplicates = 0
+    dead: list[DeadLetter] = []
+    for envelope in sorted(envelopes, key=lambda e: e["aggregate_version"]):
+        version = envelope["aggregate_version"]
+        current = document["aggregate_version"] if document else 0
+        if version <= current:
+            duplicates += 1
+            continue
+        error = None
+        if version != current + 1:
+            error = f"version {version} follows {current}: events are missing"
+        else:
+            for _ in range(attempts):
+                try:
+                    document = projection.apply(document, envelope)
+                    error = None
+                    break
+                except ProjectionError as exc:
+                    error = str(exc)
+        if error is None:
+            applied += 1
+            continue
+        dead.append(DeadLetter(envelope, error, attempts))
+        document = degraded(projection, document, envelope, error)
+    return document, applied, duplicates, dead
+
+
+def degraded(projection: Projection, document: dict | None, envelope: dict, reason: str) -> dict:
+    """The last good document (or the envelope's scoping fields) marked degraded at this version."""
+    document = dict(document) if document else {
+        "type": projection.name.rstrip("s"), "department": envelope.get("department"),
+        "status": "unknown", "party_ids": []}
+    document.update(degraded=True, degraded_reason=reason, position=envelope["position"],
+                    aggregate_version=envelope["aggregate_version"], updated_at=envelope.get("occurred_at"))
+    document[projection.id_field] = envelope["aggregate_id"]
+    return document
+
+
+class Projector:
+    def __init__(
+        self,
+        *,
+        projection: Projection,
+        read_models: ReadModels,
+        bootstrap: str,
+        topic: str,
+        dead_letter_topic: str,
+        group_id: str,
+        target: str | None = None,
+        checkpoint_name: str | None = None,
+        max_poll_records: int = 2000,
+        attempts: int = 3,
+        consumer_factory: Callable[..., KafkaConsumer] = KafkaConsumer,
+    ) -> None:
+        self.projection = projection
+        self.read_models = read_models
+        self.bootstrap = bootstrap
+        self.topic = topic
+        self.dead_letter_topic = dead_letter_topic
+        self.group_id = group_id
+        self.target = target or read_models.names.alias(projection.name)
+        self.checkpoint_name = checkpoint_name or projection.name
+        self.max_poll_records = max_poll_records
+        self.attempts = attempts
+        self.consumer_factory = consumer_factory
+        self.stats = ProjectorStats()
+        self.consumer: KafkaConsumer | None = None
+        self._producer: KafkaProducer | None = None
+
+    # ------------------------------------------------------------------ connections
+
+    def _connect(self) -> None:
+        self.consumer = self.consumer_factory(
+            self.topic,
+            bootstrap_servers=self.bootstrap,
+            group_id=self.group_id,
+            client_id=f"casetrack-projector-{self.projection.name}",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=self.max_poll_records,
+            max_poll_interval_ms=900_000,
+            session_timeout_ms=10_000,
+            heartbeat_interval_ms=3_000,
+            fetch_max_wait_ms=100,
+        )
+
+    def _dead_letter_producer(self) -> KafkaProducer:
+        if self._producer is None:
+            self._producer = KafkaProducer(bootstrap_servers=self.bootstrap, acks="all",
+                                           enable_idempotence=True, client_id="casetrack-dead-letters")
+        return self._producer
+
+    def close(self) -> None:
+        for client in (self.consumer, self._producer):
+            if client is not None:
+                try:
+                    client.close()
+                except Exception:  # a client whose broker is gone may fail to close; it is discarded
+                    log.debug("close failed", exc_info=True)
+        self.consumer = self._producer = None
+
+    # ------------------------------------------------------------------ the loop
+
+    def run(self, stop: threading.Event, *, until: Callable[["Projector"], bool] | None = None) -> None:
+        """Project until `stop` is set (or `until(self)` is true after a batch)."""
+        self.read_models.ensure_checkpoints()
+        backoff = 0.5
+        while not stop.is_set():
+            try:
+                if self.consumer is None:
+                    self._connect()
+                records = self.consumer.poll(timeout_ms=500)
+                if records:
+                    self.process(records, stop)
+                backoff = 0.5
+                if until is not None and until(self):
+                    return
+            except (KafkaError, OSError) as exc:
+                log.warning("projector %s lost Kafka (%s: %s); reconnecting in %.1f s",
+                            self.projection.name, type(exc).__name__, exc, backoff)
+                self.close()
+                stop.wait(backoff)
+                backoff = min(backoff * 2, 15.0)
+        self.close()
+
+    def process(self, records: dict[TopicPartition, list], stop: threading.Event) -> None:
+        batch = sort_out(records, self.projection)
+        self.stats.events += batch.count
+        writes: list[Write] = []
+        dead: list[DeadLetter] = []
+        current = self._with_backoff(lambda: self.read_models.get_many(self.target, batch.events), stop)
+        if current is None:
+            return
+        for aggregate_id, envelopes in batch.events.items():
+            before = current.get(aggregate_id)
+            document, applied, duplicates, letters = fold(self.projection, before, envelopes,
+                                                          attempts=self.attempts)
+            self.stats.applied += applied
+            self.stats.duplicates += duplicates
+            dead.extend(letters)
+            if document is not None and document is not before:
+                writes.append(Write(aggregate_id, document["aggregate_version"], document))
+        if self._with_backoff(lambda: self._write(writes), stop) is None:
+            return
+        if dead:
+            self._send_dead_letters(dead)
+        if self._with_backoff(lambda: self.read_models.save_checkpoints(self.checkpoint_name, batch.progress) or True,
+                              stop) is None:
+            return
+        self.stats.checkpoints.update(batch.progress)
+        self.stats.batches += 1
+        self.stats.last_event_at = time.time()
+        try:
+            self.consumer.commit({tp: OffsetAndMetadata(offset, "", -1) for tp, offset in batch.offsets.items()})
+        except CommitFailedError:
+            # The group rebalanced while we worked: another member re-reads these records
+            # from the last commit; the writes above are idempotent, so that is harmless.
+            log.warning("projector %s: commit refused after a rebalance", self.projection.name)
+
+    def _write(self, writes: list[Write]) -> bool:
+        if writes:
+            self.read_models.write(self.target, writes)
+            self.read_models.refresh(self.target)
+        return True
+
+    def _send_dead_letters(self, dead: list[DeadLetter]) -> None:
+        producer = self._dead_letter_producer()
+        failed_at = datetime.now(UTC).isoformat()
+        futures = []
+        for letter in dead:
+            value = {**letter.envelope, "error": {"projection": self.projection.name, "message": letter.message,
+                                                  "attempts": letter.attempts, "failed_at": failed_at}}
+            futures.append(producer.send(self.dead_letter_topic, key=letter.envelope["aggregate_id"].encode(),
+                                         value=dumps(value)))
+            log.error("dead letter: %s %s v%s at position %s: %s", self.projection.name,
+                      letter.envelope["aggregate_id"], letter.envelope["aggregate_version"],
+                      letter.envelope["position"], letter.message)
+        producer.flush(timeout=30)
+        for future in futures:
+            future.get(timeout=30)
+        self.stats.dead_letters += len(dead)
+
+    def _with_backoff(self, action: Callable, stop: threading.Event):
+        """Run `action` until it succeeds; on Elasticsearch errors wait exponentially. None if stopped."""
+        delay = 0.2
+        while True:
+            try:
+                return action()
+            except ES_ERRORS as exc:
+                log.warning("projector %s: Elasticsearch unavailable (%s); retrying in %.1f s",
+                            self.projection.name, type(exc).__name__, delay)
+                if stop.wait(delay * (1 + random.random() / 4)):
+                    return None
+                delay = min(delay * 2, 10.0)

@@ -1,0 +1,118 @@
+"""Folding each aggregate's envelopes through its projection gives the aggregate's state.
+
+The envelopes are built exactly as the relay builds them and go through JSON, as they do
+through Kafka; no server is involved.
+"""
+from __future__ import annotations
+
+from uuid import UUID
+
+import orjson
+import pytest
+
+from consumers.envelope import build_envelope
+from consumers.projector import fold
+from domain.services import Casetrack
+from projections import PROJECTIONS
+from tests.scenarios import run_full_day
+
+
+@pytest.fixture(scope="module")
+def world():
+    app = Casetrack(env={"CASETRACK_EVENT_STORE": "memory://", "CASETRACK_SNAPSHOT_INTERVAL": "0"})
+    made = run_full_day(app)
+    envelopes = [orjson.loads(orjson.dumps(build_envelope(
+        app.mapper, position=e.position, originator_id=e.originator_id, originator_version=e.originator_version,
+        topic=e.topic, state=e.state, prev_hash=e.prev_hash, hash_=e.hash))) for e in app.read_log(0, 10_000)]
+    yield app, made, envelopes
+    app.close()
+
+
+def _documents(projection_name: str, envelopes: list[dict]) -> dict[str, dict]:
+    projection = PROJECTIONS[projection_name]
+    streams: dict[str, list[dict]] = {}
+    for e in envelopes:
+        if projection.handles(e):
+            streams.setdefault(e["aggregate_id"], []).append(e)
+    documents = {}
+    for aggregate_id, stream in streams.items():
+        document, applied, duplicates, dead = fold(projection, None, stream)
+        assert dead == [], dead
+        assert applied == len(stream) and duplicates == 0
+        documents[aggregate_id] = document
+    return documents
+
+
+def test_every_event_type_of_the_scenario_has_a_handler(world):
+    _, _, envelopes = world
+    handled = {t for p in PROJECTIONS.values() for t in p.handlers}
+    assert {e["event_type"] for e in envelopes} <= handled
+
+
+def test_case_documents_match_the_cases_in_the_event_store(world):
+    app, made, envelopes = world
+    documents = _documents("cases", envelopes)
+    assert set(documents) == set(made.cases)
+    for case_id, doc in documents.items():
+        case = app.repository.get(UUID(case_id))
+        assert doc["aggregate_version"] == case.version
+        assert doc["status"] == case.status
+        assert doc["case_number"] == case.case_number
+        assert doc["party_ids"] == [case.applicant["party_id"]]
+        assert doc["department"] == case.department and doc["region_code"] == case.region_code
+        assert doc["statutory_due"] == (case.statutory_due.isoformat() if case.statutory_due else None)
+        assert doc["promised_due"] == (case.promised_due.isoformat() if case.promised_due else None)
+        assert doc["extended_days"] == case.extended_days
+        assert doc["assigned_to"] == case.assigned_to
+        assert doc["licence_number"] == case.licence_number
+        assert doc["rating"] == case.rating
+        assert [p["payment_id"] for p in doc["payments"]] == [p["payment_id"] for p in case.payments]
+        assert [s["step"] for s in doc["timeline"]] == [s["step"] for s in case.timeline]
+
+
+def test_payment_documents_match_the_payments_in_the_event_store(world):
+    app, made, envelopes = world
+    documents = _documents("payments", envelopes)
+    assert set(made.payments) <= set(documents)
+    for payment_id, doc in documents.items():
+        payment = app.repository.get(UUID(payment_id))
+        assert (doc["status"], doc["amount_fen"], doc["paid_fen"], doc["refunded_fen"]) == (
+            payment.status, payment.amount_fen, payment.paid_fen, payment.refunded_fen)
+        assert doc["aggregate_version"] == payment.version
+        assert doc["party_ids"] == [payment.payer_party_id]
+
+
+def test_licence_item_and_violation_documents_match_the_event_store(world):
+    app, made, envelopes = world
+    licences = _documents("licences", envelopes)
+    assert sorted(d["licence_number"] for d in licences.values()) == sorted(made.licences)
+    for licence_id, doc in licences.items():
+        licence = app.repository.get(UUID(licence_id))
+        assert (doc["status"], doc["valid_until"]) == (
+            licence.status, licence.valid_until.isoformat() if licence.valid_until else None)
+    items = _documents("catalog", envelopes)
+    assert sorted(d["code"] for d in items.values()) == sorted(made.items)
+    for item_id, doc in items.items():
+        item = app.repository.get(UUID(item_id))
+        assert (doc["status"], doc["revision"], doc["name"]) == (item.status, item.revision, item.terms["name"])
+    violations = _documents("violations", envelopes)
+    assert set(violations) == set(made.violations)
+    for violation_id, doc in violations.items():
+        violation = app.repository.get(UUID(violation_id))
+        assert (doc["status"], doc["outcome"]) == (violation.status, violation.outcome)
+
+
+def test_a_duplicate_delivery_changes_nothing_and_an_unknown_event_is_a_dead_letter(world):
+    _, made, envelopes = world
+    projection = PROJECTIONS["cases"]
+    stream = [e for e in envelopes if e["aggregate_id"] == made.cases[0]]
+    once, *_ = fold(projection, None, stream)
+    twice, applied, duplicates, dead = fold(projection, once, stream)
+    assert twice is once and applied == 0 and duplicates == len(stream) and dead == []
+
+    poison = {**stream[1], "event_type": "CaseTeleported"}
+    document, applied, _, dead = fold(projection, None, [stream[0], poison, *stream[2:]])
+    assert [d.envelope["aggregate_version"] for d in dead] == [2]
+    assert "no handler for CaseTeleported" in dead[0].message
+    assert document["degraded"] is True
+    assert document["aggregate_version"] == stream[-1]["aggregate_version"]
