@@ -207,6 +207,10 @@ class CasetrackApplication(Application[UUID]):
         """Stored events after ``after`` in position order, with their hashes."""
         return self.store.read_log(after, limit)
 
+    def read_stream(self, aggregate_id: UUID) -> list[LoggedEvent]:
+        """One aggregate's stored events in version order, with positions and hashes."""
+        return self.store.read_stream(aggregate_id)
+
     def max_position(self) -> int:
         return self.store.max_position()
 

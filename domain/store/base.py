@@ -318,18 +318,30 @@ class CasetrackRecorderMixin:
                 ),
                 (after, limit),
             )
-            return [
-                LoggedEvent(
-                    position=row["notification_id"],
-                    originator_id=self.id_value(row["originator_id"]),
-                    originator_version=row["originator_version"],
-                    topic=row["topic"],
-                    state=bytes(row["state"]),
-                    prev_hash=row["prev_hash"],
-                    hash=row["hash"],
-                )
-                for row in cursor.fetchall()
-            ]
+            return [self._logged(row) for row in cursor.fetchall()]
+
+    def _logged(self, row: Any) -> LoggedEvent:
+        return LoggedEvent(
+            position=row["notification_id"],
+            originator_id=self.id_value(row["originator_id"]),
+            originator_version=row["originator_version"],
+            topic=row["topic"],
+            state=bytes(row["state"]),
+            prev_hash=row["prev_hash"],
+            hash=row["hash"],
+        )
+
+    def read_stream(self, aggregate_id: UUID) -> list[LoggedEvent]:
+        """One aggregate's events in version order, with their positions and hashes."""
+        with self.read_cursor() as cursor:
+            cursor.execute(
+                self.q(
+                    f"SELECT notification_id, {EVENT_COLUMNS} FROM {self.events_table} "
+                    "WHERE originator_id = %s ORDER BY originator_version"
+                ),
+                (self.id_param(aggregate_id),),
+            )
+            return [self._logged(row) for row in cursor.fetchall()]
 
     def max_position(self) -> int:
         with self.read_cursor() as cursor:

@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -130,6 +130,20 @@ class EventStoreContract:
         log = app.read_log(after=positions[1], limit=2)
         assert [e.position for e in log] == positions[2:4]
         assert app.max_position() == positions[-1]
+
+    def test_read_stream_returns_one_aggregates_events_with_positions_in_version_order(
+        self, app: CasetrackApplication
+    ) -> None:
+        first = Ticket(number=1, title="a")
+        other = Ticket(number=2, title="b")
+        app.save(first, other)
+        first.note("n")
+        app.save(first)
+        stream = app.read_stream(first.id)
+        assert [(e.originator_id, e.originator_version) for e in stream] == [(first.id, 1), (first.id, 2)]
+        by_position = {e.position: e for e in app.read_log()}
+        assert all(by_position[e.position].hash == e.hash for e in stream)
+        assert app.read_stream(uuid4()) == []
 
     def test_the_library_save_path_also_chains_hashes(self, app: CasetrackApplication) -> None:
         ticket = Ticket(number=1, title="t")
