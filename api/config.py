@@ -21,6 +21,8 @@ class Config(BaseSettings):
     event_store: str = f"sqlite:///{ROOT / 'var' / 'events.db'}"
     kafka_bootstrap: str = "127.0.0.1:19092"
     es_url: str = "http://127.0.0.1:19200"
+    es_ca_certs: str = ""
+    heartbeat_file: str = ""
     postgres_url: str = "postgresql://casetrack:casetrack@127.0.0.1:15432/casetrack"
     topic_prefix: str = "casetrack"
     index_prefix: str = "casetrack"

@@ -46,7 +46,7 @@ def _kafka(bootstrap: str, timeout_s: float) -> str:
 
 
 def _elasticsearch(url: str, timeout_s: float) -> str:
-    return es.ping(es.make_client(url, timeout_s=timeout_s), timeout_s=timeout_s)
+    return es.ping(es.make_client(url, timeout_s=timeout_s, ca_certs=get_config().es_ca_certs), timeout_s=timeout_s)
 
 
 def _probe(check, *args) -> dict:

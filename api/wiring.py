@@ -34,7 +34,7 @@ def make_read_models(config: Config | None = None):
     from search.store import ReadModels
 
     config = config or get_config()
-    return ReadModels(make_client(config.es_url, timeout_s=30), Names(config.index_prefix))
+    return ReadModels(make_client(config.es_url, timeout_s=30, ca_certs=config.es_ca_certs), Names(config.index_prefix))
 
 
 def make_projector(name: str, config: Config | None = None, **overrides):

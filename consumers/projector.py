@@ -140,6 +140,7 @@ class Projector:
         max_poll_records: int = 2000,
         attempts: int = 3,
         consumer_factory: Callable[..., KafkaConsumer] = KafkaConsumer,
+        on_tick: Callable[[], None] = lambda: None,
     ) -> None:
         self.projection = projection
         self.read_models = read_models
@@ -152,6 +153,7 @@ class Projector:
         self.max_poll_records = max_poll_records
         self.attempts = attempts
         self.consumer_factory = consumer_factory
+        self.on_tick = on_tick
         self.stats = ProjectorStats()
         self.consumer: KafkaConsumer | None = None
         self._producer: KafkaProducer | None = None
@@ -195,6 +197,7 @@ class Projector:
         self.read_models.ensure_checkpoints()
         backoff = 0.5
         while not stop.is_set():
+            self.on_tick()
             try:
                 if self.consumer is None:
                     self._connect()

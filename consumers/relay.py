@@ -62,6 +62,7 @@ class Relay:
         idle_wait_s: float = 0.05,
         marker_interval_s: float = 0.2,
         send_timeout_s: float = 30.0,
+        on_tick: Callable[[], None] = lambda: None,
     ) -> None:
         self.read_log = read_log
         self.mapper = mapper
@@ -72,6 +73,7 @@ class Relay:
         self.idle_wait_s = idle_wait_s
         self.marker_interval_s = marker_interval_s
         self.send_timeout_s = send_timeout_s
+        self.on_tick = on_tick
         self.stats = RelayStats()
         self._producer: KafkaProducer | None = None
         self._partition_ids: list[int] = []
@@ -165,6 +167,7 @@ class Relay:
         marker_due = True  # announce the resume point at once: idle partitions learn it too
         last_marker = 0.0
         while not stop.is_set():
+            self.on_tick()
             events = self.read_log(position, self.batch_size)
             if events:
                 self._publish(events)

@@ -4,8 +4,10 @@ from __future__ import annotations
 from elasticsearch import Elasticsearch
 
 
-def make_client(url: str, *, timeout_s: float = 10.0, retries: int = 0) -> Elasticsearch:
-    return Elasticsearch(url, request_timeout=timeout_s, max_retries=retries, retry_on_timeout=False)
+def make_client(url: str, *, timeout_s: float = 10.0, retries: int = 0, ca_certs: str = "") -> Elasticsearch:
+    """`url` may carry credentials (https://user:pass@host:9200); `ca_certs` verifies a private CA."""
+    options = {"ca_certs": ca_certs} if ca_certs else {}
+    return Elasticsearch(url, request_timeout=timeout_s, max_retries=retries, retry_on_timeout=False, **options)
 
 
 def ping(client: Elasticsearch, *, timeout_s: float = 2.0) -> str:

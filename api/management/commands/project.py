@@ -6,7 +6,9 @@ import threading
 
 from django.core.management.base import BaseCommand, CommandError
 
+from api.config import get_config
 from api.wiring import make_projector, make_read_models
+from consumers.heartbeat import Heartbeat
 from projections import PROJECTIONS
 
 
@@ -27,8 +29,9 @@ class Command(BaseCommand):
         read_models = make_read_models()
         for name in names:
             read_models.ensure(name)
-        threads = [threading.Thread(target=make_projector(name).run, args=(stop,), name=f"projector-{name}")
-                   for name in names]
+        heartbeat = Heartbeat(get_config().heartbeat_file)
+        threads = [threading.Thread(target=make_projector(name, on_tick=heartbeat).run, args=(stop,),
+                                    name=f"projector-{name}") for name in names]
         for thread in threads:
             thread.start()
         for thread in threads:

@@ -1,15 +1,48 @@
-"""`python manage.py relay`: publish the event store's log to Kafka until stopped."""
+"""`python manage.py relay`: publish the event store's log to Kafka until stopped.
+
+The active relay (the one holding the store's relay lock) also does the store's periodic
+upkeep: a signed checkpoint every few minutes and purging expired idempotency keys.
+"""
 from __future__ import annotations
 
+import logging
 import signal
 import threading
+import time
+from datetime import timedelta
 
 from django.core.management.base import BaseCommand
 
 from api.config import get_config
 from api.wiring import make_application, relay_lock
+from consumers.heartbeat import Heartbeat
 from consumers.relay import Relay
 from consumers.topics import Topics
+
+log = logging.getLogger(__name__)
+
+
+class Upkeep:
+    """Checkpoint and purge at most every `every_s`, from the relay's loop."""
+
+    def __init__(self, app, *, every_s: float = 60.0, checkpoint_every: timedelta = timedelta(minutes=5)):
+        self.app = app
+        self.every_s = every_s
+        self.checkpoint_every = checkpoint_every
+        self._last = 0.0
+
+    def __call__(self) -> None:
+        now = time.monotonic()
+        if now - self._last < self.every_s:
+            return
+        self._last = now
+        try:
+            checkpoint = self.app.maybe_write_checkpoint(self.checkpoint_every)
+            if checkpoint is not None:
+                log.info("signed checkpoint at position %d", checkpoint.position)
+            self.app.purge_idempotency_keys()
+        except Exception:  # upkeep must never stop the relay; the next tick tries again
+            log.exception("event store upkeep failed")
 
 
 class Command(BaseCommand):
@@ -24,10 +57,17 @@ class Command(BaseCommand):
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
         app = make_application(config)
+        heartbeat = Heartbeat(config.heartbeat_file)
         with relay_lock(app, config, stop=stop) as acquired:
             if not acquired:
                 return
+            upkeep = Upkeep(app)
+
+            def tick() -> None:
+                heartbeat()
+                upkeep()
+
             relay = Relay(read_log=app.read_log, mapper=app.mapper, bootstrap=config.kafka_bootstrap,
                           topic=Topics(config.topic_prefix).events, partitions=config.partitions,
-                          batch_size=opts["batch_size"])
+                          batch_size=opts["batch_size"], on_tick=tick)
             relay.run(stop)
