@@ -477,6 +477,7 @@ class Casetrack(CasetrackApplication):
         transaction_ref: str,
         amount_fen: int,
         actor: dict,
+        expected_version: int | None = None,
         idempotency: IdempotencyRequest | None = None,
     ) -> Outcome:
         """The gateway's confirmation; the same transaction again appends nothing."""
@@ -498,7 +499,7 @@ class Casetrack(CasetrackApplication):
 
         return self._transition(
             Payment, _id(payment_id, "payment_id"), "payment", act, body,
-            expected_version=None, idempotency=idempotency,
+            expected_version=expected_version, idempotency=idempotency,
         )
 
     def refund_payment(

@@ -393,3 +393,12 @@ def test_every_aggregate_state_survives_a_snapshot(app):
         after = app.repository.get(aggregate_id)
         assert after.__dict__ == before.__dict__
         assert next(iter(app.snapshots.get(aggregate_id))).originator_version == before.version
+
+
+def test_a_stale_version_refuses_a_settlement_and_appends_nothing(app):
+    payment_id = app.accept_case(case_id=submit(app, LICENSED), actor=CLERK)["payment_id"]
+    before = app.max_position()
+    with pytest.raises(StaleVersion, match="current version is 1"):
+        app.settle_payment(payment_id=payment_id, channel="unionpay", transaction_ref="UP-1", amount_fen=FEE,
+                           actor=GATEWAY, expected_version=2)
+    assert app.max_position() == before
