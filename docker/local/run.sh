@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make run`: the local stack, then the API under gunicorn (port $PORT, default 8000),
-# and the relay and projectors once they exist. Ctrl-C stops everything it started.
+# the relay and one projector per read model (logs in var/log/). Ctrl-C stops everything it started.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
@@ -17,6 +17,17 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 eval "$(bash docker/local/stack.sh up --started-file "$started" | sed 's/^/export /')"
 export DJANGO_SETTINGS_MODULE=api.settings
+PY=.venv/bin/python
+
+# First run: demo data, so the portal and the search have something to show.
+if [ "$($PY -c 'from api.wiring import make_application; print(make_application().max_position())')" = "0" ]; then
+  $PY manage.py seed_demo --cases "${SEED_CASES:-300}"
+fi
+
+$PY manage.py relay >>var/log/relay.log 2>&1 &
+pids+=($!)
+$PY manage.py project all >>var/log/projectors.log 2>&1 &
+pids+=($!)
 
 .venv/bin/gunicorn api.wsgi:application \
   --bind "127.0.0.1:${PORT:-8000}" --workers "${WEB_WORKERS:-2}" --threads 4 \
