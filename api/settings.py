@@ -53,5 +53,6 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("CASETRACK_LOG_LEVEL", "INFO")},
-    "loggers": {"kafka": {"level": "WARNING"}, "elastic_transport": {"level": "WARNING"}},
+    "loggers": {"kafka": {"level": "WARNING"}, "kafka.net.selector": {"level": "ERROR"},
+                "elastic_transport": {"level": "WARNING"}},
 }
