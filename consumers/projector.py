@@ -30,6 +30,7 @@ from kafka import KafkaConsumer, KafkaProducer
 from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
+from consumers import kafka_admin
 from consumers.envelope import dumps, is_marker
 from projections.base import Projection, ProjectionError
 from search.store import BulkFailed, ReadModels, Write
@@ -161,6 +162,8 @@ class Projector:
     # ------------------------------------------------------------------ connections
 
     def _connect(self) -> None:
+        kafka_admin.ensure_topic(self.bootstrap, self.dead_letter_topic, partitions=1,
+                                 config={"retention.ms": "-1"})
         self.consumer = self.consumer_factory(
             self.topic,
             bootstrap_servers=self.bootstrap,
