@@ -53,9 +53,13 @@ def _field(loc: list) -> str:
     parts = [str(p) for p in loc]
     if parts and parts[0] in {"body", "query", "path", "header", "cookie", "form"}:
         parts = parts[1:]
-        if len(parts) > 1 and parts[0] in {"payload", "data", "body"}:
+        if parts and parts[0] in {"payload", "data", "body"}:
             parts = parts[1:]
-    return ".".join(parts) or "body"
+    # Lists are indexed as the clients write them: materials[0].code.
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if part.isdigit() and text else (f".{part}" if text else part)
+    return text or "body"
 
 
 def validation_errors(exc: ValidationError) -> list[dict[str, str]]:
@@ -78,6 +82,10 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def on_http_error(request: HttpRequest, exc: HttpError):
+        if exc.status_code == 400 and exc.message.startswith("Cannot parse request body"):
+            # ninja's answer to a body that is not JSON: name the field like any other.
+            return problem(400, "The request body is not valid JSON.",
+                           errors=[{"field": "body", "message": "must be a JSON object"}])
         return problem(exc.status_code, exc.message)
 
     @api.exception_handler(Http404)

@@ -20,11 +20,24 @@ api = NinjaAPI(
 problems.install(api)
 api.add_router("/dev", dev.router)
 
+# commands
+from api.routers import case_commands, catalog_commands, licence_commands, payment_commands, violation_commands  # noqa: E402
+from api.routers.methods import one_view_per_path  # noqa: E402
+
+api.add_router("/catalog", catalog_commands.router)
+api.add_router("/cases", case_commands.router)
+api.add_router("/payments", payment_commands.router)
+api.add_router("/dev", payment_commands.dev_router)
+api.add_router("/violations", violation_commands.router)
+api.add_router("/licences", licence_commands.router)
+# end of commands
+
 # Probes live at the root, outside the versioned API and its docs.
 ops = NinjaAPI(renderer=ORJSONRenderer(), urls_namespace="ops", docs_url=None, openapi_url=None)
 ops.add_router("", health.router)
 
 urlpatterns = [
-    path("api/v1/", api.urls),
+    # Query and command routers share paths (GET and PUT of /catalog/items/{code}): one view per path.
+    path("api/v1/", one_view_per_path(api.urls)),
     path("", ops.urls),
 ]

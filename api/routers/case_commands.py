@@ -1,0 +1,217 @@
+"""Case commands: submission and the transitions of API.md.
+
+A citizen submits for the party in their token and supplements, withdraws and rates their
+own cases; a clerk submits on an applicant's behalf at a counter channel and runs the
+transitions of cases of their department within their region. Anything else: 403 for a
+role that may never call the endpoint, 404 for a case outside the caller's scope.
+"""
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Router
+
+from api.auth import Principal, require
+from api.routers.command_support import (
+    IdempotencyKey,
+    answer,
+    app,
+    clerk_covers,
+    forbid,
+    idempotency,
+    in_clerk_scope,
+    load,
+    of_party,
+)
+from api.schemas.cases import (
+    AssignIn,
+    CaseAcceptedOut,
+    CaseDecidedOut,
+    CaseIn,
+    CaseOut,
+    DecideIn,
+    ExtendIn,
+    OptionalReasonIn,
+    RateIn,
+    ReasonIn,
+    RequestMaterialsIn,
+    SupplementMaterialsIn,
+)
+from api.schemas.common import PROBLEMS, TransitionIn
+from domain.errors import InvalidInput
+from domain.model.case import Case
+from domain.model.service_item import ServiceItem, item_id
+
+router = Router(tags=["cases"])
+
+COUNTER_CHANNELS = ("hall", "hotline", "kiosk")
+CREATED = {201: CaseOut, **PROBLEMS}
+MOVED = {200: CaseOut, **PROBLEMS}
+
+
+def _clerk_of(request: HttpRequest, case_id: UUID) -> Principal:
+    principal = require(request, "clerk")
+    in_clerk_scope(principal, load(Case, case_id, "case"), "case", case_id)
+    return principal
+
+
+def _applicant_of(request: HttpRequest, case_id: UUID) -> Principal:
+    principal = require(request, "citizen")
+    of_party(principal, load(Case, case_id, "case").applicant["party_id"], "case", case_id)
+    return principal
+
+
+def _check_submitter(principal: Principal, payload: CaseIn) -> None:
+    if principal.role == "citizen":
+        if payload.applicant.party_id != principal.party_id:
+            raise forbid("A citizen applies only for the party they act as (the party_id of their token).")
+        return
+    if payload.channel not in COUNTER_CHANNELS:
+        raise InvalidInput("channel", "a clerk applies on an applicant's behalf at a hall, hotline or kiosk")
+    item = app().load_or_none(item_id(payload.item_code))
+    if isinstance(item, ServiceItem) and not clerk_covers(principal, item.department, item.region_code):
+        raise forbid("A clerk applies only for service items of their department within their region.")
+
+
+@router.post("", response=CREATED, summary="Submit an application (citizen for themself; clerk at a counter)")
+def submit_case(request: HttpRequest, response: HttpResponse, payload: CaseIn, idempotency_key: str | None = IdempotencyKey):
+    principal = require(request, "citizen", "clerk")
+    _check_submitter(principal, payload)
+    outcome = app().submit_case(
+        item_code=payload.item_code,
+        applicant=payload.applicant.model_dump(),
+        channel=payload.channel,
+        materials=[m.model_dump() for m in payload.materials],
+        form=payload.form,
+        actor=principal.actor(payload.channel),
+        idempotency=idempotency(request, principal, idempotency_key, payload),
+    )
+    return answer(outcome, response)
+
+
+@router.post("/{case_id}/request-materials", response=MOVED, summary="Ask the applicant for materials (clerk)")
+def request_materials(request: HttpRequest, response: HttpResponse, case_id: UUID, payload: RequestMaterialsIn,
+                      idempotency_key: str | None = IdempotencyKey):
+    principal = _clerk_of(request, case_id)
+    outcome = app().request_materials(
+        case_id=case_id, codes=payload.codes, note=payload.note, actor=principal.actor(),
+        expected_version=payload.expected_version, idempotency=idempotency(request, principal, idempotency_key, payload),
+    )
+    return answer(outcome, response)
+
+
+@router.post("/{case_id}/supplement-materials", response=MOVED, summary="Supplement requested materials (applicant)")
+def supplement_materials(request: HttpRequest, response: HttpResponse, case_id: UUID, payload: SupplementMaterialsIn,
+                         idempotency_key: str | None = IdempotencyKey):
+    principal = _applicant_of(request, case_id)
+    outcome = app().supplement_materials(
+        case_id=case_id, materials=[m.model_dump() for m in payload.materials], actor=principal.actor(),
+        expected_version=payload.expected_version, idempotency=idempotency(request, principal, idempotency_key, payload),
+    )
+    return answer(outcome, response)
+
+
+@router.post("/{case_id}/accept", response={200: CaseAcceptedOut, **PROBLEMS},
+             summary="Accept the case; requests the item's fee, if any (clerk)")
+def accept_case(request: HttpRequest, response: HttpResponse, case_id: UUID, payload: TransitionIn | None = None,
+                idempotency_key: str | None = IdempotencyKey):
+    payload = payload or TransitionIn()
+    principal = _clerk_of(request, case_id)
+    outcome = app().accept_case(
+        case_id=case_id, actor=principal.actor(),
+        expected_version=payload.expected_version, idempotency=idempotency(request, principal, idempotency_key, payload),
+    )
+    return answer(outcome, response)
+
+
+@router.post("/{case_id}/reject-acceptance", response=MOVED, summary="Refuse to accept the case (clerk)")
+def reject_acceptance(request: HttpRequest, response: HttpResponse, case_id: UUID, payload: ReasonIn,
+                      idempotency_key: str | None = IdempotencyKey):
+    principal = _clerk_of(request, case_id)
+    outcome = app().reject_acceptance(
+        case_id=case_id, reason=payload.reason, actor=principal.actor(),
+        expected_version=payload.expected_version, idempotency=idempotency(request, principal, idempotency_key, payload),
+    )
+    return answer(outcome, response)
+
+
+@router.post("/{case_id}/assign", response=MOVED, summary="Assign the case to a clerk (clerk)")
+def assign_case(request: HttpRequest, response: HttpResponse, case_id: UUID, payload: AssignIn,
+                idempotency_key: str | None = IdempotencyKey):
+    principal = _clerk_of(request, case_id)
+    outcome = app().assign_case(
+        case_id=case_id, clerk_sub=payload.clerk_sub, actor=principal.actor(),
+        expected_version=payload.expected_version, idempotency=idempotency(request, principal, idempotency_key, payload),
+    )
+    return answer(outcome, response)
+
+
+@router.post("/{case_id}/suspend", response=MOVED, summary="Suspend the case; the statutory clock stops (clerk)")
+def suspend_case(request: HttpRequest, response: HttpResponse, case_id: UUID, payload: ReasonIn,
+                 idempotency_key: str | None = IdempotencyKey):
+    principal = _clerk_of(request, case_id)
+    outcome = app().suspend_case(
+        case_id=case_id, reason=payload.reason, actor=principal.actor(),
+        expected_version=payload.expected_version, idempotency=idempotency(request, principal, idempotency_key, payload),
+    )
+    return answer(outcome, response)
+
+
+@router.post("/{case_id}/resume", response=MOVED, summary="Resume a suspended case (clerk)")
+def resume_case(request: HttpRequest, response: HttpResponse, case_id: UUID, payload: TransitionIn | None = None,
+                idempotency_key: str | None = IdempotencyKey):
+    payload = payload or TransitionIn()
+    principal = _clerk_of(request, case_id)
+    outcome = app().resume_case(
+        case_id=case_id, actor=principal.actor(),
+        expected_version=payload.expected_version, idempotency=idempotency(request, principal, idempotency_key, payload),
+    )
+    return answer(outcome, response)
+
+
+@router.post("/{case_id}/extend", response=MOVED, summary="Extend the statutory deadline (clerk)")
+def extend_case(request: HttpRequest, response: HttpResponse, case_id: UUID, payload: ExtendIn,
+                idempotency_key: str | None = IdempotencyKey):
+    principal = _clerk_of(request, case_id)
+    outcome = app().extend_case(
+        case_id=case_id, days=payload.days, reason=payload.reason, actor=principal.actor(),
+        expected_version=payload.expected_version, idempotency=idempotency(request, principal, idempotency_key, payload),
+    )
+    return answer(outcome, response)
+
+
+@router.post("/{case_id}/decide", response={200: CaseDecidedOut, **PROBLEMS},
+             summary="Decide the case; approval issues the item's licence, if any (clerk)")
+def decide_case(request: HttpRequest, response: HttpResponse, case_id: UUID, payload: DecideIn,
+                idempotency_key: str | None = IdempotencyKey):
+    principal = _clerk_of(request, case_id)
+    outcome = app().decide_case(
+        case_id=case_id, outcome=payload.outcome, reasons=payload.reasons, legal_basis=payload.legal_basis,
+        actor=principal.actor(), expected_version=payload.expected_version,
+        idempotency=idempotency(request, principal, idempotency_key, payload),
+    )
+    return answer(outcome, response)
+
+
+@router.post("/{case_id}/withdraw", response=MOVED, summary="Withdraw the application before a decision (applicant)")
+def withdraw_case(request: HttpRequest, response: HttpResponse, case_id: UUID, payload: OptionalReasonIn | None = None,
+                  idempotency_key: str | None = IdempotencyKey):
+    payload = payload or OptionalReasonIn()
+    principal = _applicant_of(request, case_id)
+    outcome = app().withdraw_case(
+        case_id=case_id, reason=payload.reason, actor=principal.actor(),
+        expected_version=payload.expected_version, idempotency=idempotency(request, principal, idempotency_key, payload),
+    )
+    return answer(outcome, response)
+
+
+@router.post("/{case_id}/rate", response=MOVED, summary="Rate the service once, after the decision (applicant)")
+def rate_case(request: HttpRequest, response: HttpResponse, case_id: UUID, payload: RateIn,
+              idempotency_key: str | None = IdempotencyKey):
+    principal = _applicant_of(request, case_id)
+    outcome = app().rate_case(
+        case_id=case_id, score=payload.score, comment=payload.comment, actor=principal.actor(),
+        expected_version=payload.expected_version, idempotency=idempotency(request, principal, idempotency_key, payload),
+    )
+    return answer(outcome, response)
