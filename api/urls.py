@@ -32,6 +32,20 @@ api.add_router("/violations", violation_commands.router)
 api.add_router("/licences", licence_commands.router)
 # end of commands
 
+# queries
+from api.routers import analytics, audit, case_queries, catalog_queries, licence_queries, me  # noqa: E402
+from api.routers import ops as ops_queries, search  # noqa: E402
+
+api.add_router("", search.router)
+api.add_router("", case_queries.router)
+api.add_router("", catalog_queries.router)
+api.add_router("", licence_queries.router)
+api.add_router("/me", me.router)
+api.add_router("/audit", audit.router)
+api.add_router("/analytics", analytics.router)
+api.add_router("/ops", ops_queries.router)
+# end of queries
+
 # Probes live at the root, outside the versioned API and its docs.
 ops = NinjaAPI(renderer=ORJSONRenderer(), urls_namespace="ops", docs_url=None, openapi_url=None)
 ops.add_router("", health.router)

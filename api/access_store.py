@@ -1,0 +1,157 @@
+"""The access log's append-only table, in the event store's own database.
+
+Who read or found which records is not a case event (it would bump case versions and cause
+false 409s), but it must survive Kafka being down: so it is appended here, in the same
+database as the events, through the recorder's own cursors. A relay can publish it to
+`casetrack.access` by reading `read_access_log(store, after, limit)` in position order,
+exactly like the event log.
+
+Two tables: the entries, and (entry, party) pairs so "who saw my records" is an index
+lookup. On PostgreSQL an insert takes the table's lock, so positions are assigned in commit
+order and a reader tailing by position never passes one that a slower transaction fills in.
+"""
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+MAX_QUERY_CHARS = 500
+_ready: weakref.WeakSet = weakref.WeakSet()
+_ready_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class AccessEntry:
+    """One read, search or verification: who, when, through which endpoint, which records."""
+
+    position: int
+    at: str                      # ISO-8601 UTC
+    role: str
+    sub: str
+    department: str | None
+    region_code: str | None
+    endpoint: str
+    record_ids: list[str] = field(default_factory=list)
+    party_ids: list[str] = field(default_factory=list)
+    query: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _is_postgres(store: Any) -> bool:
+    return type(store).__name__.startswith("CasetrackPostgres")
+
+
+def _tables(store: Any) -> tuple[str, str]:
+    """(entries, parties) table names next to the store's counters table (schema-qualified on PostgreSQL)."""
+    counters = getattr(store, "counters_table", None)
+    if counters is None:
+        raise RuntimeError("the access log needs an SQLite or PostgreSQL event store")
+    if counters.endswith('"'):
+        base = counters[: -len('_counters"')]
+        return f'{base}_access_log"', f'{base}_access_parties"'
+    base = counters.removesuffix("_counters")
+    return f"{base}_access_log", f"{base}_access_parties"
+
+
+def _ensure(store: Any) -> tuple[str, str]:
+    entries, parties = _tables(store)
+    if store in _ready:
+        return entries, parties
+    with _ready_lock:
+        if store not in _ready:
+            key = "id bigserial PRIMARY KEY" if _is_postgres(store) else "id INTEGER PRIMARY KEY AUTOINCREMENT"
+            index_base = entries.split(".")[-1].strip('"')
+            with store.write_cursor() as cursor:
+                cursor.execute(
+                    f"CREATE TABLE IF NOT EXISTS {entries} ({key}, at TEXT NOT NULL, role TEXT NOT NULL, "
+                    "sub TEXT NOT NULL, department TEXT, region_code TEXT, endpoint TEXT NOT NULL, "
+                    "record_ids TEXT NOT NULL, party_ids TEXT NOT NULL, query TEXT NOT NULL)")
+                cursor.execute(f'CREATE INDEX IF NOT EXISTS "{index_base}_sub_idx" ON {entries} (sub, id)')
+                cursor.execute(
+                    f"CREATE TABLE IF NOT EXISTS {parties} (party_id TEXT NOT NULL, entry_id BIGINT NOT NULL, "
+                    "PRIMARY KEY (party_id, entry_id))")
+            _ready.add(store)
+    return entries, parties
+
+
+def append_access(store: Any, *, role: str, sub: str, endpoint: str, record_ids: Sequence[str] = (),
+                  party_ids: Sequence[str] = (), department: str | None = None, region_code: str | None = None,
+                  query: str = "", at: datetime | None = None) -> int:
+    """Append one entry in its own short write transaction; return its position."""
+    entries, parties = _ensure(store)
+    moment = (at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="microseconds")
+    distinct_parties = sorted({p for p in party_ids if p})
+    with store.write_cursor() as cursor:
+        if _is_postgres(store):
+            cursor.execute(f"LOCK TABLE {entries} IN EXCLUSIVE MODE")
+        cursor.execute(
+            store.q(f"INSERT INTO {entries} (at, role, sub, department, region_code, endpoint, record_ids, "
+                    "party_ids, query) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id"),
+            (moment, role, sub, department, region_code, endpoint, orjson.dumps(list(record_ids)).decode(),
+             orjson.dumps(distinct_parties).decode(), (query or "")[:MAX_QUERY_CHARS]))
+        position = int(cursor.fetchone()["id"])
+        for party_id in distinct_parties:
+            cursor.execute(store.q(f"INSERT INTO {parties} (party_id, entry_id) VALUES (%s, %s)"),
+                           (party_id, position))
+    return position
+
+
+def _entry(row: Any) -> AccessEntry:
+    return AccessEntry(position=int(row["id"]), at=row["at"], role=row["role"], sub=row["sub"],
+                       department=row["department"], region_code=row["region_code"], endpoint=row["endpoint"],
+                       record_ids=orjson.loads(row["record_ids"]), party_ids=orjson.loads(row["party_ids"]),
+                       query=row["query"])
+
+
+COLUMNS = "e.id, e.at, e.role, e.sub, e.department, e.region_code, e.endpoint, e.record_ids, e.party_ids, e.query"
+
+
+def read_access_log(store: Any, after: int = 0, limit: int = 1000) -> list[AccessEntry]:
+    """Entries after position `after`, in position order (for a relay to `casetrack.access`)."""
+    entries, _ = _ensure(store)
+    with store.read_cursor() as cursor:
+        cursor.execute(store.q(f"SELECT {COLUMNS} FROM {entries} e WHERE e.id > %s ORDER BY e.id LIMIT %s"),
+                       (after, limit))
+        return [_entry(row) for row in cursor.fetchall()]
+
+
+def find_access(store: Any, *, party_id: str | None = None, sub: str | None = None,
+                exclude_sub: str | None = None, at_from: str | None = None, at_to: str | None = None,
+                offset: int = 0, limit: int = 20) -> tuple[int, list[AccessEntry]]:
+    """(total, newest first page) of the entries matching every given condition.
+
+    `at_from` / `at_to` are ISO-8601 UTC instants (inclusive from, exclusive to).
+    """
+    entries, parties = _ensure(store)
+    joins, clauses, params = "", [], []
+    if party_id:
+        joins = f" JOIN {parties} p ON p.entry_id = e.id"
+        clauses.append("p.party_id = %s")
+        params.append(party_id)
+    if sub:
+        clauses.append("e.sub = %s")
+        params.append(sub)
+    if exclude_sub:
+        clauses.append("e.sub <> %s")
+        params.append(exclude_sub)
+    if at_from:
+        clauses.append("e.at >= %s")
+        params.append(at_from)
+    if at_to:
+        clauses.append("e.at < %s")
+        params.append(at_to)
+    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    with store.read_cursor() as cursor:
+        cursor.execute(store.q(f"SELECT COUNT(*) AS n FROM {entries} e{joins}{where}"), tuple(params))
+        total = int(cursor.fetchone()["n"])
+        cursor.execute(store.q(f"SELECT {COLUMNS} FROM {entries} e{joins}{where} ORDER BY e.id DESC "
+                               "LIMIT %s OFFSET %s"), (*params, limit, offset))
+        return total, [_entry(row) for row in cursor.fetchall()]

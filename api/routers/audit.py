@@ -1,0 +1,274 @@
+"""Audit (auditor): reads the event store itself, the source of truth, never the read models.
+
+Stream histories with their hashes, any aggregate replayed to a version or an instant, the
+global feed in position order, verification of the hash chain and the signed checkpoints,
+and the access log. Personal data in event payloads and states is masked; every read of a
+stream is itself recorded in the access log.
+"""
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from pydantic import AwareDatetime, Field
+
+from api import access
+from api.access_store import find_access
+from api.auth import require
+from api.routers import readside
+from api.schemas.common import PROBLEMS
+from api.wiring import application
+from consumers.envelope import build_envelope
+from domain.errors import InvalidInput, NotFound
+from domain.identifiers import mask_id
+
+router = Router(tags=["audit"])
+
+MAX_FEED = 1000
+AUDITORS = ("auditor",)
+
+
+class AuditEventOut(Schema):
+    position: int
+    aggregate_id: str
+    aggregate_type: str
+    version: int
+    event_type: str
+    schema_version: int | None = None
+    occurred_at: str | None = None
+    actor: dict[str, Any]
+    department: str | None = None
+    data: dict[str, Any] | None = None
+    prev_hash: str | None = None
+    hash: str
+
+
+class EventsOut(Schema):
+    total: int
+    items: list[AuditEventOut]
+
+
+class FeedOut(EventsOut):
+    next_after: int
+    max_position: int
+
+
+class StateOut(Schema):
+    aggregate_id: str
+    aggregate_type: str
+    version: int
+    position: int
+    occurred_at: str | None = None
+    state: dict[str, Any]
+
+
+class VerifyOut(Schema):
+    checked: int
+    ok: bool
+    broken: list[dict[str, Any]]
+    checkpoint: dict[str, Any] | None = None
+
+
+class StateIn(Schema):
+    version: int | None = Field(None, ge=1, le=2**31 - 1)
+    at: AwareDatetime | None = Field(None, description="an instant with its offset: the state as it was then")
+
+
+class FeedIn(Schema):
+    after: int = Field(0, ge=0, le=2**62)
+    limit: int = Field(100, ge=1, le=MAX_FEED)
+
+
+class VerifyIn(Schema):
+    aggregate_id: str | None = Field(None, max_length=64)
+
+
+class AccessLogIn(Schema):
+    party_id: str | None = Field(None, max_length=18)
+    sub: str | None = Field(None, max_length=200)
+    from_: AwareDatetime | None = Field(None, alias="from")
+    to: AwareDatetime | None = None
+    page: int = Field(1, ge=1, le=10_000)
+    size: int = Field(20, ge=1, le=100)
+
+
+class AccessEntryOut(Schema):
+    position: int
+    at: str
+    role: str
+    sub: str
+    department: str | None = None
+    region_code: str | None = None
+    endpoint: str
+    record_ids: list[str]
+    party_ids: list[str]
+    query: str
+
+
+class AccessLogOut(Schema):
+    total: int
+    page: int
+    size: int
+    items: list[AccessEntryOut]
+
+
+def _aggregate_id(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise NotFound(readside.NOT_FOUND) from None
+
+
+def plain(value: Any) -> Any:
+    """JSON-ready copy of an aggregate's attributes."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [plain(v) for v in value]
+        return sorted(items, key=str) if isinstance(value, (set, frozenset)) else items
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, (uuid.UUID, Decimal)):
+        return str(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return plain(dataclasses.asdict(value))
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def _envelope(logged) -> dict:
+    return build_envelope(application().mapper, position=logged.position, originator_id=logged.originator_id,
+                          originator_version=logged.originator_version, topic=logged.topic, state=logged.state,
+                          prev_hash=logged.prev_hash, hash_=logged.hash)
+
+
+def _event_out(envelope: dict) -> dict:
+    return readside.mask_personal({
+        "position": envelope["position"], "aggregate_id": envelope["aggregate_id"],
+        "aggregate_type": envelope["aggregate_type"], "version": envelope["aggregate_version"],
+        "event_type": envelope["event_type"], "schema_version": envelope["schema_version"],
+        "occurred_at": envelope["occurred_at"], "actor": plain(envelope["actor"]),
+        "department": envelope["department"], "data": plain(envelope["data"]),
+        "prev_hash": envelope["prev_hash"], "hash": envelope["hash"],
+    })
+
+
+def parties_in(value: Any) -> set[str]:
+    """Every party id mentioned in event payloads (for the access log; read before masking)."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in ("party_id", "payer_party_id") and isinstance(item, str):
+                found.add(item)
+            elif key == "party_ids" and isinstance(item, list):
+                found.update(p for p in item if isinstance(p, str))
+            else:
+                found |= parties_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            found |= parties_in(item)
+    return found
+
+
+def _stream(aggregate_id: uuid.UUID) -> list[dict]:
+    stream = application().read_stream(aggregate_id)
+    if not stream:
+        raise NotFound(readside.NOT_FOUND)
+    return [_envelope(e) for e in stream]
+
+
+@router.get("/streams/{aggregate_id}/events", response={200: EventsOut, **PROBLEMS},
+            summary="Every stored event of one aggregate, with its hashes")
+def stream_events(request: HttpRequest, aggregate_id: str):
+    principal = require(request, *AUDITORS)
+    envelopes = _stream(_aggregate_id(aggregate_id))
+    access.record(request, principal, record_ids=[aggregate_id],
+                  party_ids=sorted(parties_in([e["data"] for e in envelopes])))
+    return {"total": len(envelopes), "items": [_event_out(e) for e in envelopes]}
+
+
+@router.get("/streams/{aggregate_id}/state", response={200: StateOut, **PROBLEMS},
+            summary="The aggregate replayed to a version or an instant",
+            description="Without `version` or `at`: the current state. With `at`: the state after the last event "
+                        "that occurred at or before it (404 before the first).")
+def stream_state(request: HttpRequest, aggregate_id: str, params: Query[StateIn]):
+    principal = require(request, *AUDITORS)
+    if params.version is not None and params.at is not None:
+        raise InvalidInput("version", "give version or at, not both")
+    identifier = _aggregate_id(aggregate_id)
+    envelopes = _stream(identifier)
+    chosen = envelopes
+    if params.version is not None:
+        chosen = [e for e in envelopes if e["aggregate_version"] <= params.version]
+    elif params.at is not None:
+        chosen = [e for e in envelopes if datetime.fromisoformat(e["occurred_at"]) <= params.at]
+    if not chosen or (params.version is not None and params.version > envelopes[-1]["aggregate_version"]):
+        raise NotFound("The aggregate has no such version (or did not exist yet at that instant).")
+    last = chosen[-1]
+    aggregate = application().repository.get(identifier, version=last["aggregate_version"])
+    state = {k.lstrip("_"): plain(v) for k, v in vars(aggregate).items() if k != "_pending_events"}
+    access.record(request, principal, record_ids=[aggregate_id],
+                  party_ids=sorted(parties_in([e["data"] for e in chosen])))
+    return {"aggregate_id": str(identifier), "aggregate_type": last["aggregate_type"],
+            "version": last["aggregate_version"], "position": last["position"], "occurred_at": last["occurred_at"],
+            "state": readside.mask_personal(state)}
+
+
+@router.get("/events", response={200: FeedOut, **PROBLEMS}, summary="The global feed of events in position order",
+            description="`next_after` is the position to pass as `after` for the next page; `total` counts the "
+                        "events after `after`.")
+def feed(request: HttpRequest, params: Query[FeedIn]):
+    principal = require(request, *AUDITORS)
+    app = application()
+    logged = app.read_log(params.after, params.limit)
+    envelopes = [_envelope(e) for e in logged]
+    with app.store.read_cursor() as cursor:
+        max_position = app.store.max_position_in(cursor)
+        remaining = app.store.count_events(cursor, max_position) - app.store.count_events(cursor, params.after)
+    if envelopes:
+        access.record(request, principal, record_ids=[e["aggregate_id"] for e in envelopes],
+                      party_ids=sorted(parties_in([e["data"] for e in envelopes])))
+    return {"total": remaining, "items": [_event_out(e) for e in envelopes],
+            "next_after": logged[-1].position if logged else params.after, "max_position": max_position}
+
+
+@router.get("/verify", response={200: VerifyOut, **PROBLEMS}, summary="Verify the hash chain (and the checkpoints)",
+            description="Without `aggregate_id`: every stream and the latest signed checkpoint, so a deleted stream "
+                        "or a cut-off tail is reported.")
+def verify(request: HttpRequest, params: Query[VerifyIn]):
+    require(request, *AUDITORS)
+    app = application()
+    if params.aggregate_id:
+        identifier = _aggregate_id(params.aggregate_id)
+        if not app.read_stream(identifier):
+            raise NotFound(readside.NOT_FOUND)
+        return app.verify(identifier).as_dict()
+    return app.verify().as_dict()
+
+
+@router.get("/access-log", response={200: AccessLogOut, **PROBLEMS}, summary="Who read or found which records",
+            description="Read from the access log table in the event store's database. Party ids are masked in "
+                        "the answer; filter with the full id.")
+def access_log(request: HttpRequest, params: Query[AccessLogIn]):
+    require(request, *AUDITORS)
+
+    def utc(moment: datetime | None) -> str | None:
+        return moment.astimezone(UTC).isoformat(timespec="microseconds") if moment else None
+
+    total, entries = find_access(application().store, party_id=params.party_id, sub=params.sub,
+                                 at_from=utc(params.from_), at_to=utc(params.to),
+                                 offset=(params.page - 1) * params.size, limit=params.size)
+    items = []
+    for entry in entries:
+        item = entry.as_dict()
+        item["party_ids"] = [mask_id(p) for p in entry.party_ids]
+        if entry.role == "citizen":
+            item["sub"] = mask_id(entry.sub)
+        items.append(item)
+    return {"total": total, "page": params.page, "size": params.size, "items": items}
