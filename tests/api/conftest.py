@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import json
+
 import orjson
 import pytest
 from django.test import Client
@@ -98,7 +100,9 @@ class Http:
             headers["Authorization"] = f"Bearer {as_}"
         if key is not None:
             headers["Idempotency-Key"] = key
-        data = raw if raw is not None else (orjson.dumps(body) if body is not None else b"")
+        # The standard library encodes what orjson refuses (integers beyond 64 bits), as
+        # a careless client would.
+        data = raw if raw is not None else (json.dumps(body, ensure_ascii=False) if body is not None else b"")
         response = getattr(self.client, method)(
             f"/api/v1{path}", data=data, content_type="application/json", headers=headers
         )
