@@ -1,0 +1,190 @@
+"""Query builders: scope is a filter inside every query, identifiers rank first, paging is bounded."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from search.queries import (
+    MATCH_NONE,
+    BadQuery,
+    Scope,
+    by_id_body,
+    case_counts_body,
+    catalog_body,
+    durations_body,
+    list_body,
+    page_window,
+    revenue_body,
+    scope_filters,
+    search_body,
+    text_query,
+    worklist_body,
+)
+
+PERSON = "510104199005011231"
+CITIZEN = Scope(role="citizen", sub=PERSON, party_id=PERSON)
+CLERK = Scope(role="clerk", sub="clerk-7", department="market-regulation", region_code="510100")
+
+
+def _clauses(node):
+    """Every dict in a query body, depth first."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _clauses(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _clauses(value)
+
+
+def _type_clause(body: dict, value: str) -> dict:
+    scoped = body["query"]["bool"]["filter"][0]["bool"]["should"]
+    return next(c for c in scoped if value in c["bool"]["filter"][0]["terms"]["type"])
+
+
+def test_a_citizen_is_scoped_to_records_naming_their_party():
+    assert scope_filters(CITIZEN) == [{"term": {"party_ids": PERSON}}]
+
+
+def test_a_city_clerk_is_scoped_to_their_department_and_the_first_four_digits_of_their_region():
+    assert scope_filters(CLERK) == [{"term": {"department": "market-regulation"}},
+                                    {"prefix": {"region_code": "5101"}}]
+
+
+def test_a_province_clerk_covers_two_digits_and_a_county_clerk_only_their_county():
+    province = Scope(role="clerk", department="d", region_code="510000")
+    county = Scope(role="clerk", department="d", region_code="510104")
+    assert scope_filters(province)[1] == {"prefix": {"region_code": "51"}}
+    assert scope_filters(county)[1] == {"prefix": {"region_code": "510104"}}
+
+
+@pytest.mark.parametrize("role", ["auditor", "analyst", "admin"])
+def test_auditors_analysts_and_admins_see_everything(role):
+    assert scope_filters(Scope(role=role)) == []
+
+
+@pytest.mark.parametrize("scope", [Scope(role="gateway"), Scope(role="public"), Scope(role="citizen"),
+                                   Scope(role="clerk", department="d")])
+def test_any_other_caller_or_an_incomplete_scope_matches_no_personal_record(scope):
+    assert scope_filters(scope) == [MATCH_NONE]
+
+
+def test_search_puts_the_scope_inside_the_query_for_every_personal_type_but_not_the_catalogue():
+    body = search_body(q="食品", scope=CITIZEN)
+    for kind in ("case", "payment", "licence", "violation"):
+        assert {"term": {"party_ids": PERSON}} in _type_clause(body, kind)["bool"]["filter"]
+    assert _type_clause(body, "item")["bool"]["filter"] == [{"terms": {"type": ["item", "catalog"]}}]
+    assert "post_filter" not in body  # nothing is filtered after the query
+
+
+def test_search_ranks_exact_identifiers_far_above_names_and_fuzzy_latin_text():
+    should = text_query("SC-2026-510100-00000001")["bool"]["should"]
+    exact = {next(iter(c["term"])): c["term"][next(iter(c["term"]))]["boost"] for c in should if "term" in c}
+    assert exact["case_number"] == exact["licence_number"] == exact["transaction_ref"] == exact["code"] == 100
+    others = [c["multi_match"] for c in should if "multi_match" in c]
+    assert max(m.get("boost", 1) for m in others) * 10 < exact["case_number"]
+    latin = next(m for m in others if m.get("fuzziness"))
+    assert latin["fuzziness"] == "AUTO" and all(".latin" in f for f in latin["fields"])
+    assert any("title^" in f for m in others for f in m["fields"] if not m.get("fuzziness"))
+
+
+def test_search_filters_by_type_department_and_status_after_facets_and_by_date_inside_the_query():
+    body = search_body(q=None, scope=CLERK, types=["case"], department="market-regulation", status="accepted",
+                       date_from=date(2026, 1, 1), date_to=date(2026, 1, 31))
+    assert body["post_filter"]["bool"]["filter"] == [
+        {"terms": {"type": ["case"]}}, {"term": {"department": "market-regulation"}},
+        {"term": {"status": "accepted"}}]
+    dates = body["query"]["bool"]["filter"][1]["range"]["updated_at"]
+    assert dates["gte"] == "2026-01-01" and dates["lte"] == "2026-01-31||/d" and dates["time_zone"] == "+08:00"
+    assert set(body["aggs"]) == {"type", "department", "status"}
+    assert "highlight" in body and "must" not in body["query"]["bool"]
+
+
+def test_search_refuses_an_unknown_type_and_pages_beyond_the_window():
+    with pytest.raises(BadQuery) as refused:
+        search_body(q="x", scope=CLERK, types=["person"])
+    assert refused.value.field == "type"
+    with pytest.raises(BadQuery) as too_deep:
+        search_body(q="x", scope=CLERK, page=101, size=100)
+    assert too_deep.value.field == "page"
+
+
+@pytest.mark.parametrize(("page", "size", "window"), [(1, 20, (0, 20)), (3, 10, (20, 10)), (100, 100, (9900, 100))])
+def test_pages_are_one_based_and_at_most_a_hundred_long(page, size, window):
+    assert page_window(page, size) == window
+
+
+@pytest.mark.parametrize(("page", "size", "field"), [(0, 10, "page"), (1, 0, "size"), (1, 101, "size")])
+def test_bad_pages_name_their_parameter(page, size, field):
+    with pytest.raises(BadQuery) as refused:
+        page_window(page, size)
+    assert refused.value.field == field
+
+
+def test_a_record_by_id_carries_the_scope_unless_it_is_public():
+    assert by_id_body("case_id", "c1", CITIZEN)["query"]["bool"]["filter"] == [
+        {"term": {"case_id": "c1"}}, {"term": {"party_ids": PERSON}}]
+    assert by_id_body("code", "x", Scope(role="public"), public=True)["query"]["bool"]["filter"] == [
+        {"term": {"code": "x"}}]
+
+
+def test_lists_put_the_scope_first_and_sort_newest_first_by_default():
+    body = list_body(CLERK, filters=[{"term": {"type": "case"}}], page=2, size=5)
+    assert body["query"]["bool"]["filter"][:2] == scope_filters(CLERK)
+    assert (body["from"], body["size"], body["sort"]) == (5, 5, [{"updated_at": {"order": "desc"}}])
+
+
+def test_the_worklist_holds_open_cases_soonest_statutory_due_first():
+    body = worklist_body(CLERK, today=date(2026, 3, 2))
+    filters = body["query"]["bool"]["filter"]
+    assert {"terms": {"status": ["submitted", "materials_requested", "accepted", "suspended"]}} in filters
+    assert body["sort"][0] == {"statutory_due": {"order": "asc", "missing": "_last"}}
+
+
+def test_the_worklist_filters_assigned_and_overdue_cases_with_the_clock():
+    body = worklist_body(CLERK, today=date(2026, 3, 2), assigned_to="clerk-7", overdue=True)
+    filters = body["query"]["bool"]["filter"]
+    assert {"term": {"assigned_to": "clerk-7"}} in filters
+    overdue = [c for c in _clauses(filters) if "range" in c]
+    assert overdue == [{"range": {"statutory_due": {"lt": "2026-03-02"}}}]
+    not_overdue = worklist_body(CLERK, today=date(2026, 3, 2), overdue=False)["query"]["bool"]["filter"][-1]
+    assert "must_not" in not_overdue["bool"]
+
+
+def test_the_worklist_refuses_a_closed_status():
+    with pytest.raises(BadQuery):
+        worklist_body(CLERK, today=date(2026, 3, 2), status="approved")
+
+
+def test_the_catalogue_in_a_county_includes_the_items_of_its_city_and_province():
+    body = catalog_body(region_code="510104")
+    region = body["query"]["bool"]["filter"][0]["bool"]["should"]
+    assert {"prefix": {"region_code": "510104"}} in region
+    assert {"terms": {"region_code": ["510000", "510100"]}} in region
+    assert {"term": {"status": "published"}} in body["query"]["bool"]["filter"]
+    assert {"term": {"status": "published"}} not in catalog_body(include_withdrawn=True)["query"]["bool"]["filter"]
+
+
+def test_case_analytics_count_per_group_with_the_overdue_filter_of_the_day():
+    body = case_counts_body("item", today=date(2026, 3, 2))
+    groups = body["aggs"]["groups"]
+    assert groups["composite"]["sources"] == [{"group": {"terms": {"field": "item_code"}}}]
+    assert {"decided", "approved", "rejected", "open", "overdue", "on_time", "timed", "rating"} <= set(groups["aggs"])
+    with pytest.raises(BadQuery):
+        case_counts_body("applicant", today=date(2026, 3, 2))
+
+
+def test_processing_times_come_from_day_pairs_of_decided_cases():
+    body = durations_body("department", after={"group": "x", "start": 1, "end": 2})
+    sources = [next(iter(s)) for s in body["aggs"]["pairs"]["composite"]["sources"]]
+    assert sources == ["group", "start", "end"]
+    assert body["aggs"]["pairs"]["composite"]["after"] == {"group": "x", "start": 1, "end": 2}
+
+
+def test_revenue_is_grouped_per_period_of_settlement_in_shanghai():
+    body = revenue_body("kind", "day")
+    histogram = body["aggs"]["groups"]["aggs"]["periods"]["date_histogram"]
+    assert histogram["calendar_interval"] == "day" and histogram["time_zone"] == "Asia/Shanghai"
+    with pytest.raises(BadQuery):
+        revenue_body("kind", "week")
