@@ -197,7 +197,8 @@ class Projector:
 
     def run(self, stop: threading.Event, *, until: Callable[["Projector"], bool] | None = None) -> None:
         """Project until `stop` is set (or `until(self)` is true after a batch)."""
-        self.read_models.ensure_checkpoints()
+        if self._with_backoff(self._prepare, stop) is None:
+            return
         backoff = 0.5
         while not stop.is_set():
             self.on_tick()
@@ -217,6 +218,13 @@ class Projector:
                 stop.wait(backoff)
                 backoff = min(backoff * 2, 15.0)
         self.close()
+
+    def _prepare(self) -> bool:
+        """The read model's index and the checkpoints index exist (waits out an Elasticsearch outage)."""
+        if self.target == self.read_models.names.alias(self.projection.name):
+            self.read_models.ensure(self.projection.name)
+        self.read_models.ensure_checkpoints()
+        return True
 
     def process(self, records: dict[TopicPartition, list], stop: threading.Event) -> None:
         batch = sort_out(records, self.projection)

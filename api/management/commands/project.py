@@ -7,7 +7,7 @@ import threading
 from django.core.management.base import BaseCommand, CommandError
 
 from api.config import get_config
-from api.wiring import make_projector, make_read_models
+from api.wiring import make_projector
 from consumers.heartbeat import Heartbeat
 from projections import PROJECTIONS
 
@@ -26,9 +26,6 @@ class Command(BaseCommand):
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
-        read_models = make_read_models()
-        for name in names:
-            read_models.ensure(name)
         heartbeat = Heartbeat(get_config().heartbeat_file)
         threads = [threading.Thread(target=make_projector(name, on_tick=heartbeat).run, args=(stop,),
                                     name=f"projector-{name}") for name in names]
