@@ -66,7 +66,26 @@ def validation_errors(exc: ValidationError) -> list[dict[str, str]]:
     return [{"field": _field(list(e.get("loc", []))), "message": e.get("msg", "invalid")} for e in exc.errors]
 
 
+def document_problem_media_type(schema: dict) -> dict:
+    """ninja documents every response as the renderer's `application/json`; error answers
+    are `application/problem+json`, so say so (schema checkers compare content types)."""
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if int(status) >= 400 and "application/json" in content:
+                    content["application/problem+json"] = content.pop("application/json")
+    return schema
+
+
 def install(api: NinjaAPI) -> None:
+    build_schema = api.get_openapi_schema
+
+    def get_openapi_schema(*args, **kwargs):
+        return document_problem_media_type(build_schema(*args, **kwargs))
+
+    api.get_openapi_schema = get_openapi_schema  # type: ignore[method-assign]
+
     @api.exception_handler(ValidationError)
     def on_validation(request: HttpRequest, exc: ValidationError):
         errors = validation_errors(exc)

@@ -265,3 +265,15 @@ def test_a_replayed_transition_answers_the_first_result_even_after_later_changes
     again = catalogue.post(path, {"clerk_sub": "clerk-7", "expected_version": 1}, as_=CLERK, key="assign-1")
     assert (again.status, again.body) == (200, first.body)
     assert app.max_position() == before
+
+
+def test_openapi_documents_every_command_with_its_key_its_codes_and_problem_answers(http):
+    doc = http.client.get("/api/v1/openapi.json").json()
+    commands = [(path, op) for path, ops in doc["paths"].items() for method, op in ops.items()
+                if method in ("post", "put", "delete") and not path.endswith("/dev/tokens")]
+    assert len(commands) >= 27
+    for path, op in commands:
+        assert "Idempotency-Key" in [p["name"] for p in op.get("parameters", [])], path
+        assert {"401", "403", "404", "409", "422"} <= set(op["responses"]), path
+        assert "application/problem+json" in op["responses"]["409"]["content"], path
+        assert {"200", "201"} & set(op["responses"]), path
