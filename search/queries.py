@@ -39,12 +39,16 @@ DECIDED_STATUSES = ("approved", "rejected")
 STAFF_WIDE = frozenset({"auditor", "analyst", "admin"})
 MATCH_NONE = {"bool": {"must_not": [{"match_all": {}}]}}
 
-# Exact identifiers: `term` on keywords (IDENTIFIER keywords are lower-cased by their normalizer).
-EXACT_FIELDS: dict[str, float] = {
-    "case_number": 100.0, "licence_number": 100.0, "transaction_ref": 100.0, "code": 100.0,
-    "case_id": 100.0, "payment_id": 100.0, "violation_id": 100.0, "party_ids": 50.0,
-    "item_code": 20.0,
-}
+# Exact identifiers: `term` on keywords (IDENTIFIER keywords are lower-cased by their normalizer),
+# each boosted on the record it identifies: a licence number ranks the licence above the
+# case that mentions it.
+EXACT_FIELDS: list[tuple[str, str | None, float]] = [
+    ("case_number", "case", 100.0), ("licence_number", "licence", 100.0),
+    ("transaction_ref", "payment", 100.0), ("code", None, 100.0),
+    ("case_id", "case", 100.0), ("payment_id", "payment", 100.0), ("violation_id", "violation", 100.0),
+    ("licence_number", "case", 20.0), ("item_code", None, 20.0), ("case_id", None, 20.0),
+    ("party_ids", None, 50.0),
+]
 # Part of an identifier (a few digits of a case number): the ngram subfields.
 PARTIAL_ID_FIELDS = ["case_number.ngram^4", "licence_number.ngram^4", "transaction_ref.ngram^4",
                      "code.ngram^4", "item_code.ngram^2"]
@@ -137,10 +141,17 @@ def page_window(page: int, size: int) -> tuple[int, int]:
 # ------------------------------------------------------------------ find any result
 
 
+def _exact(field: str, kind: str | None, q: str, boost: float) -> dict:
+    term = {"term": {field: {"value": q, "boost": boost}}}
+    if kind is None:
+        return term
+    return {"bool": {"must": [term], "filter": [{"term": {"type": kind}}]}}
+
+
 def text_query(q: str) -> dict:
     """Exact identifiers first, then Chinese names and titles, then Latin text with typos."""
     q = q.strip()
-    should: list[dict] = [{"term": {field: {"value": q, "boost": boost}}} for field, boost in EXACT_FIELDS.items()]
+    should: list[dict] = [_exact(field, kind, q, boost) for field, kind, boost in EXACT_FIELDS]
     should += [
         {"multi_match": {"query": q, "fields": PARTIAL_ID_FIELDS, "type": "best_fields", "boost": 1.0,
                          "minimum_should_match": "100%"}},

@@ -163,7 +163,8 @@ def world(tmp_path_factory, kafka_bootstrap, es_url) -> Iterator[World]:
             stop.set()
             for thread in threads:
                 thread.join(timeout=60)
-            read_models.client.indices.delete(index=f"{prefix}-*", expand_wildcards="all", ignore_unavailable=True)
+            for index in read_models.client.indices.get(index=f"{prefix}-*", expand_wildcards="all"):
+                read_models.client.indices.delete(index=index)
             admin = kafka_admin.admin_client(kafka_bootstrap)
             try:
                 admin.delete_topics([t for t in (topics.events, topics.dead_letters) if t in admin.list_topics()])

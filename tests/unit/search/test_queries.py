@@ -78,15 +78,36 @@ def test_search_puts_the_scope_inside_the_query_for_every_personal_type_but_not_
     assert "post_filter" not in body  # nothing is filtered after the query
 
 
+def _exact_boosts(q: str) -> dict[tuple[str, str | None], float]:
+    boosts = {}
+    for clause in text_query(q)["bool"]["should"]:
+        if "multi_match" in clause:
+            continue
+        kind = None
+        if "bool" in clause:
+            kind = clause["bool"]["filter"][0]["term"]["type"]
+            clause = clause["bool"]["must"][0]
+        field = next(iter(clause["term"]))
+        assert clause["term"][field]["value"] == q
+        boosts[(field, kind)] = clause["term"][field]["boost"]
+    return boosts
+
+
 def test_search_ranks_exact_identifiers_far_above_names_and_fuzzy_latin_text():
-    should = text_query("SC-2026-510100-00000001")["bool"]["should"]
-    exact = {next(iter(c["term"])): c["term"][next(iter(c["term"]))]["boost"] for c in should if "term" in c}
-    assert exact["case_number"] == exact["licence_number"] == exact["transaction_ref"] == exact["code"] == 100
-    others = [c["multi_match"] for c in should if "multi_match" in c]
-    assert max(m.get("boost", 1) for m in others) * 10 < exact["case_number"]
+    exact = _exact_boosts("SC-2026-510100-00000001")
+    top = {exact[("case_number", "case")], exact[("licence_number", "licence")],
+           exact[("transaction_ref", "payment")], exact[("code", None)]}
+    assert top == {100}
+    others = [c["multi_match"] for c in text_query("x")["bool"]["should"] if "multi_match" in c]
+    assert max(m.get("boost", 1) for m in others) * 10 < 100
     latin = next(m for m in others if m.get("fuzziness"))
     assert latin["fuzziness"] == "AUTO" and all(".latin" in f for f in latin["fields"])
     assert any("title^" in f for m in others for f in m["fields"] if not m.get("fuzziness"))
+
+
+def test_a_licence_number_ranks_the_licence_above_the_case_that_mentions_it():
+    exact = _exact_boosts("SCL-2026-510100-00000001")
+    assert exact[("licence_number", "licence")] > exact[("licence_number", "case")]
 
 
 def test_search_filters_by_type_department_and_status_after_facets_and_by_date_inside_the_query():
