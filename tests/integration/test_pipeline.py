@@ -222,3 +222,23 @@ def test_a_rebuild_under_query_load_swaps_the_alias_without_a_failed_query(world
     assert len(answers) > 10 and min(answers) > 0
     assert result.old_index == old_index and world.read_models.current_index("cases") == result.new_index
     assert world.read_models.client.indices.exists(index=old_index), "the old index is kept until dropped"
+
+
+def test_replay_from_a_position_restores_documents_a_read_model_lost(world):
+    world.start("relay")
+    projectors = world.start("project", "all")
+    run_full_day(world.app, suffix="0000")
+    after_first_day = world.app.max_position()
+    second = run_full_day(world.app, suffix="0001")
+    wait_until(world.converged, timeout_s=90, what="both days to be projected")
+    kill(projectors)
+    alias = world.read_models.names.alias("cases")
+    for case_id in second.cases:
+        world.read_models.client.delete(index=alias, id=case_id, refresh=True)
+    assert differences(world.app, world.read_models) == ["cases: 5 missing, 0 extra, 0 different"]
+
+    rewound = manage("replay", "all", "--from-position", str(after_first_day), env=world.env,
+                     log=world.logs / "replay.log")
+    assert rewound.wait(timeout=120) == 0, (world.logs / "replay.log").read_text()
+    world.start("project", "all")
+    wait_until(world.converged, timeout_s=90, what="the lost documents to be rebuilt")
