@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import orjson
 from kafka import KafkaConsumer, TopicPartition
+from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata
+from tenacity import retry, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from consumers.envelope import is_marker
 
@@ -39,6 +41,14 @@ def first_offset_after(consumer: KafkaConsumer, tp: TopicPartition, position: in
     return low
 
 
+@retry(retry=retry_if_exception_type((CommitFailedError, KafkaError)), wait=wait_fixed(1),
+       stop=stop_after_delay(60), reraise=True)
+def _commit_when_group_is_empty(consumer: KafkaConsumer, offsets: dict) -> None:
+    # A projector killed a moment ago stays a member until its session times out (10 s);
+    # until then the coordinator refuses commits from outside the group.
+    consumer.commit(offsets)
+
+
 def rewind_group(*, bootstrap: str, topic: str, group_id: str, after_position: int) -> dict[int, int]:
     """Commit, for every partition, the offset of the first record after `after_position`."""
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group_id, enable_auto_commit=False,
@@ -47,7 +57,7 @@ def rewind_group(*, bootstrap: str, topic: str, group_id: str, after_position: i
         partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
         consumer.assign(partitions)
         offsets = {tp: first_offset_after(consumer, tp, after_position) for tp in partitions}
-        consumer.commit({tp: OffsetAndMetadata(offset, "", -1) for tp, offset in offsets.items()})
+        _commit_when_group_is_empty(consumer, {tp: OffsetAndMetadata(o, "", -1) for tp, o in offsets.items()})
         return {tp.partition: offset for tp, offset in offsets.items()}
     finally:
         consumer.close()
