@@ -131,7 +131,7 @@ def is_past_promised(document: dict, today: date) -> bool:
 
 def _payments(case: dict) -> list[dict]:
     listed = case.get("payments") or []
-    found = readside.read_models().get_many(readside.alias("payments"), [p["payment_id"] for p in listed])
+    found = readside.get_many("payments", [p["payment_id"] for p in listed])
     out = []
     for brief in listed:
         doc = found.get(brief["payment_id"], {})
@@ -145,7 +145,7 @@ def _payments(case: dict) -> list[dict]:
 def _licence(case: dict, today: date) -> dict | None:
     if not case.get("licence_number"):
         return None
-    doc = readside.read_models().get_many(readside.alias("licences"), [case["licence_id"]]).get(case["licence_id"])
+    doc = readside.get_many("licences", [case["licence_id"]]).get(case["licence_id"])
     if doc is None:  # decided, but the licence's own document is not projected yet
         return {"licence_number": case["licence_number"], "status": None, "state": "unknown"}
     return {"licence_number": doc["licence_number"], "status": doc.get("status"),

@@ -12,7 +12,7 @@ from api.auth import require
 from api.config import get_config
 from api.routers import readside
 from api.schemas.common import PROBLEMS
-from api.wiring import application
+from api import wiring
 from consumers.envelope import build_envelope
 from consumers.topics import Topics
 from projections import PROJECTIONS
@@ -80,7 +80,7 @@ def _oldest_unapplied_age(app, watermark: int, now: datetime) -> float:
 def projections(request: HttpRequest):
     require(request, "admin")
     config = get_config()
-    app = application()
+    app = wiring.application()
     models = readside.read_models()
     problems: list[str] = []
     with app.store.read_cursor() as cursor:
@@ -88,7 +88,8 @@ def projections(request: HttpRequest):
         stored = app.store.count_events(cursor, max_position)
         out: list[dict[str, Any]] = []
         for name in PROJECTIONS:
-            checkpoints = models.checkpoints(name, config.partitions)
+            with readside.read_model_errors():
+                checkpoints = models.checkpoints(name, config.partitions)
             watermark = min(checkpoints.values(), default=0)
             out.append({"name": name, "alias": models.names.alias(name), "watermark": watermark,
                         "checkpoints": {str(p): v for p, v in checkpoints.items()},
@@ -98,8 +99,8 @@ def projections(request: HttpRequest):
     for item in out:
         item["lag_seconds"] = _oldest_unapplied_age(app, item["watermark"], now)
         item["dead_letters"] = dead.get(item["name"], 0) if dead is not None else None
-        item["index"] = models.current_index(item["name"])
         try:
+            item["index"] = models.current_index(item["name"])
             item["degraded_documents"] = models.client.count(index=item["alias"], **degraded_count_body())["count"]
             item["documents"] = models.client.count(index=item["alias"])["count"]
         except Exception as exc:  # a missing index is reported, not a 500

@@ -2,20 +2,25 @@
 `consistent_after`, and the clock."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+import logging
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
 
+from elastic_transport import TransportError
+from elasticsearch import ApiError, NotFoundError
 from ninja.errors import HttpError
 
 from api.auth import Principal
 from api.consistency import read_models, wait_for_position
-from api.wiring import application
+from api import wiring
 from domain.calendar import shanghai_date
 from domain.errors import InvalidInput, NotFound
 from domain.identifiers import is_resident_id, mask_id, mask_name
 from search.queries import BadQuery, Scope
 
+log = logging.getLogger(__name__)
 MASKED_ROLES = frozenset({"auditor", "analyst", "admin"})
 NOT_FOUND = "No such record."
 
@@ -26,7 +31,7 @@ def scope_of(principal: Principal) -> Scope:
 
 
 def now() -> datetime:
-    return application().clock()
+    return wiring.application().clock()
 
 
 def today() -> date:
@@ -45,9 +50,28 @@ def alias(model: str) -> str:
     return read_models().names.alias(model)
 
 
+@contextlib.contextmanager
+def read_model_errors() -> Iterator[None]:
+    """Elasticsearch unreachable or refusing: 503 with a reason, never a 500."""
+    try:
+        yield
+    except NotFoundError:
+        log.error("a read model index is missing", exc_info=True)
+        raise HttpError(503, "The read models are not available yet.") from None
+    except (TransportError, ApiError) as exc:
+        log.warning("read model query failed: %s", exc)
+        raise HttpError(503, "The read models are unavailable; try again shortly.") from None
+
+
 def search(models: Iterable[str], body: dict) -> dict:
     target = ",".join(alias(m) for m in models)
-    return read_models().client.search(index=target, **body)
+    with read_model_errors():
+        return read_models().client.search(index=target, **body)
+
+
+def get_many(model: str, ids: Iterable[str]) -> dict[str, dict]:
+    with read_model_errors():
+        return read_models().get_many(alias(model), ids)
 
 
 def hits(response: dict) -> list[dict]:
@@ -67,7 +91,8 @@ def one(model: str, body: dict) -> dict:
 
 
 def consistent(position: int | None, projections: Iterable[str]) -> bool:
-    return wait_for_position(position, projections)
+    with read_model_errors():
+        return wait_for_position(position, projections)
 
 
 def not_found() -> NotFound:
