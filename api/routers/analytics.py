@@ -35,7 +35,7 @@ class CasesIn(Schema):
     item: str | None = Field(None, max_length=32, description="an item code")
     from_: date | None = Field(None, alias="from", description="submitted on or after this day")
     to: date | None = Field(None, description="submitted on or before this day")
-    consistent_after: int | None = Field(None, ge=0)
+    consistent_after: int | None = Field(None, ge=0, le=2**62)
 
 
 class CaseGroupOut(Schema):
@@ -65,7 +65,7 @@ class RevenueIn(Schema):
     region_code: RegionCode | None = None
     from_: date | None = Field(None, alias="from", description="settled on or after this day")
     to: date | None = Field(None, description="settled on or before this day")
-    consistent_after: int | None = Field(None, ge=0)
+    consistent_after: int | None = Field(None, ge=0, le=2**62)
 
 
 class PeriodOut(Schema):

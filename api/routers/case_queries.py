@@ -31,7 +31,7 @@ _CASE_NUMBER = re.compile(r"^SC-\d{4}-\d{6}-\d{8}$")
 
 
 class ConsistentIn(Schema):
-    consistent_after: int | None = Field(None, ge=0, description="wait (at most 5 s) until this position is applied")
+    consistent_after: int | None = Field(None, ge=0, le=2**62, description="wait (at most 5 s) until this position is applied")
 
 
 class PaymentBriefOut(Schema):

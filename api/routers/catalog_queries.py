@@ -63,11 +63,11 @@ class CatalogParams(Schema):
     include_withdrawn: bool = False
     page: int = Field(1, ge=1, le=10_000)
     size: int = Field(20, ge=1, le=100)
-    consistent_after: int | None = Field(None, ge=0)
+    consistent_after: int | None = Field(None, ge=0, le=2**62)
 
 
 class ConsistentIn(Schema):
-    consistent_after: int | None = Field(None, ge=0)
+    consistent_after: int | None = Field(None, ge=0, le=2**62)
 
 
 def _item(doc: dict) -> dict:

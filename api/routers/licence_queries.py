@@ -24,7 +24,7 @@ MAX_NUMBER_CHARS = 64
 
 
 class VerifyIn(Schema):
-    consistent_after: int | None = Field(None, ge=0, description="wait (at most 5 s) until this position is applied")
+    consistent_after: int | None = Field(None, ge=0, le=2**62, description="wait (at most 5 s) until this position is applied")
 
 
 class HolderOut(Schema):

@@ -18,7 +18,7 @@ from api.routers import readside
 from api.routers.case_queries import is_overdue
 from api.routers.licence_queries import licence_state
 from api.schemas.common import PROBLEMS
-from api.wiring import application
+from api import wiring
 from domain.calendar import shanghai_date
 from search.queries import list_body
 
@@ -31,11 +31,11 @@ class ListIn(Schema):
     status: str | None = Field(None, max_length=40)
     page: int = Field(1, ge=1, le=10_000)
     size: int = Field(20, ge=1, le=100)
-    consistent_after: int | None = Field(None, ge=0, description="wait (at most 5 s) until this position is applied")
+    consistent_after: int | None = Field(None, ge=0, le=2**62, description="wait (at most 5 s) until this position is applied")
 
 
 class ConsistentIn(Schema):
-    consistent_after: int | None = Field(None, ge=0)
+    consistent_after: int | None = Field(None, ge=0, le=2**62)
 
 
 class PageOut(Schema):
@@ -200,7 +200,7 @@ class AccessLogIn(Schema):
                         "Read from the access log table in the event store's database.")
 def my_access_log(request: HttpRequest, params: Query[AccessLogIn]):
     principal = require(request, "citizen")
-    total, entries = find_access(application().store, party_id=principal.party_id, exclude_sub=principal.sub,
+    total, entries = find_access(wiring.application().store, party_id=principal.party_id, exclude_sub=principal.sub,
                                  offset=(params.page - 1) * params.size, limit=params.size)
     return {"total": total, "page": params.page, "size": params.size,
             # Not the record ids or the query: one search may return other people's records too.

@@ -46,10 +46,12 @@ class ProjectionsOut(Schema):
 
 
 def _dead_letters_by_projection(problems: list[str]) -> tuple[dict[str, int] | None, int | None]:
+    from consumers import kafka_admin
     from consumers.dead_letters import list_dead_letters
 
     config = get_config()
     try:
+        kafka_admin.ping(config.kafka_bootstrap, timeout_s=2.0)  # fail fast rather than wait out a bootstrap
         letters = list_dead_letters(config.kafka_bootstrap, Topics(config.topic_prefix).dead_letters,
                                     limit=DEAD_LETTER_SCAN_LIMIT)
     except Exception as exc:  # Kafka down: report the rest and say why this part is missing

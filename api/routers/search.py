@@ -61,7 +61,7 @@ class SearchParams(Schema):
     to: date | None = Field(None, description="updated on or before this day (Asia/Shanghai)")
     page: int = Field(1, ge=1, le=10_000)
     size: int = Field(20, ge=1, le=100)
-    consistent_after: int | None = Field(None, ge=0, description="wait (at most 5 s) until this position is searchable")
+    consistent_after: int | None = Field(None, ge=0, le=2**62, description="wait (at most 5 s) until this position is searchable")
 
 
 def _facet(response: dict, name: str) -> list[dict]:
