@@ -15,7 +15,7 @@ from ninja.errors import HttpError
 
 from api.access_store import append_access
 from api.auth import Principal
-from api.wiring import application
+from api import wiring
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def record(request: HttpRequest, principal: Principal | None, *, record_ids: Seq
     who = principal or ANONYMOUS
     endpoint = f"{request.method} {request.path}"
     try:
-        return append_access(application().store, role=who.role, sub=who.sub, endpoint=endpoint,
+        return append_access(wiring.application().store, role=who.role, sub=who.sub, endpoint=endpoint,
                              record_ids=list(record_ids), party_ids=list(party_ids), department=who.department,
                              region_code=who.region_code, query=query)
     except Exception:

@@ -22,7 +22,7 @@ from api.access_store import find_access
 from api.auth import require
 from api.routers import readside
 from api.schemas.common import PROBLEMS
-from api.wiring import application
+from api import wiring
 from consumers.envelope import build_envelope
 from domain.errors import InvalidInput, NotFound
 from domain.identifiers import mask_id
@@ -143,7 +143,7 @@ def plain(value: Any) -> Any:
 
 
 def _envelope(logged) -> dict:
-    return build_envelope(application().mapper, position=logged.position, originator_id=logged.originator_id,
+    return build_envelope(wiring.application().mapper, position=logged.position, originator_id=logged.originator_id,
                           originator_version=logged.originator_version, topic=logged.topic, state=logged.state,
                           prev_hash=logged.prev_hash, hash_=logged.hash)
 
@@ -177,7 +177,7 @@ def parties_in(value: Any) -> set[str]:
 
 
 def _stream(aggregate_id: uuid.UUID) -> list[dict]:
-    stream = application().read_stream(aggregate_id)
+    stream = wiring.application().read_stream(aggregate_id)
     if not stream:
         raise NotFound(readside.NOT_FOUND)
     return [_envelope(e) for e in stream]
@@ -211,7 +211,7 @@ def stream_state(request: HttpRequest, aggregate_id: str, params: Query[StateIn]
     if not chosen or (params.version is not None and params.version > envelopes[-1]["aggregate_version"]):
         raise NotFound("The aggregate has no such version (or did not exist yet at that instant).")
     last = chosen[-1]
-    aggregate = application().repository.get(identifier, version=last["aggregate_version"])
+    aggregate = wiring.application().repository.get(identifier, version=last["aggregate_version"])
     state = {k.lstrip("_"): plain(v) for k, v in vars(aggregate).items() if k != "_pending_events"}
     access.record(request, principal, record_ids=[aggregate_id],
                   party_ids=sorted(parties_in([e["data"] for e in chosen])))
@@ -225,7 +225,7 @@ def stream_state(request: HttpRequest, aggregate_id: str, params: Query[StateIn]
                         "events after `after`.")
 def feed(request: HttpRequest, params: Query[FeedIn]):
     principal = require(request, *AUDITORS)
-    app = application()
+    app = wiring.application()
     logged = app.read_log(params.after, params.limit)
     envelopes = [_envelope(e) for e in logged]
     with app.store.read_cursor() as cursor:
@@ -243,7 +243,7 @@ def feed(request: HttpRequest, params: Query[FeedIn]):
                         "or a cut-off tail is reported.")
 def verify(request: HttpRequest, params: Query[VerifyIn]):
     require(request, *AUDITORS)
-    app = application()
+    app = wiring.application()
     if params.aggregate_id:
         identifier = _aggregate_id(params.aggregate_id)
         if not app.read_stream(identifier):
@@ -261,7 +261,7 @@ def access_log(request: HttpRequest, params: Query[AccessLogIn]):
     def utc(moment: datetime | None) -> str | None:
         return moment.astimezone(UTC).isoformat(timespec="microseconds") if moment else None
 
-    total, entries = find_access(application().store, party_id=params.party_id, sub=params.sub,
+    total, entries = find_access(wiring.application().store, party_id=params.party_id, sub=params.sub,
                                  at_from=utc(params.from_), at_to=utc(params.to),
                                  offset=(params.page - 1) * params.size, limit=params.size)
     items = []
