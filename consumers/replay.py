@@ -51,13 +51,20 @@ def _commit_when_group_is_empty(consumer: KafkaConsumer, offsets: dict) -> None:
 
 def rewind_group(*, bootstrap: str, topic: str, group_id: str, after_position: int) -> dict[int, int]:
     """Commit, for every partition, the offset of the first record after `after_position`."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group_id, enable_auto_commit=False,
-                             client_id="casetrack-replay")
+    reader = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, client_id="casetrack-replay-read")
     try:
-        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
-        consumer.assign(partitions)
-        offsets = {tp: first_offset_after(consumer, tp, after_position) for tp in partitions}
-        _commit_when_group_is_empty(consumer, {tp: OffsetAndMetadata(o, "", -1) for tp, o in offsets.items()})
+        partitions = [TopicPartition(topic, p) for p in sorted(reader.partitions_for_topic(topic) or ())]
+        offsets = {}
+        for tp in partitions:
+            reader.assign([tp])  # one partition at a time: each poll answers from it alone
+            offsets[tp] = first_offset_after(reader, tp, after_position)
+    finally:
+        reader.close()
+    committer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group_id, enable_auto_commit=False,
+                              client_id="casetrack-replay")
+    try:
+        committer.assign(partitions)
+        _commit_when_group_is_empty(committer, {tp: OffsetAndMetadata(o, "", -1) for tp, o in offsets.items()})
         return {tp.partition: offset for tp, offset in offsets.items()}
     finally:
-        consumer.close()
+        committer.close()
