@@ -1,7 +1,7 @@
 """Recording reads in the access log: every read of a personal record by staff, every
 search, every licence verification (API.md; DESIGN.md "Access logs are not case events").
 
-Entries go to the event store's database (`api.access_store`), not to Kafka, so nothing is
+Entries go to the event store's database (`domain.store.access_log`), not to Kafka, so nothing is
 lost while Kafka is down. Recording happens before the answer is sent: if it fails, the
 read fails too (a read that cannot be accounted for is not served).
 """
@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from django.http import HttpRequest
 from ninja.errors import HttpError
 
-from api.access_store import append_access
+from domain.store.access_log import append_access
 from api.auth import Principal
 from api import wiring
 

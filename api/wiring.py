@@ -44,8 +44,9 @@ def make_projector(name: str, config: Config | None = None, **overrides):
 
     config = config or get_config()
     topics = Topics(config.topic_prefix)
-    options = dict(projection=PROJECTIONS[name], read_models=make_read_models(config),
-                   bootstrap=config.kafka_bootstrap, topic=topics.events,
+    projection = PROJECTIONS[name]
+    options = dict(projection=projection, read_models=make_read_models(config),
+                   bootstrap=config.kafka_bootstrap, topic=topics.access if projection.source == "access" else topics.events,
                    dead_letter_topic=topics.dead_letters, group_id=f"{config.topic_prefix}.projector.{name}")
     options.update(overrides)
     return Projector(**options)

@@ -83,3 +83,26 @@ MARKER_HEADERS = [(MARKER_HEADER, b"1")]
 
 def is_marker(headers: list[tuple[str, bytes]] | None) -> bool:
     return any(name == MARKER_HEADER and value == b"1" for name, value in headers or ())
+
+
+ACCESS_AGGREGATE_TYPE = "AccessEntry"
+
+
+def access_envelope(entry: dict[str, Any]) -> dict[str, Any]:
+    """An access-log entry shaped like an event envelope, so the same projector runs it:
+    one immutable document per entry (`access-<position>`, version 1)."""
+    return {
+        "event_id": f"access-{entry['position']}",
+        "position": entry["position"],
+        "aggregate_id": f"access-{entry['position']}",
+        "aggregate_type": ACCESS_AGGREGATE_TYPE,
+        "aggregate_version": 1,
+        "event_type": "AccessRecorded",
+        "schema_version": 1,
+        "occurred_at": entry["at"],
+        "actor": {"role": entry["role"], "subject": entry["sub"]},
+        "department": entry.get("department") or "",
+        "data": entry,
+        "prev_hash": None,
+        "hash": None,
+    }

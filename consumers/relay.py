@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import orjson
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
@@ -53,8 +54,9 @@ class Relay:
     def __init__(
         self,
         *,
-        read_log: Callable[[int, int], Sequence[LoggedEvent]],
-        mapper,
+        read_log: Callable[[int, int], Sequence],
+        mapper=None,
+        encode: Callable[[Any], tuple[bytes, dict]] | None = None,
         bootstrap: str,
         topic: str,
         partitions: int = 12,
@@ -65,7 +67,7 @@ class Relay:
         on_tick: Callable[[], None] = lambda: None,
     ) -> None:
         self.read_log = read_log
-        self.mapper = mapper
+        self.encode = encode or event_encoder(mapper)
         self.bootstrap = bootstrap
         self.topic = topic
         self.partitions = partitions
@@ -118,21 +120,13 @@ class Relay:
 
     # ------------------------------------------------------------------ work
 
-    def _publish(self, events: Sequence[LoggedEvent]) -> None:
+    def _publish(self, items: Sequence) -> None:
         producer = self._producer
         futures = []
-        for logged in events:
-            try:
-                envelope = build_envelope(
-                    self.mapper, position=logged.position, originator_id=logged.originator_id,
-                    originator_version=logged.originator_version, topic=logged.topic,
-                    state=logged.state, prev_hash=logged.prev_hash, hash_=logged.hash)
-            except Exception as exc:
-                # Never skip an event: publish what we know so the projector dead-letters it.
-                log.exception("cannot decode event at position %s", logged.position)
-                envelope = _undecodable(logged, exc)
-            futures.append(producer.send(self.topic, key=str(logged.originator_id).encode(),
-                                         value=dumps(envelope), headers=envelope_headers(envelope)))
+        for item in items:
+            key, envelope = self.encode(item)
+            futures.append(producer.send(self.topic, key=key, value=dumps(envelope),
+                                         headers=envelope_headers(envelope)))
         producer.flush(timeout=self.send_timeout_s)
         for future in futures:
             future.get(timeout=self.send_timeout_s)  # raises the send's error, if any
@@ -184,6 +178,22 @@ class Relay:
                 marker_due = False
             if caught_up and not events:
                 stop.wait(self.idle_wait_s)
+
+
+def event_encoder(mapper) -> Callable[[LoggedEvent], tuple[bytes, dict]]:
+    """Stored event -> (aggregate id key, envelope)."""
+    def encode(logged: LoggedEvent) -> tuple[bytes, dict]:
+        try:
+            envelope = build_envelope(
+                mapper, position=logged.position, originator_id=logged.originator_id,
+                originator_version=logged.originator_version, topic=logged.topic,
+                state=logged.state, prev_hash=logged.prev_hash, hash_=logged.hash)
+        except Exception as exc:
+            # Never skip an event: publish what we know so the projector dead-letters it.
+            log.exception("cannot decode event at position %s", logged.position)
+            envelope = _undecodable(logged, exc)
+        return str(logged.originator_id).encode(), envelope
+    return encode
 
 
 def _last_marker(consumer: KafkaConsumer, tp: TopicPartition) -> int:

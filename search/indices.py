@@ -92,6 +92,11 @@ MODELS: dict[str, dict] = {
     },
 }
 
+MODELS["access"] = {
+    "entry_id": KEYWORD, "at": DATE, "role": KEYWORD, "sub": KEYWORD, "endpoint": KEYWORD,
+    "record_ids": KEYWORD, "query": {"type": "text", "analyzer": "cjk"},
+}
+
 CHECKPOINTS = {"projection": KEYWORD, "partition": INT, "position": LONG, "updated_at": DATE}
 
 

@@ -15,7 +15,7 @@ from api.schemas.common import PROBLEMS
 from api import wiring
 from consumers.envelope import build_envelope
 from consumers.topics import Topics
-from projections import PROJECTIONS
+from projections import EVENT_PROJECTIONS as PROJECTIONS
 from search.queries import degraded_count_body
 
 log = logging.getLogger(__name__)

@@ -20,13 +20,13 @@ import pytest
 from django.test import Client
 
 from api import wiring
-from api.access_store import read_access_log
+from domain.store.access_log import read_access_log
 from api.auth import issue_dev_token
 from api.config import get_config
 from consumers import kafka_admin
 from consumers.relay import Relay
 from consumers.topics import Topics
-from projections import PROJECTIONS
+from projections import EVENT_PROJECTIONS as PROJECTIONS
 from tests.scenarios import BUSINESS_ID, CLERK, PERSON, PERSON_ID, Created, item_terms, run_full_day
 from tests.stack import wait_until
 

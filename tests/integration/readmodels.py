@@ -7,7 +7,7 @@ import orjson
 
 from consumers.envelope import build_envelope
 from consumers.projector import fold
-from projections import PROJECTIONS
+from projections import EVENT_PROJECTIONS as PROJECTIONS
 from search.store import ReadModels
 
 

@@ -15,7 +15,8 @@ from consumers.projector import Projector
 from consumers.rebuild import rebuild
 from consumers.topics import Topics
 from domain.services import Casetrack
-from projections import PROJECTIONS
+from domain.store.access_log import append_access
+from projections import EVENT_PROJECTIONS, PROJECTIONS
 from search.client import make_client
 from search.indices import Names
 from search.store import ReadModels
@@ -54,7 +55,7 @@ class World:
         return process
 
     def watermark(self) -> int:
-        return min(self.read_models.watermark(name, PARTITIONS) for name in PROJECTIONS)
+        return min(self.read_models.watermark(name, PARTITIONS) for name in EVENT_PROJECTIONS)
 
     def caught_up(self) -> bool:
         try:
@@ -246,3 +247,21 @@ def test_replay_from_a_position_restores_documents_a_read_model_lost(world):
     assert rewound.wait(timeout=120) == 0, (world.logs / "replay.log").read_text()
     world.start("project", "all")
     wait_until(world.converged, timeout_s=90, what="the lost documents to be rebuilt")
+
+
+def test_access_log_entries_reach_their_own_index_and_never_a_case_stream(world):
+    made = run_full_day(world.app, suffix="0000")
+    versions = {c: world.app.repository.get(UUID(c)).version for c in made.cases}
+    positions = [append_access(world.app.store, role="clerk", sub="clerk-7", endpoint="GET /api/v1/cases/{case_id}",
+                               record_ids=[c], party_ids=["510104199005010123"], department="market-regulation",
+                               region_code="510100") for c in made.cases]
+    world.start("relay")
+    world.start("project", "access")
+    wait_until(lambda: world.read_models.watermark("access", PARTITIONS) >= positions[-1], timeout_s=90,
+               what="the access log to be projected")
+    alias = world.read_models.names.alias("access")
+    world.read_models.refresh(alias)
+    hits = world.read_models.client.search(index=alias, size=100)["hits"]["hits"]
+    assert sorted(h["_source"]["record_ids"][0] for h in hits) == sorted(made.cases)
+    assert all(h["_source"]["sub"] == "clerk-7" for h in hits)
+    assert {c: world.app.repository.get(UUID(c)).version for c in made.cases} == versions

@@ -1,4 +1,4 @@
-"""`python manage.py relay`: publish the event store's log to Kafka until stopped.
+"""`python manage.py relay`: publish the event store's log (and the access log) to Kafka until stopped.
 
 The active relay (the one holding the store's relay lock) also does the store's periodic
 upkeep: a signed checkpoint every few minutes and purging expired idempotency keys.
@@ -15,9 +15,11 @@ from django.core.management.base import BaseCommand
 
 from api.config import get_config
 from api.wiring import make_application, relay_lock
+from consumers.envelope import access_envelope
 from consumers.heartbeat import Heartbeat
 from consumers.relay import Relay
 from consumers.topics import Topics
+from domain.store.access_log import read_access_log
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +69,15 @@ class Command(BaseCommand):
                 heartbeat()
                 upkeep()
 
-            relay = Relay(read_log=app.read_log, mapper=app.mapper, bootstrap=config.kafka_bootstrap,
-                          topic=Topics(config.topic_prefix).events, partitions=config.partitions,
-                          batch_size=opts["batch_size"], on_tick=tick)
-            relay.run(stop)
+            topics = Topics(config.topic_prefix)
+            events = Relay(read_log=app.read_log, mapper=app.mapper, bootstrap=config.kafka_bootstrap,
+                           topic=topics.events, partitions=config.partitions,
+                           batch_size=opts["batch_size"], on_tick=tick)
+            access = Relay(read_log=lambda after, limit: read_access_log(app.store, after, limit),
+                           encode=lambda entry: (str(entry.position).encode(), access_envelope(entry.as_dict())),
+                           bootstrap=config.kafka_bootstrap, topic=topics.access, partitions=config.partitions,
+                           batch_size=opts["batch_size"])
+            side = threading.Thread(target=access.run, args=(stop,), name="relay-access")
+            side.start()
+            events.run(stop)
+            side.join()

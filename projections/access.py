@@ -1,0 +1,32 @@
+"""Read model of the access log: who read or found which records, when, and where.
+
+Entries are immutable; each is one document. It is not a case event and never touches a
+case stream (DESIGN.md, "Access logs are not case events").
+"""
+from __future__ import annotations
+
+from projections.base import Document, Envelope, Projection
+
+NAME = "access"
+
+
+def recorded(_: Document | None, e: Envelope) -> Document:
+    data = e["data"]
+    return {
+        "type": "access",
+        "title": data["endpoint"],
+        "status": "recorded",
+        "at": data["at"],
+        "role": data["role"],
+        "sub": data["sub"],
+        "department": data.get("department"),
+        "region_code": data.get("region_code"),
+        "endpoint": data["endpoint"],
+        "record_ids": data.get("record_ids", []),
+        "party_ids": data.get("party_ids", []),
+        "query": data.get("query", ""),
+    }
+
+
+PROJECTION = Projection(name=NAME, aggregate_type="AccessEntry", id_field="entry_id",
+                        handlers={"AccessRecorded": recorded}, source="access")

@@ -1,0 +1,44 @@
+"""The benchmark harness runs end to end at a tiny scale, so it cannot rot.
+
+Not a performance test: nothing here is timed against a target. The bench runs as a
+subprocess of its own (it starts processes, and its numbers are its own business) and must
+write every key of `latest.json` with a positive number.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import orjson
+import pytest
+
+from tests.integration.pipeline import ROOT
+
+pytestmark = pytest.mark.integration
+
+RATIOS = ["append_ratio_sqlite", "append_ratio_postgres", "relay_ratio", "projection_ratio", "rebuild_ratio"]
+FIGURES = ["freshness_p50_s", "freshness_p99_s", "search_p99_ms"]
+RAW = ["relay_events_s", "raw_producer_events_s", "projector_events_s", "projection_raw_bulk_events_s",
+       "rebuild_events_s", "rebuild_raw_bulk_events_s"]
+
+
+@pytest.mark.timeout(300)
+def test_the_bench_writes_every_figure_at_a_tiny_scale(tmp_path, kafka_bootstrap, es_url, postgres_url):
+    output = tmp_path / "latest.json"
+    finished = subprocess.run(
+        [sys.executable, "-m", "loadtests.bench", "--scale", "60", "--tiny", "--runs", "1", "--quiet",
+         "--output", str(output), "--kafka", kafka_bootstrap, "--es", es_url, "--postgres", postgres_url],
+        cwd=ROOT, capture_output=True, text=True, timeout=280)
+    assert finished.returncode == 0, finished.stderr[-4000:]
+    assert "relay events/s" in finished.stdout            # the table was printed
+
+    latest = orjson.loads(output.read_bytes())
+    assert latest["scale"] == 60
+    for key in RATIOS + FIGURES:
+        assert isinstance(latest[key], (int, float)) and latest[key] > 0, (key, latest[key])
+    for key in RAW:
+        assert latest["raw"][key] > 0, key
+    for backend in ("append_sqlite", "append_postgres"):
+        assert all(v > 0 for v in latest["raw"][backend].values()), backend
+    assert {"relay", "projector", "api_worker"} <= set(latest["peak_rss_mb"])
+    assert all(v > 0 for v in latest["peak_rss_mb"].values())
