@@ -18,7 +18,7 @@ from ninja import Query, Router, Schema
 from pydantic import AwareDatetime, Field
 
 from api import access
-from api.access_store import find_access
+from domain.store.access_log import find_access
 from api.auth import require
 from api.routers import readside
 from api.schemas.common import PROBLEMS

@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from api.access_store import find_access
+from domain.store.access_log import find_access
 from api.auth import require
 from api.routers import readside
 from api.routers.case_queries import is_overdue
