@@ -59,6 +59,16 @@ def _probe(check, *args) -> dict:
     return {"ok": ok, "detail": detail, "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
 
 
+@router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
+def metrics(request):
+    from django.http import HttpResponse
+
+    from api.metrics import render
+
+    body, content_type = render()
+    return HttpResponse(body, content_type=content_type)
+
+
 @router.get("/healthz", summary="The process is up")
 def healthz(request):
     return {"status": "ok"}

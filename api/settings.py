@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "api",
 ]
 MIDDLEWARE = [
+    "api.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.common.CommonMiddleware",
 ]

@@ -29,6 +29,9 @@ pids+=($!)
 $PY manage.py project all >>var/log/projectors.log 2>&1 &
 pids+=($!)
 
+# Counters and histograms of all gunicorn workers, aggregated for /metrics.
+export PROMETHEUS_MULTIPROC_DIR="$ROOT/var/prometheus"
+rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 .venv/bin/gunicorn api.wsgi:application \
   --bind "127.0.0.1:${PORT:-8000}" --workers "${WEB_WORKERS:-2}" --threads 4 \
   --worker-class gthread --access-logfile - --graceful-timeout 10 &

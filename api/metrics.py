@@ -1,0 +1,93 @@
+"""Prometheus metrics: `GET /metrics` in the text exposition format.
+
+- Request latency per route (a Django middleware; the route is the URL pattern, so the label
+  set stays small), and commands by outcome (POST/PUT/DELETE under /api/v1/).
+- The pipeline at scrape time: the event store's position, each projection's watermark and
+  its lag in events. Relay and projector throughput is the rate of these positions.
+
+Under gunicorn every worker is a process: with `PROMETHEUS_MULTIPROC_DIR` set (make run
+sets it), counters and histograms are aggregated across workers.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import time
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+
+log = logging.getLogger(__name__)
+
+REQUEST_SECONDS = Histogram(
+    "casetrack_http_request_duration_seconds", "HTTP request latency", ["method", "route", "status"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+COMMANDS = Counter("casetrack_commands_total", "Commands answered, by route and status class",
+                   ["route", "outcome"])
+
+
+class MetricsMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        route = match.route if match is not None and match.route else "unmatched"
+        REQUEST_SECONDS.labels(request.method, route, str(response.status_code)).observe(
+            time.perf_counter() - started)
+        if request.method in ("POST", "PUT", "DELETE") and request.path.startswith("/api/v1/"):
+            COMMANDS.labels(route, f"{response.status_code // 100}xx").inc()
+        return response
+
+
+class PipelineCollector:
+    """Positions read when scraped, so they are right whichever process moved them."""
+
+    def collect(self):
+        from api import wiring
+        from api.config import get_config
+        from projections import EVENT_PROJECTIONS
+
+        store_position = GaugeMetricFamily("casetrack_event_store_position", "Position of the last stored event")
+        watermark = GaugeMetricFamily("casetrack_projection_watermark_position",
+                                      "Everything up to this position is applied and searchable", labels=["projection"])
+        lag = GaugeMetricFamily("casetrack_projection_lag_events", "Stored events not yet projected",
+                                labels=["projection"])
+        try:
+            position = wiring.application().max_position()
+            store_position.add_metric([], position)
+            models = wiring.make_read_models()
+            partitions = get_config().partitions
+            for name in EVENT_PROJECTIONS:
+                mark = models.watermark(name, partitions)
+                watermark.add_metric([name], mark)
+                lag.add_metric([name], max(0, position - mark))
+        except Exception:  # a scrape must answer even when a dependency is down
+            log.warning("pipeline metrics unavailable", exc_info=True)
+        yield store_position
+        yield watermark
+        yield lag
+
+
+def render() -> tuple[bytes, str]:
+    registry = CollectorRegistry()
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        from prometheus_client import REGISTRY
+
+        registry = REGISTRY
+    output = generate_latest(registry) + generate_latest(_pipeline_registry())
+    return output, CONTENT_TYPE_LATEST
+
+
+_PIPELINE = CollectorRegistry(auto_describe=False)
+_PIPELINE.register(PipelineCollector())
+
+
+def _pipeline_registry() -> CollectorRegistry:
+    return _PIPELINE
