@@ -44,3 +44,17 @@ test-unit: venv
 
 clean: down
 	rm -rf var
+
+# Benchmarks and load (issue 6): the harness needs the local stack (make up); load needs the API (make run).
+SCALE ?= 100000
+LOAD_USERS ?= 20
+LOAD_TIME ?= 2m
+
+bench: venv
+	@$(PY) -m loadtests.bench --scale $(SCALE)
+
+load: venv
+	@mkdir -p loadtests/results
+	@$(VENV)/bin/locust -f loadtests/locustfile.py --headless --users $(LOAD_USERS) --spawn-rate 5 \
+	  --run-time $(LOAD_TIME) --host http://127.0.0.1:$(PORT) --csv loadtests/results/load --only-summary \
+	  --loglevel WARNING; status=$$?; $(PY) -m loadtests.load_report loadtests/results/load_stats.csv; exit $$status
