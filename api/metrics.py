@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from datetime import UTC, datetime
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
@@ -48,6 +49,10 @@ class PipelineCollector:
     def collect(self):
         from api import wiring
         from api.config import get_config
+        from consumers import kafka_admin
+        from consumers.dead_letters import count_dead_letters
+        from consumers.lag import oldest_unapplied_age
+        from consumers.topics import Topics
         from projections import EVENT_PROJECTIONS
 
         store_position = GaugeMetricFamily("casetrack_event_store_position", "Position of the last stored event")
@@ -55,20 +60,33 @@ class PipelineCollector:
                                       "Everything up to this position is applied and searchable", labels=["projection"])
         lag = GaugeMetricFamily("casetrack_projection_lag_events", "Stored events not yet projected",
                                 labels=["projection"])
+        lag_seconds = GaugeMetricFamily("casetrack_projection_lag_seconds",
+                                        "Age of the oldest stored event not yet projected", labels=["projection"])
+        dead = GaugeMetricFamily("casetrack_dead_letters", "Messages in the dead-letter topic")
         try:
             position = wiring.application().max_position()
             store_position.add_metric([], position)
             models = wiring.make_read_models()
             partitions = get_config().partitions
+            app = wiring.application()
             for name in EVENT_PROJECTIONS:
                 mark = models.watermark(name, partitions)
                 watermark.add_metric([name], mark)
                 lag.add_metric([name], max(0, position - mark))
+                lag_seconds.add_metric([name], oldest_unapplied_age(app, mark, datetime.now(UTC)))
         except Exception:  # a scrape must answer even when a dependency is down
             log.warning("pipeline metrics unavailable", exc_info=True)
+        try:
+            config = get_config()
+            kafka_admin.ping(config.kafka_bootstrap, timeout_s=1.0)
+            dead.add_metric([], count_dead_letters(config.kafka_bootstrap, Topics(config.topic_prefix).dead_letters))
+        except Exception:
+            log.warning("dead-letter count unavailable", exc_info=True)
         yield store_position
         yield watermark
         yield lag
+        yield lag_seconds
+        yield dead
 
 
 def render() -> tuple[bytes, str]:

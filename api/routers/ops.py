@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
@@ -13,8 +12,8 @@ from api.config import get_config
 from api.routers import readside
 from api.schemas.common import PROBLEMS
 from api import wiring
-from consumers.envelope import build_envelope
 from consumers.topics import Topics
+from consumers.lag import oldest_unapplied_age
 from projections import EVENT_PROJECTIONS as PROJECTIONS
 from search.queries import degraded_count_body
 
@@ -64,18 +63,6 @@ def _dead_letters_by_projection(problems: list[str]) -> tuple[dict[str, int] | N
     return counts, len(letters)
 
 
-def _oldest_unapplied_age(app, watermark: int, now: datetime) -> float:
-    """Seconds since the first event after the watermark occurred (0 when none is waiting)."""
-    waiting = app.read_log(watermark, 1)
-    if not waiting:
-        return 0.0
-    e = waiting[0]
-    envelope = build_envelope(app.mapper, position=e.position, originator_id=e.originator_id,
-                              originator_version=e.originator_version, topic=e.topic, state=e.state,
-                              prev_hash=e.prev_hash, hash_=e.hash)
-    return max(0.0, round((now - datetime.fromisoformat(envelope["occurred_at"])).total_seconds(), 3))
-
-
 @router.get("/projections", response={200: ProjectionsOut, **PROBLEMS}, summary="Projection lag, dead letters, degraded documents",
             description="Lag in events is the number of stored events after the projection's watermark; lag in "
                         "seconds is the age of the oldest of them.")
@@ -99,7 +86,7 @@ def projections(request: HttpRequest):
     now = app.clock()
     dead, dead_total = _dead_letters_by_projection(problems)
     for item in out:
-        item["lag_seconds"] = _oldest_unapplied_age(app, item["watermark"], now)
+        item["lag_seconds"] = oldest_unapplied_age(app, item["watermark"], now)
         item["dead_letters"] = dead.get(item["name"], 0) if dead is not None else None
         try:
             item["index"] = models.current_index(item["name"])
