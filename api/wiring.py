@@ -24,7 +24,9 @@ def application():
 def relay_lock(app, config: Config, *, stop: threading.Event):
     settings = app.settings
     if settings.backend == "postgres":
-        return leader.advisory_lock(config.event_store.split("?")[0], "casetrack-relay", stop=stop)
+        # One lock per store: stores in other schemas of the same database relay independently.
+        return leader.advisory_lock(config.event_store.split("?")[0], f"casetrack-relay:{settings.postgres_schema}",
+                                    stop=stop)
     return leader.file_lock(settings.sqlite_path.with_suffix(".relay.lock"), stop=stop)
 
 

@@ -5,6 +5,7 @@ import random
 import threading
 import time
 
+import psycopg
 import pytest
 
 from consumers.topics import Topics
@@ -17,12 +18,34 @@ pytestmark = pytest.mark.integration
 ACTOR = {"role": "system", "subject": "test"}
 
 
-@pytest.fixture
-def store(tmp_path):
+def _sqlite_store(tmp_path):
     url = f"sqlite:///{tmp_path / 'events.db'}"
     app = CasetrackApplication(env={"CASETRACK_EVENT_STORE": url, "CASETRACK_SNAPSHOT_INTERVAL": "0"})
     yield app, url
     app.close()
+
+
+def _postgres_store(postgres_url, unique):
+    schema = f"relay_{unique}"
+    url = f"{postgres_url}?schema={schema}"
+    app = CasetrackApplication(env={"CASETRACK_EVENT_STORE": url, "CASETRACK_SNAPSHOT_INTERVAL": "0"})
+    yield app, url
+    app.close()
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture
+def store(tmp_path):
+    yield from _sqlite_store(tmp_path)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def any_store(request, tmp_path, postgres_url, unique):
+    if request.param == "sqlite":
+        yield from _sqlite_store(tmp_path)
+    else:
+        yield from _postgres_store(postgres_url, unique)
 
 
 def _relay_env(url: str, prefix: str, bootstrap: str) -> dict[str, str]:
@@ -84,8 +107,8 @@ def test_sigkill_of_the_relay_at_random_moments_loses_no_event_and_keeps_each_ag
     assert kills >= 5
 
 
-def test_a_second_relay_waits_while_the_first_is_active(store, kafka_bootstrap, unique, tmp_path):
-    app, url = store
+def test_a_second_relay_waits_while_the_first_is_active(any_store, kafka_bootstrap, unique, tmp_path):
+    app, url = any_store
     prefix = f"test-relay-{unique}"
     env = _relay_env(url, prefix, kafka_bootstrap)
     first = manage("relay", env=env, log=tmp_path / "first.log")
