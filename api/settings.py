@@ -20,6 +20,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "ninja",
     "api",
+    "api.portal",
 ]
 MIDDLEWARE = [
     "api.metrics.MetricsMiddleware",
@@ -39,6 +40,8 @@ TEMPLATES = [
     }
 ]
 LANGUAGE_CODE = "zh-hans"
+# The portal: Chinese by default, English on request (api/portal/locale).
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

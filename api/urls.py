@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from ninja import NinjaAPI
 
 from api import health, problems
@@ -53,5 +53,8 @@ ops.add_router("", health.router)
 urlpatterns = [
     # Query and command routers share paths (GET and PUT of /catalog/items/{code}): one view per path.
     path("api/v1/", one_view_per_path(api.urls)),
+    # The portal's pages (issue 7); none shares a path with the API or the probes, and the
+    # probes' API would answer `/` itself with a 404 if it came first.
+    path("", include("api.portal.urls")),
     path("", ops.urls),
 ]

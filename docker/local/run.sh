@@ -18,6 +18,7 @@ trap 'exit 130' INT TERM
 eval "$(bash docker/local/stack.sh up --started-file "$started" | sed 's/^/export /')"
 export DJANGO_SETTINGS_MODULE=api.settings
 PY=.venv/bin/python
+bash docker/local/portal.sh   # the portal's Chart.js and compiled translations
 
 # First run: demo data, so the portal and the search have something to show.
 if [ "$($PY -c 'from api.wiring import make_application; print(make_application().max_position())')" = "0" ]; then

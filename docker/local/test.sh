@@ -10,4 +10,5 @@ cleanup() { bash docker/local/stack.sh down --only-file "$started"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 eval "$(bash docker/local/stack.sh up --started-file "$started" | sed 's/^/export /')"
+bash docker/local/portal.sh --browser   # Chart.js, translations, Debian's Chromium for tests/e2e
 .venv/bin/pytest "$@"

@@ -1,0 +1,19 @@
+"""The portal's pages, mounted at `/` after the API and the probes."""
+from django.urls import include, path, re_path
+
+from api.portal import dev, views
+
+urlpatterns = [
+    path("", views.search, name="portal-search"),
+    path("cases/<str:case_ref>", views.case, name="portal-case"),
+    path("me", views.me, name="portal-me"),
+    path("verify", views.verify, name="portal-verify"),
+    path("verify/<str:licence_number>", views.verify, name="portal-verify-number"),
+    path("audit", views.audit, name="portal-audit"),
+    path("audit/<str:aggregate_id>", views.audit, name="portal-audit-stream"),
+    path("dashboard", views.dashboard, name="portal-dashboard"),
+    path("signin", views.signin, name="portal-signin"),
+    path("portal/dev/people", dev.people, name="portal-dev-people"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    re_path(r"^static/(?P<path>.+)$", views.static_file, name="portal-static"),
+]

@@ -1,0 +1,83 @@
+"""Server-rendered page shells. Every record on a page comes from the JSON API, called by the
+page's script with the bearer token the visitor holds in sessionStorage; these views only
+render the frame, the translated strings and whether the development helpers are on."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core.exceptions import SuspiciousFileOperation
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import translation
+from django.views.decorators.http import require_GET
+from django.views.static import serve
+
+from api.config import get_config
+from api.portal.strings import js_strings
+from domain.demo import CITIES, DEPARTMENTS, PROVINCE
+
+LANGUAGE_CODES = {code for code, _ in settings.LANGUAGES}
+
+
+def language_of(request: HttpRequest) -> str:
+    """The visitor's choice from the language cookie; Chinese (zh-Hans) otherwise, whatever the browser says."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    return chosen if chosen in LANGUAGE_CODES else settings.LANGUAGE_CODE
+
+
+def regions() -> list[tuple[str, str]]:
+    out = [PROVINCE]
+    for city_code, city_name, counties in CITIES:
+        out.append((city_code, city_name))
+        out += [(code, f"{city_name}{name}") for code, name in counties]
+    return out
+
+
+def page(template: str, active: str):
+    """A GET view rendering `template` in the visitor's language with the shared context."""
+    @require_GET
+    def view(request: HttpRequest, **kwargs) -> HttpResponse:
+        language = language_of(request)
+        with translation.override(language):
+            context = {
+                "active": active,
+                "language": language,
+                "dev_enabled": not get_config().is_production,
+                "strings": js_strings(),
+                "departments": sorted(DEPARTMENTS.items()),
+                "regions": regions(),
+                **kwargs,
+            }
+            response = render(request, template, context)
+        response.headers["Content-Language"] = language
+        response.headers["Vary"] = "Cookie"
+        return response
+    return view
+
+
+search = page("portal/search.html", "search")
+case = page("portal/case.html", "search")
+me = page("portal/me.html", "me")
+verify = page("portal/verify.html", "verify")
+audit = page("portal/audit.html", "audit")
+dashboard = page("portal/dashboard.html", "dashboard")
+signin = page("portal/signin.html", "signin")
+
+
+@require_GET
+def static_file(request: HttpRequest, path: str) -> HttpResponse:
+    """Static files of the installed apps (the portal's and the API docs'), found as
+    `collectstatic` would find them; a front server may serve `STATIC_ROOT` instead."""
+    try:
+        found = finders.find(path)
+    except SuspiciousFileOperation:
+        found = None
+    if not found or isinstance(found, list):
+        raise Http404("No such file.")
+    found_path = Path(found)
+    response = serve(request, found_path.name, document_root=str(found_path.parent))
+    response.headers["Cache-Control"] = "no-cache" if re.search(r"\.(js|css)$", path) else "max-age=3600"
+    return response
