@@ -125,6 +125,7 @@ def js_strings() -> dict:
             "channel": _("Channel"),
             "item": _("Service"),
             "sign_out": _("Sign out"),
+            "close": _("Close"),
             "masked_note": _("Personal data is masked."),
             "pick_someone": _("Choose a demo person first."),
             "notes": {

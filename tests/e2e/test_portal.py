@@ -52,6 +52,7 @@ def test_a_citizen_searches_their_case_number_and_sees_its_status_and_timeline(p
     page.goto(f"/cases/{system.overdue_case}")
     expect(page.locator("[data-flag='overdue']")).to_have_text("已超期")
     expect(page.locator(".deadline")).to_have_class(re.compile("is-overdue"))
+    assert "null" not in page.locator("#case").inner_text()
     shot(page, "e2e-case-overdue")
 
 

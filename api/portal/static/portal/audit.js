@@ -10,7 +10,6 @@
   const form = document.getElementById("stream-form");
   const input = document.getElementById("stream");
   const events = document.getElementById("events");
-  const state = document.getElementById("state");
   const result = document.getElementById("verify-result");
   const verifyStream = document.getElementById("verify-stream");
   const verifyAll = document.getElementById("verify-all");
@@ -32,15 +31,25 @@
     return hit.id;
   }
 
+  /* The aggregate replayed to `version`, shown in a row right under that event's row. */
   async function showState(version) {
-    state.replaceChildren(el("p", { class: "muted" }, S.ui.loading));
+    document.querySelectorAll("tr.state-row").forEach((tr) => tr.remove());
+    document.querySelectorAll("tr.selected").forEach((tr) => tr.classList.remove("selected"));
+    const eventRow = document.getElementById("v" + version);
+    const panel = el("div", { id: "state", tabindex: "-1", "aria-live": "polite" }, el("p", { class: "muted" }, S.ui.loading));
+    const row = el("tr", { class: "state-row" }, el("td", { colspan: "8" }, panel));
+    eventRow.classList.add("selected");
+    eventRow.after(row);
     try {
       const s = await api("/audit/streams/" + current + "/state", { params: { version } });
-      state.replaceChildren(el("h2", { id: "state-h" }, fmt(S.ui.state_at, { version: s.version })),
+      panel.replaceChildren(
+        el("div", { class: "state-head" },
+          el("h2", { id: "state-h" }, fmt(S.ui.state_at, { version: s.version })),
+          el("button", { type: "button", class: "secondary small", "aria-label": S.ui.close, onclick: () => { row.remove(); eventRow.classList.remove("selected"); eventRow.querySelector("button[data-state-version]").focus(); } }, "×")),
         el("p", { class: "muted" }, s.aggregate_type + " · " + when(s.occurred_at) + " · #" + s.position),
         el("pre", { class: "json", id: "state-json", tabindex: "0" }, JSON.stringify(s.state, null, 2)));
-      state.focus();
-    } catch (err) { showError(state, err); }
+      panel.focus();
+    } catch (err) { showError(panel, err); }
   }
 
   function renderEvents(answer) {
@@ -62,7 +71,6 @@
 
   async function open(ref) {
     events.replaceChildren(el("p", { class: "muted" }, S.ui.loading));
-    state.replaceChildren();
     result.replaceChildren();
     verifyStream.disabled = true;
     try {

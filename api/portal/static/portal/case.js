@@ -65,11 +65,11 @@
 
     const rating = c.rating ? el("p", {}, L.rating + ": " + fmt(S.ui.rating, { score: c.rating.score }) + (c.rating.comment ? " — " + c.rating.comment : "")) : null;
 
-    root.replaceChildren(
+    root.replaceChildren(...[
       el("h1", {}, (c.item && c.item.name) || L.number),
       flags,
       el("div", { class: "grid2" }, el("section", { "aria-label": L.number }, facts), deadline),
-      timeline, payments, licence, rating);
+      timeline, payments, licence, rating].filter(Boolean));
   }
 
   async function load(position) {

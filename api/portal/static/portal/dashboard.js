@@ -76,7 +76,7 @@
 
       draw("chart-quality", { type: "bar", data: { labels, datasets: [
         { label: S.ui.on_time_rate + " (%)", data: d.map((g) => pct(g.on_time_rate)), backgroundColor: COLORS[2], yAxisID: "y" },
-        { label: S.ui.avg_rating, data: d.map((g) => g.avg_rating), type: "line", borderColor: COLORS[3], backgroundColor: COLORS[3], yAxisID: "y1" },
+        { label: S.ui.avg_rating, data: d.map((g) => g.avg_rating), type: "line", borderColor: COLORS[3], backgroundColor: COLORS[3], pointRadius: 5, yAxisID: "y1" },
       ] }, options: { scales: { x: { ticks: { autoSkip: false } }, y: { min: 0, max: 100, position: "left" }, y1: { min: 0, max: 5, position: "right", grid: { drawOnChartArea: false } } } } });
       dataTable("data-quality", S.ui.on_time_rate, [S.ui.department, S.ui.on_time_rate, S.ui.avg_rating],
         d.map((g) => [departmentName(g.group), g.on_time_rate === null ? "—" : pct(g.on_time_rate) + "%", g.avg_rating ?? "—"]));
