@@ -51,6 +51,8 @@
         [S.ui.open_count, sum("open")], [S.ui.overdue_count, sum("overdue")], [S.ui.revenue, money(net)],
       ].map(([k, v]) => el("div", { class: "tile" }, el("span", { class: "tile-value" }, String(v)), el("span", { class: "tile-label" }, k))));
 
+      // A horizontal bar per department: room for every label.
+      document.getElementById("chart-departments").parentElement.style.height = Math.max(18, labels.length * 2.2) + "rem";
       draw("chart-departments", { type: "bar", data: { labels, datasets: [
         { label: S.ui.submitted_count, data: d.map((g) => g.submitted), backgroundColor: COLORS[0] },
         { label: S.ui.decided_count, data: d.map((g) => g.decided), backgroundColor: COLORS[2] },

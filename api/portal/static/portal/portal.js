@@ -45,7 +45,7 @@
     }
     const text = await response.text();
     let data = null;
-    try { data = text ? JSON.parse(text) : null; } catch (e) { data = { detail: text.slice(0, 200) }; }
+    try { data = text ? JSON.parse(text) : null; } catch (e) { data = { detail: "HTTP " + response.status }; }
     if (!response.ok) throw new ApiError(response.status, data);
     return data;
   }
