@@ -6,6 +6,7 @@ from ninja import Router, Schema
 
 from api.auth import issue_dev_token
 from api.config import get_config
+from api.schemas.common import PROBLEMS
 
 router = Router(tags=["development"])
 
@@ -29,7 +30,7 @@ def _development_only() -> None:
         raise Http404("No such endpoint.")
 
 
-@router.post("/tokens", response=DevTokenOut, auth=None, summary="Mint a demo token (development only)")
+@router.post("/tokens", response={200: DevTokenOut, **PROBLEMS}, auth=None, summary="Mint a demo token (development only)")
 def dev_token(request, payload: DevTokenIn):
     _development_only()
     from api.auth import ROLES

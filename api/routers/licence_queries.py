@@ -14,6 +14,7 @@ from pydantic import Field
 
 from api import access
 from api.routers import readside
+from api.schemas.common import PROBLEMS
 from domain.identifiers import mask_name
 from search.queries import by_id_body, Scope
 
@@ -62,7 +63,7 @@ def _verify_url(request: HttpRequest, number: str) -> str:
     return request.build_absolute_uri(f"/api/v1/licences/{number}/verify")
 
 
-@router.get("/licences/{licence_number}/verify", response=LicenceVerificationOut, auth=None,
+@router.get("/licences/{licence_number}/verify", response={200: LicenceVerificationOut, **PROBLEMS}, auth=None,
             summary="Verify an electronic licence (public)",
             description="An unknown number answers `state: unknown` (200), so the check works the same for every "
                         "number. The holder's name is masked.")

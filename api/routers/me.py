@@ -56,7 +56,7 @@ class CreditOut(Schema):
     consistent: bool
 
 
-class AccessEntryOut(Schema):
+class MyAccessEntryOut(Schema):
     position: int
     at: str
     role: str
@@ -65,11 +65,11 @@ class AccessEntryOut(Schema):
     endpoint: str
 
 
-class AccessLogOut(Schema):
+class MyAccessLogOut(Schema):
     total: int
     page: int
     size: int
-    items: list[AccessEntryOut]
+    items: list[MyAccessEntryOut]
 
 
 def _unpaid_overdue(payment: dict, today: date) -> bool:
@@ -195,7 +195,7 @@ class AccessLogIn(Schema):
     size: int = Field(20, ge=1, le=100)
 
 
-@router.get("/access-log", response={200: AccessLogOut, **PROBLEMS}, summary="Who read or found my records",
+@router.get("/access-log", response={200: MyAccessLogOut, **PROBLEMS}, summary="Who read or found my records",
             description="Staff reads, searches and licence verifications that returned my records, newest first. "
                         "Read from the access log table in the event store's database.")
 def my_access_log(request: HttpRequest, params: Query[AccessLogIn]):
