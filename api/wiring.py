@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import threading
-from functools import lru_cache
 
 from api.config import Config, get_config
 from consumers import leader
@@ -15,10 +14,30 @@ def make_application(config: Config | None = None):
     return Casetrack(env=config.store_env())
 
 
-@lru_cache(maxsize=1)
+_application = None
+_application_lock = threading.Lock()
+
+
 def application():
-    """The process's one application (its connection pool is shared by requests)."""
-    return make_application()
+    """The process's one application (its connection pool is shared by requests).
+
+    Built once under a lock: two threads racing here would each build one, and the one not
+    kept closes its connection pool when garbage-collected, under any caller still holding
+    only its `.store` (`application().store` keeps no reference to the application).
+    """
+    global _application
+    if _application is None:
+        with _application_lock:
+            if _application is None:
+                _application = make_application()
+    return _application
+
+
+def reset_application() -> None:
+    """Forget the process's application (tests that change the configuration)."""
+    global _application
+    with _application_lock:
+        _application = None
 
 
 def relay_lock(app, config: Config, *, stop: threading.Event):

@@ -55,7 +55,7 @@ def live_casetrack(store_dir: Path, *, kafka_bootstrap: str, es_url: str, name: 
         for key, value in settings.items():
             env.setenv(key, value)
         get_config.cache_clear()
-        wiring.application.cache_clear()
+        wiring.reset_application()
         app = wiring.application()
         read_models = wiring.make_read_models()
         read_models.ensure_all()
@@ -89,5 +89,5 @@ def live_casetrack(store_dir: Path, *, kafka_bootstrap: str, es_url: str, name: 
             finally:
                 admin.close()
             app.close()
-            wiring.application.cache_clear()
+            wiring.reset_application()
     get_config.cache_clear()

@@ -137,7 +137,7 @@ def world(tmp_path_factory, kafka_bootstrap, es_url) -> Iterator[World]:
                             "CASETRACK_KAFKA_BOOTSTRAP": kafka_bootstrap, "CASETRACK_ES_URL": es_url}.items():
             env.setenv(name, value)
         get_config.cache_clear()
-        wiring.application.cache_clear()
+        wiring.reset_application()
         app = wiring.application()
         world = World(app=app, prefix=prefix, made=run_full_day(app, suffix="0001"),
                       again=run_full_day(app, suffix="0002"), tokens=_tokens())
@@ -171,7 +171,7 @@ def world(tmp_path_factory, kafka_bootstrap, es_url) -> Iterator[World]:
             finally:
                 admin.close()
             app.close()
-            wiring.application.cache_clear()
+            wiring.reset_application()
     get_config.cache_clear()
 
 
