@@ -68,6 +68,7 @@ def make_projector(name: str, config: Config | None = None, **overrides):
     projection = PROJECTIONS[name]
     options = dict(projection=projection, read_models=make_read_models(config),
                    bootstrap=config.kafka_bootstrap, topic=topics.access if projection.source == "access" else topics.events,
-                   dead_letter_topic=topics.dead_letters, group_id=f"{config.topic_prefix}.projector.{name}")
+                   dead_letter_topic=topics.dead_letters, group_id=f"{config.topic_prefix}.projector.{name}",
+                   partitions=config.partitions)
     options.update(overrides)
     return Projector(**options)

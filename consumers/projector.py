@@ -136,6 +136,7 @@ class Projector:
         topic: str,
         dead_letter_topic: str,
         group_id: str,
+        partitions: int = 12,
         target: str | None = None,
         checkpoint_name: str | None = None,
         max_poll_records: int = 2000,
@@ -149,6 +150,7 @@ class Projector:
         self.topic = topic
         self.dead_letter_topic = dead_letter_topic
         self.group_id = group_id
+        self.partitions = partitions
         self.target = target or read_models.names.alias(projection.name)
         self.checkpoint_name = checkpoint_name or projection.name
         self.max_poll_records = max_poll_records
@@ -162,6 +164,10 @@ class Projector:
     # ------------------------------------------------------------------ connections
 
     def _connect(self) -> None:
+        # A consumer subscribed to a topic that does not exist yet only notices it at its next
+        # metadata refresh (minutes): create it, with the relay's settings, if we come first.
+        kafka_admin.ensure_topic(self.bootstrap, self.topic, partitions=self.partitions,
+                                 config={"retention.ms": "-1"})
         kafka_admin.ensure_topic(self.bootstrap, self.dead_letter_topic, partitions=1,
                                  config={"retention.ms": "-1"})
         self.consumer = self.consumer_factory(

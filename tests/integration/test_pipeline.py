@@ -208,7 +208,7 @@ def test_a_rebuild_under_query_load_swaps_the_alias_without_a_failed_query(world
     def make(name, **overrides):
         options = dict(projection=PROJECTIONS[name], read_models=world.read_models, bootstrap=world.bootstrap,
                        topic=world.topics.events, dead_letter_topic=world.topics.dead_letters,
-                       group_id=f"{world.prefix}.projector.{name}")
+                       group_id=f"{world.prefix}.projector.{name}", partitions=PARTITIONS)
         options.update(overrides)
         return Projector(**options)
 
