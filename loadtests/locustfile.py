@@ -69,8 +69,12 @@ def load_catalogue(environment, **_kwargs) -> None:
     if not items:
         raise RuntimeError("the catalogue is empty: seed the store first (make run seeds demo data)")
     random.Random(7).shuffle(items)
+    # The hot items: half with a fee (the gateway settles it), half without.
+    paid = [i for i in items if (i.get("fee_fen") or 0) > 0][: HOT_ITEMS // 2]
+    free = [i for i in items if not (i.get("fee_fen") or 0)][: HOT_ITEMS - len(paid)]
+    hot = paid + free
     with _lock:
-        _items[:] = items
+        _items[:] = hot + [i for i in items if i not in hot]
 
 
 def _hot_item(rng: random.Random) -> dict:
