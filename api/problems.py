@@ -10,6 +10,7 @@ import logging
 import orjson
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
+from eventsourcing.persistence import OperationalError as StoreOperationalError
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
 from domain import errors as domain
@@ -126,6 +127,15 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(domain.DomainError)
     def on_domain(request: HttpRequest, exc: domain.DomainError):
         return problem(422, exc.message)
+
+    @api.exception_handler(StoreOperationalError)
+    def on_store_unavailable(request: HttpRequest, exc: StoreOperationalError):
+        # The event store is busy or unreachable (no pooled connection or writer in time, a
+        # locked SQLite file, PostgreSQL gone): the transaction appended nothing; retry.
+        log.warning("event store unavailable for %s %s: %s", request.method, request.path, exc)
+        response = problem(503, "The event store is busy or unavailable; nothing was recorded. Try again shortly.")
+        response["Retry-After"] = "1"
+        return response
 
 
 def _kind(exc: Exception) -> str:

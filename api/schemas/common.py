@@ -99,4 +99,4 @@ class ProblemOut(Schema):
     errors: list[ProblemFieldOut] | None = None
 
 
-PROBLEMS: dict[int, type[Schema]] = {code: ProblemOut for code in (400, 401, 403, 404, 409, 422)}
+PROBLEMS: dict[int, type[Schema]] = {code: ProblemOut for code in (400, 401, 403, 404, 409, 422, 503)}
