@@ -6,6 +6,7 @@ See docs/domain-interface.md for the seam with the domain model and services.
 from __future__ import annotations
 
 import logging
+import threading
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
@@ -75,6 +76,7 @@ class CasetrackApplication(Application[UUID]):
         self.settings: StoreSettings = load_settings(env)
         self.clock: Clock = clock or (lambda: datetime.now(UTC))
         self._tempdir: Path | None = None
+        self._commit_lock = threading.Lock()
         library_env = dict(self.settings.library_env)
         if self.settings.temporary:
             self._tempdir = Path(tempfile.mkdtemp(prefix="casetrack-store-"))
@@ -134,7 +136,11 @@ class CasetrackApplication(Application[UUID]):
             if stored is not None:
                 return CommitResult(stored.position, stored.status, stored.body, True)
         try:
-            with self.store.write_cursor() as cursor:
+            # One command at a time per process: `build` loads aggregates on reader
+            # connections while this transaction holds the writer, and the library's pool
+            # deadlocks when other threads queue for the writer meanwhile (they hold its
+            # fairness semaphore while they wait). The store serialises writers anyway.
+            with self._commit_lock, self.store.write_cursor() as cursor:
                 if idempotency is not None:
                     self.store.hold_idempotency(cursor, idempotency, token)
                 aggregates = list(build(Tx(self.store, cursor)))

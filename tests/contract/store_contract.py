@@ -7,6 +7,7 @@ the store's own database, used to tamper with it as an attacker would).
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -130,6 +131,23 @@ class EventStoreContract:
         log = app.read_log(after=positions[1], limit=2)
         assert [e.position for e in log] == positions[2:4]
         assert app.max_position() == positions[-1]
+
+    def test_threads_sharing_one_application_commit_commands_that_load_aggregates_without_deadlock(
+        self, app: CasetrackApplication
+    ) -> None:
+        # As the API's threads do: each command loads an aggregate inside its transaction.
+        parent = app.commit(lambda tx: [open_ticket(tx)], answer=created).body["id"]
+
+        def command(_: int) -> int:
+            def build(tx: Any) -> list[Ticket]:
+                assert app.load_or_none(UUID(parent)) is not None
+                return [open_ticket(tx)]
+
+            return app.commit(build).position
+
+        with ThreadPoolExecutor(4) as pool:
+            positions = list(pool.map(command, range(80), timeout=60))
+        assert len(set(positions)) == 80
 
     def test_read_stream_returns_one_aggregates_events_with_positions_in_version_order(
         self, app: CasetrackApplication
