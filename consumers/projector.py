@@ -102,6 +102,7 @@ def fold(projection: Projection, document: dict | None, envelopes: list[dict], *
         else:
             for _ in range(attempts):
                 try:
+                    # `apply` works on a copy: a handler failing half-way leaves no trace.
                     document = projection.apply(document, envelope)
                     error = None
                     break

@@ -7,7 +7,6 @@ runner (consumers/projector.py) adds `position`, `aggregate_version`, `updated_a
 """
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -48,7 +47,7 @@ class Projection:
                 f"{self.name}: {envelope['event_type']} v{envelope['aggregate_version']} arrived "
                 "without the aggregate's earlier events")
         try:
-            new = handler(copy.deepcopy(document) if document is not None else None, envelope)
+            new = handler(json_copy(document), envelope)
         except ProjectionError:
             raise
         except (KeyError, TypeError, ValueError) as exc:
@@ -60,6 +59,16 @@ class Projection:
         new["updated_at"] = envelope["occurred_at"]
         new.setdefault("degraded", False)
         return new
+
+
+def json_copy(value: Any) -> Any:
+    """A deep copy of JSON-shaped data (dicts, lists, scalars); several times faster than
+    `copy.deepcopy`, which the projector would otherwise spend most of its time in."""
+    if isinstance(value, dict):
+        return {k: json_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_copy(v) for v in value]
+    return value
 
 
 def shanghai_day(moment: str) -> str:
