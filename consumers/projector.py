@@ -144,6 +144,7 @@ class Projector:
         attempts: int = 3,
         consumer_factory: Callable[..., KafkaConsumer] = KafkaConsumer,
         on_tick: Callable[[], None] = lambda: None,
+        refresh_each_batch: bool = True,
     ) -> None:
         self.projection = projection
         self.read_models = read_models
@@ -158,6 +159,9 @@ class Projector:
         self.attempts = attempts
         self.consumer_factory = consumer_factory
         self.on_tick = on_tick
+        # Live projectors refresh after each batch (their checkpoints promise "searchable");
+        # a rebuild's index serves no query until the swap, which refreshes it once.
+        self.refresh_each_batch = refresh_each_batch
         self.stats = ProjectorStats()
         self.consumer: KafkaConsumer | None = None
         self._producer: KafkaProducer | None = None
@@ -270,7 +274,8 @@ class Projector:
     def _write(self, writes: list[Write]) -> bool:
         if writes:
             self.read_models.write(self.target, writes)
-            self.read_models.refresh(self.target)
+            if self.refresh_each_batch:
+                self.read_models.refresh(self.target)
         return True
 
     def _send_dead_letters(self, dead: list[DeadLetter]) -> None:

@@ -2,7 +2,8 @@
 
 1. create `<alias>-v<N+1>`;
 2. a projector in a consumer group of its own reads the topic from offset 0 into it until it
-   has reached the end offsets (re-read at each check, so it follows the live topic);
+   has reached the end offsets (re-read at each check, so it follows the live topic), without
+   refreshing after each batch: nothing reads the new index yet;
 3. swap the alias in one atomic request;
 4. one more catch-up pass, for what the live projector wrote to the old index between the
    first catch-up and the swap (the live projector writes through the alias, so after the
@@ -57,12 +58,15 @@ def rebuild(*, make_projector: Callable[..., Projector], name: str, stop: thread
                      f"{p.stats.dead_letters} dead letters")
         return done
 
-    projector = make_projector(name, group_id=group, target=new_index, checkpoint_name=f"{name}@{new_index}")
+    projector = make_projector(name, group_id=group, target=new_index, checkpoint_name=f"{name}@{new_index}",
+                               refresh_each_batch=False, max_poll_records=5000)
     projector.run(stop, until=report)
     if stop.is_set():
         raise InterruptedError(f"rebuild of {name} stopped before the swap; {new_index} is left unused")
+    read_models.refresh(new_index)
     old = read_models.swap_alias(name, new_index)
     progress(f"alias {read_models.names.alias(name)} now points at {new_index} (was {old})")
+    projector.refresh_each_batch = True  # it now writes to the serving index
     projector.run(stop, until=caught_up)
     projector.close()
     return RebuildResult(new_index, old, projector.stats.events, projector.stats.applied)
