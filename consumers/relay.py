@@ -5,8 +5,8 @@ and per aggregate Kafka order equals version order.
 
 - Events are sent keyed by aggregate id with an idempotent producer (acks=all), so one
   aggregate's events land on one partition in version order, retries included.
-- After a batch is acknowledged (flush, every future checked), the relay sends every
-  partition a marker `{"published_up_to": P}`. A marker in Kafka therefore proves that
+- Once a batch and every batch before it are acknowledged (every future checked), the relay
+  may send every partition a marker `{"published_up_to": P}`. A marker in Kafka therefore proves that
   everything up to P was acknowledged before it: on start the relay resumes from the
   highest marker found at the tail of any partition. Nothing else is needed to resume, and
   events published after that marker are published again (harmless duplicates), never
@@ -15,6 +15,7 @@ and per aggregate Kafka order equals version order.
 from __future__ import annotations
 
 import logging
+from collections import deque
 import random
 import threading
 import time
@@ -65,6 +66,7 @@ class Relay:
         marker_interval_s: float = 0.2,
         send_timeout_s: float = 30.0,
         on_tick: Callable[[], None] = lambda: None,
+        max_batches_in_flight: int = 4,
     ) -> None:
         self.read_log = read_log
         self.encode = encode or event_encoder(mapper)
@@ -76,6 +78,7 @@ class Relay:
         self.marker_interval_s = marker_interval_s
         self.send_timeout_s = send_timeout_s
         self.on_tick = on_tick
+        self.max_batches_in_flight = max_batches_in_flight
         self.stats = RelayStats()
         self._producer: KafkaProducer | None = None
         self._partition_ids: list[int] = []
@@ -120,16 +123,15 @@ class Relay:
 
     # ------------------------------------------------------------------ work
 
-    def _publish(self, items: Sequence) -> None:
+    def _send(self, items: Sequence) -> list:
+        """Hand a batch to the producer; the futures tell when the broker acknowledged it."""
         producer = self._producer
         futures = []
         for item in items:
             key, envelope = self.encode(item)
             futures.append(producer.send(self.topic, key=key, value=dumps(envelope),
                                          headers=envelope_headers(envelope)))
-        producer.flush(timeout=self.send_timeout_s)
-        for future in futures:
-            future.get(timeout=self.send_timeout_s)  # raises the send's error, if any
+        return futures
 
     def _send_markers(self, position: int) -> None:
         producer = self._producer
@@ -158,22 +160,33 @@ class Relay:
                 self._close()
 
     def _loop(self, position: int, stop: threading.Event) -> None:
+        """Batches are pipelined: the next one is read and encoded while the broker acknowledges
+        the previous ones. `acked` only moves over batches whose every send succeeded, in
+        order, and a marker only ever announces `acked`."""
+        acked = position
+        in_flight: deque[tuple[int, list]] = deque()
         marker_due = True  # announce the resume point at once: idle partitions learn it too
         last_marker = 0.0
         while not stop.is_set():
             self.on_tick()
             events = self.read_log(position, self.batch_size)
             if events:
-                self._publish(events)
+                in_flight.append((events[-1].position, self._send(events)))
                 position = events[-1].position
                 self.stats.published += len(events)
                 self.stats.batches += 1
-                self.stats.position = position
                 self.stats.last_publish_at = time.time()
-                marker_due = True
             caught_up = len(events) < self.batch_size
+            if in_flight and (caught_up or len(in_flight) > self.max_batches_in_flight):
+                self._producer.flush(timeout=self.send_timeout_s)
+            while in_flight and all(f.is_done for f in in_flight[0][1]):
+                done_position, futures = in_flight.popleft()
+                for future in futures:
+                    future.get(timeout=0)  # raises the send's error, if any
+                acked = self.stats.position = done_position
+                marker_due = True
             if marker_due and (caught_up or time.monotonic() - last_marker >= self.marker_interval_s):
-                self._send_markers(position)
+                self._send_markers(acked)
                 last_marker = time.monotonic()
                 marker_due = False
             if caught_up and not events:
