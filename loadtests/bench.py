@@ -412,10 +412,10 @@ class TimedRelay(Relay):
         self.first_at: float | None = None
         self.done_at: float | None = None
 
-    def _publish(self, events) -> None:
+    def _send(self, events) -> list:
         if self.first_at is None:
             self.first_at = time.perf_counter()
-        super()._publish(events)
+        return super()._send(events)
 
     def _tick(self) -> None:
         if self.stats.position >= self.target and self.done_at is None:
