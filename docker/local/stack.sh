@@ -17,6 +17,12 @@ source "$HERE/postgres.sh"
 ALL=(postgres elasticsearch kafka)
 STARTED=()
 
+# A URL that names our own local server (e.g. exported from `make up`'s output) is not
+# external: only a different address makes us leave that service alone.
+[ "${CASETRACK_KAFKA_BOOTSTRAP:-}" != "$(kafka_bootstrap)" ] || unset CASETRACK_KAFKA_BOOTSTRAP
+[ "${CASETRACK_ES_URL:-}" != "$(es_url)" ] || unset CASETRACK_ES_URL
+[ "${CASETRACK_POSTGRES_URL:-}" != "$(postgres_url)" ] || unset CASETRACK_POSTGRES_URL
+
 print_env() {
   printf 'CASETRACK_KAFKA_BOOTSTRAP=%s\n' "${CASETRACK_KAFKA_BOOTSTRAP:-$(kafka_bootstrap)}"
   printf 'CASETRACK_ES_URL=%s\n' "${CASETRACK_ES_URL:-$(es_url)}"
