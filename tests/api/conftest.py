@@ -16,6 +16,7 @@ import pytest
 from django.test import Client
 
 from api import wiring
+from tests.scenarios import item_terms
 from api.auth import issue_dev_token
 from domain.identifiers import make_credit_code, make_resident_id
 from domain.services import Casetrack
@@ -32,29 +33,7 @@ ALL_MATERIALS = [{"code": "LICENCE", "document_ref": "doc-licence"}, {"code": "L
 
 
 def item_body(code: str = ITEM, **overrides: Any) -> dict:
-    body = {
-        "code": code,
-        "name": "食品经营许可",
-        "item_type": "administrative_licence",
-        "department": DEPARTMENT,
-        "level": "city",
-        "region_code": "510100",
-        "conditions": "有与经营食品相适应的场所",
-        "materials": [
-            {"code": "LICENCE", "name": "营业执照", "required": True},
-            {"code": "LAYOUT", "name": "经营场所平面图", "required": True},
-            {"code": "OTHER", "name": "其他材料", "required": False},
-        ],
-        "steps": ["申请", "受理", "审查", "决定"],
-        "statutory_days": 20,
-        "promised_days": 5,
-        "fee_fen": 0,
-        "legal_basis": "《中华人民共和国食品安全法》第三十五条",
-        "licence_type": None,
-        "licence_valid_days": None,
-    }
-    body.update(overrides)
-    return body
+    return {"code": code, **item_terms(**{"department": DEPARTMENT, **overrides})}
 
 
 def token(role: str, sub: str | None = None, **claims: Any) -> str:

@@ -6,6 +6,8 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
+from tests.scenarios import item_terms
+
 from domain.identifiers import make_credit_code, make_resident_id
 from domain.model.case import Case
 from domain.model.service_item import ServiceItem
@@ -24,31 +26,6 @@ SHANGHAI = timezone(timedelta(hours=8))
 def at(year: int, month: int, day: int, hour: int = 10) -> datetime:
     """A moment in Asia/Shanghai (fixed +08:00, China has no DST)."""
     return datetime(year, month, day, hour, tzinfo=SHANGHAI)
-
-
-def item_terms(**overrides) -> dict:
-    terms = {
-        "name": "食品经营许可",
-        "item_type": "administrative_licence",
-        "department": "market-regulation",
-        "level": "city",
-        "region_code": "510100",
-        "conditions": "有与经营食品相适应的场所",
-        "materials": [
-            {"code": "LICENCE", "name": "营业执照", "required": True},
-            {"code": "LAYOUT", "name": "经营场所平面图", "required": True},
-            {"code": "OTHER", "name": "其他材料", "required": False},
-        ],
-        "steps": ["申请", "受理", "审查", "决定"],
-        "statutory_days": 20,
-        "promised_days": 5,
-        "fee_fen": 0,
-        "legal_basis": "《中华人民共和国食品安全法》第三十五条",
-        "licence_type": None,
-        "licence_valid_days": None,
-    }
-    terms.update(overrides)
-    return terms
 
 
 def publish_item(code: str = "510100-XK-0001", **overrides) -> ServiceItem:
