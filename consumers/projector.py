@@ -119,7 +119,7 @@ def fold(projection: Projection, document: dict | None, envelopes: list[dict], *
 def degraded(projection: Projection, document: dict | None, envelope: dict, reason: str) -> dict:
     """The last good document (or the envelope's scoping fields) marked degraded at this version."""
     document = dict(document) if document else {
-        "type": projection.name.rstrip("s"), "department": envelope.get("department"),
+        "type": projection.document_type, "department": envelope.get("department"),
         "status": "unknown", "party_ids": []}
     document.update(degraded=True, degraded_reason=reason, position=envelope["position"],
                     aggregate_version=envelope["aggregate_version"], updated_at=envelope.get("occurred_at"))

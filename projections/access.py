@@ -28,5 +28,7 @@ def recorded(_: Document | None, e: Envelope) -> Document:
     }
 
 
-PROJECTION = Projection(name=NAME, aggregate_type="AccessEntry", id_field="entry_id",
-                        handlers={"AccessRecorded": recorded}, source="access")
+PROJECTION = Projection(
+    document_type="access", name=NAME, aggregate_type="AccessEntry", id_field="entry_id",
+    handlers={"AccessRecorded": recorded}, source="access",
+)

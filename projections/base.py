@@ -31,6 +31,7 @@ class Projection:
     id_field: str                   # the document's own id field (case_id, payment_id, ...)
     handlers: Mapping[str, Handler] = field(default_factory=dict)
     source: str = "events"          # the Kafka topic it reads: events or access
+    document_type: str = ""         # the documents' `type` (case, payment, item, ...)
 
     def handles(self, envelope: Envelope) -> bool:
         return envelope.get("aggregate_type") == self.aggregate_type

@@ -157,6 +157,7 @@ def rated(d: Document, data: dict, _: Envelope) -> Document:
 
 
 PROJECTION = Projection(
+    document_type="case",
     name=NAME,
     aggregate_type="Case",
     id_field="case_id",

@@ -33,6 +33,7 @@ def withdrawn(d: Document | None, e: Envelope) -> Document:
 
 
 PROJECTION = Projection(
+    document_type="item",
     name=NAME, aggregate_type="ServiceItem", id_field="item_id",
     handlers={"ItemPublished": published, "ItemRevised": revised, "ItemWithdrawn": withdrawn},
 )

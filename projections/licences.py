@@ -42,6 +42,7 @@ def _change(status: str | None):
 
 
 PROJECTION = Projection(
+    document_type="licence",
     name=NAME, aggregate_type="Licence", id_field="licence_id",
     handlers={"LicenceIssued": issued, "LicenceRenewed": _change(None),
               "LicenceSuspended": _change("suspended"), "LicenceResumed": _change("active"),

@@ -56,6 +56,7 @@ def cancelled(d: Document | None, e: Envelope) -> Document:
 
 
 PROJECTION = Projection(
+    document_type="payment",
     name=NAME, aggregate_type="Payment", id_field="payment_id",
     handlers={"PaymentRequested": requested, "PaymentSettled": settled,
               "PaymentRefunded": refunded, "PaymentCancelled": cancelled},

@@ -48,6 +48,7 @@ def resolved(d: Document | None, e: Envelope) -> Document:
 
 
 PROJECTION = Projection(
+    document_type="violation",
     name=NAME, aggregate_type="Violation", id_field="violation_id",
     handlers={"ViolationRecorded": recorded, "ViolationFineRequested": fine_requested,
               "ViolationContested": contested, "ViolationResolved": resolved},

@@ -116,3 +116,10 @@ def test_a_duplicate_delivery_changes_nothing_and_an_unknown_event_is_a_dead_let
     assert "no handler for CaseTeleported" in dead[0].message
     assert document["degraded"] is True
     assert document["aggregate_version"] == stream[-1]["aggregate_version"]
+
+
+def test_every_documents_type_is_the_one_its_projection_declares(world):
+    _, _, envelopes = world
+    for name, projection in PROJECTIONS.items():
+        for document in _documents(name, envelopes).values():
+            assert document["type"] == projection.document_type
