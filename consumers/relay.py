@@ -255,3 +255,13 @@ def _undecodable(logged: LoggedEvent, exc: Exception) -> dict:
         "prev_hash": logged.prev_hash,
         "hash": logged.hash,
     }
+
+
+def access_log_relay(app, **options: Any) -> Relay:
+    """The relay of the access log (its own table, its own topic and markers)."""
+    from consumers.envelope import access_envelope
+    from domain.store.access_log import read_access_log
+
+    return Relay(read_log=lambda after, limit: read_access_log(app.store, after, limit),
+                 encode=lambda entry: (str(entry.position).encode(), access_envelope(entry.as_dict())),
+                 **options)

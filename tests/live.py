@@ -19,11 +19,9 @@ import pytest
 from api import wiring
 from api.config import get_config
 from consumers import kafka_admin
-from consumers.envelope import access_envelope
-from consumers.relay import Relay
+from consumers.relay import Relay, access_log_relay
 from consumers.topics import Topics
 from projections import EVENT_PROJECTIONS, PROJECTIONS
-from domain.store.access_log import read_access_log
 from tests.stack import wait_until
 
 
@@ -65,10 +63,8 @@ def live_casetrack(store_dir: Path, *, kafka_bootstrap: str, es_url: str, name: 
         stop = threading.Event()
         workers = [Relay(read_log=app.read_log, mapper=app.mapper, bootstrap=kafka_bootstrap, topic=topics.events,
                          partitions=partitions, marker_interval_s=0.1),
-                   Relay(read_log=lambda after, limit: read_access_log(app.store, after, limit),
-                         encode=lambda entry: (str(entry.position).encode(), access_envelope(entry.as_dict())),
-                         bootstrap=kafka_bootstrap, topic=topics.access, partitions=partitions,
-                         marker_interval_s=0.1)]
+                   access_log_relay(app, bootstrap=kafka_bootstrap, topic=topics.access, partitions=partitions,
+                                    marker_interval_s=0.1)]
         workers += [wiring.make_projector(projection) for projection in PROJECTIONS]
         threads = [threading.Thread(target=w.run, args=(stop,), daemon=True, name=f"{name}-{i}")
                    for i, w in enumerate(workers)]

@@ -8,7 +8,6 @@ what it should not.
 """
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -19,16 +18,11 @@ import orjson
 import pytest
 from django.test import Client
 
-from api import wiring
 from domain.store.access_log import read_access_log
 from api.auth import issue_dev_token
-from api.config import get_config
-from consumers import kafka_admin
-from consumers.relay import Relay
-from consumers.topics import Topics
 from projections import EVENT_PROJECTIONS as PROJECTIONS
 from tests.scenarios import BUSINESS_ID, CLERK, PERSON, PERSON_ID, Created, item_terms, run_full_day
-from tests.stack import wait_until
+from tests.live import live_casetrack
 
 pytestmark = pytest.mark.integration
 
@@ -122,57 +116,16 @@ def _populate(app, world: World) -> None:
                                          actor=citizen_other)["case_id"]
 
 
-def _caught_up(app, read_models) -> bool:
-    target = app.max_position()
-    return all(read_models.watermark(name, PARTITIONS) >= target for name in PROJECTIONS)
-
-
 @pytest.fixture(scope="module")
 def world(tmp_path_factory, kafka_bootstrap, es_url) -> Iterator[World]:
-    prefix = f"test-queries-{uuid4().hex[:8]}"
-    store = tmp_path_factory.mktemp("queries") / "events.db"
-    with pytest.MonkeyPatch.context() as env:
-        for name, value in {"CASETRACK_EVENT_STORE": f"sqlite:///{store}", "CASETRACK_TOPIC_PREFIX": prefix,
-                            "CASETRACK_INDEX_PREFIX": prefix, "CASETRACK_PARTITIONS": str(PARTITIONS),
-                            "CASETRACK_KAFKA_BOOTSTRAP": kafka_bootstrap, "CASETRACK_ES_URL": es_url}.items():
-            env.setenv(name, value)
-        get_config.cache_clear()
-        wiring.reset_application()
-        app = wiring.application()
-        world = World(app=app, prefix=prefix, made=run_full_day(app, suffix="0001"),
+    with live_casetrack(tmp_path_factory.mktemp("queries"), kafka_bootstrap=kafka_bootstrap, es_url=es_url,
+                        name="queries", partitions=PARTITIONS) as live:
+        app = live.app
+        world = World(app=app, prefix=live.prefix, made=run_full_day(app, suffix="0001"),
                       again=run_full_day(app, suffix="0002"), tokens=_tokens())
         _populate(app, world)
-
-        read_models = wiring.make_read_models()
-        read_models.ensure_all()
-        topics = Topics(prefix)
-        kafka_admin.ensure_topic(kafka_bootstrap, topics.events, partitions=PARTITIONS, config={"retention.ms": "-1"})
-        stop = threading.Event()
-        workers = [Relay(read_log=app.read_log, mapper=app.mapper, bootstrap=kafka_bootstrap, topic=topics.events,
-                         partitions=PARTITIONS, marker_interval_s=0.1)]
-        workers += [wiring.make_projector(name) for name in PROJECTIONS]
-        threads = [threading.Thread(target=w.run, args=(stop,), daemon=True, name=f"queries-{i}")
-                   for i, w in enumerate(workers)]
-        for thread in threads:
-            thread.start()
-        try:
-            wait_until(lambda: _caught_up(app, read_models), timeout_s=120, interval_s=0.2,
-                       what="the projections to catch up with the event store")
-            yield world
-        finally:
-            stop.set()
-            for thread in threads:
-                thread.join(timeout=60)
-            for index in read_models.client.indices.get(index=f"{prefix}-*", expand_wildcards="all"):
-                read_models.client.indices.delete(index=index)
-            admin = kafka_admin.admin_client(kafka_bootstrap)
-            try:
-                admin.delete_topics([t for t in (topics.events, topics.dead_letters) if t in admin.list_topics()])
-            finally:
-                admin.close()
-            app.close()
-            wiring.reset_application()
-    get_config.cache_clear()
+        live.wait_caught_up()
+        yield world
 
 
 def _ids(answer: dict) -> list[str]:

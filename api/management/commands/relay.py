@@ -15,11 +15,9 @@ from django.core.management.base import BaseCommand
 
 from api.config import get_config
 from api.wiring import make_application, relay_lock
-from consumers.envelope import access_envelope
 from consumers.heartbeat import Heartbeat
-from consumers.relay import Relay
+from consumers.relay import Relay, access_log_relay
 from consumers.topics import Topics
-from domain.store.access_log import read_access_log
 
 log = logging.getLogger(__name__)
 
@@ -73,10 +71,8 @@ class Command(BaseCommand):
             events = Relay(read_log=app.read_log, mapper=app.mapper, bootstrap=config.kafka_bootstrap,
                            topic=topics.events, partitions=config.partitions,
                            batch_size=opts["batch_size"], on_tick=tick)
-            access = Relay(read_log=lambda after, limit: read_access_log(app.store, after, limit),
-                           encode=lambda entry: (str(entry.position).encode(), access_envelope(entry.as_dict())),
-                           bootstrap=config.kafka_bootstrap, topic=topics.access, partitions=config.partitions,
-                           batch_size=opts["batch_size"])
+            access = access_log_relay(app, bootstrap=config.kafka_bootstrap, topic=topics.access,
+                                      partitions=config.partitions, batch_size=opts["batch_size"])
             side = threading.Thread(target=access.run, args=(stop,), name="relay-access")
             side.start()
             events.run(stop)
