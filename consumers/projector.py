@@ -32,7 +32,7 @@ from kafka.structs import OffsetAndMetadata, TopicPartition
 
 from consumers import kafka_admin
 from consumers.envelope import dumps, is_marker
-from projections.base import Projection, ProjectionError
+from projections.base import Projection, ProjectionError, json_copy
 from search.store import BulkFailed, ReadModels, Write
 
 log = logging.getLogger(__name__)
@@ -87,10 +87,15 @@ class DeadLetter:
 
 def fold(projection: Projection, document: dict | None, envelopes: list[dict], *,
          attempts: int = 3) -> tuple[dict | None, int, int, list[DeadLetter]]:
-    """Apply an aggregate's envelopes in order; (document, applied, duplicates, dead letters)."""
+    """Apply an aggregate's envelopes in order; (document, applied, duplicates, dead letters).
+    The input document is not changed; with nothing applied it is returned as it is."""
+    ordered = sorted(envelopes, key=lambda e: e["aggregate_version"])
+    folded = _fold_in_place(projection, document, ordered)
+    if folded is not None:
+        return folded
     applied = duplicates = 0
     dead: list[DeadLetter] = []
-    for envelope in sorted(envelopes, key=lambda e: e["aggregate_version"]):
+    for envelope in ordered:
         version = envelope["aggregate_version"]
         current = document["aggregate_version"] if document else 0
         if version <= current:
@@ -114,6 +119,29 @@ def fold(projection: Projection, document: dict | None, envelopes: list[dict], *
         dead.append(DeadLetter(envelope, error, attempts))
         document = degraded(projection, document, envelope, error)
     return document, applied, duplicates, dead
+
+
+def _fold_in_place(projection: Projection, document: dict | None,
+                   ordered: list[dict]) -> tuple[dict | None, int, int, list[DeadLetter]] | None:
+    """The usual case, fast: every event applies, onto one copy of the document (instead of a
+    copy per event). None at the first gap or failure: `fold` then starts again from the
+    untouched input, one event at a time, and dead-letters what fails."""
+    working = json_copy(document)
+    applied = duplicates = 0
+    for envelope in ordered:
+        version = envelope["aggregate_version"]
+        current = working["aggregate_version"] if working else 0
+        if version <= current:
+            duplicates += 1
+            continue
+        if version != current + 1:
+            return None
+        try:
+            working = projection.apply_in_place(working, envelope)
+        except ProjectionError:
+            return None
+        applied += 1
+    return (working if applied else document), applied, duplicates, []
 
 
 def degraded(projection: Projection, document: dict | None, envelope: dict, reason: str) -> dict:

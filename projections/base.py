@@ -38,6 +38,11 @@ class Projection:
 
     def apply(self, document: Document | None, envelope: Envelope) -> Document:
         """The document after `envelope`; pure (the input document is not changed)."""
+        return self.apply_in_place(json_copy(document), envelope)
+
+    def apply_in_place(self, document: Document | None, envelope: Envelope) -> Document:
+        """Like `apply`, but the handler may change `document` itself, also when it fails
+        half-way: for a caller that owns a copy it can throw away."""
         if envelope.get("data") is None:
             raise ProjectionError(envelope.get("decode_error") or "the event has no data")
         handler = self.handlers.get(envelope["event_type"])
@@ -48,7 +53,7 @@ class Projection:
                 f"{self.name}: {envelope['event_type']} v{envelope['aggregate_version']} arrived "
                 "without the aggregate's earlier events")
         try:
-            new = handler(json_copy(document), envelope)
+            new = handler(document, envelope)
         except ProjectionError:
             raise
         except (KeyError, TypeError, ValueError) as exc:

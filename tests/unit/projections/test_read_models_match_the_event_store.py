@@ -5,6 +5,7 @@ through Kafka; no server is involved.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from uuid import UUID
 
 import orjson
@@ -123,3 +124,23 @@ def test_every_documents_type_is_the_one_its_projection_declares(world):
     for name, projection in PROJECTIONS.items():
         for document in _documents(name, envelopes).values():
             assert document["type"] == projection.document_type
+
+
+def test_a_handler_failing_half_way_leaves_no_trace_and_the_input_is_not_changed(world):
+    _, made, envelopes = world
+    cases = PROJECTIONS["cases"]
+    stream = [e for e in envelopes if e["aggregate_id"] == made.cases[0]]
+    first, *_ = fold(cases, None, stream[:2])
+    snapshot = orjson.dumps(first)
+
+    def half_way(document, envelope):
+        document["status"] = "scribbled"
+        document["timeline"].append({"step": "scribbled"})
+        raise ValueError("half way")
+
+    broken = replace(cases, handlers={**cases.handlers, stream[2]["event_type"]: half_way})
+    document, applied, _, dead = fold(broken, first, stream[2:4])
+    assert orjson.dumps(first) == snapshot  # the input document is untouched
+    assert [d.envelope["aggregate_version"] for d in dead] == [3]
+    assert document["status"] != "scribbled" and {"step": "scribbled"} not in document["timeline"]
+    assert applied == 1 and document["aggregate_version"] == 4 and document["degraded"] is True
