@@ -3,32 +3,13 @@ hash chain still verifies because it covers the stored bytes, not the decoded ev
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import uuid4
 
-from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
 from domain.application import CasetrackApplication
-
-
-class Permit(Aggregate):
-    class Issued(Aggregate.Created):
-        """v1 had only ``holder``; v2 adds ``region_code`` (v1 permits were Chengdu's)."""
-
-        class_version = 2
-        holder: str
-        region_code: str
-
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            state["region_code"] = "510100"
-
-    @event(Issued)
-    def __init__(self, holder: str, region_code: str) -> None:
-        self.holder = holder
-        self.region_code = region_code
+from tests.contract.aggregates import Permit
 
 
 def test_a_v1_event_reads_as_v2_and_its_hash_still_verifies() -> None:

@@ -20,6 +20,7 @@ from consumers import envelope as envelope_module
 from consumers.envelope import build_envelope, dumps, envelope_headers, event_id
 from domain.application import CasetrackApplication
 from domain.services import Casetrack
+from tests.contract.aggregates import Permit
 from tests.scenarios import run_full_day
 
 
@@ -111,21 +112,6 @@ def test_tuples_and_sets_fall_back_to_the_domain_classes(codes, tags):
         assert orjson.loads(dumps(fast))["data"] == {"codes": list(codes), "tags": sorted(tags)}
     finally:
         app.close()
-
-
-class Permit(Aggregate):
-    class Issued(Aggregate.Created):
-        class_version = 2
-        holder: str
-        region_code: str
-
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            state["region_code"] = "510100"
-
-    @event(Issued)
-    def __init__(self, holder: str, region_code: str) -> None:
-        self.holder = holder
 
 
 def test_an_event_stored_by_an_older_class_is_upcast_in_its_envelope():
