@@ -19,7 +19,7 @@ help:
 $(VENV)/.synced: pyproject.toml uv.lock
 	@test -x $(PY) || python3 -m venv $(VENV)
 	@$(VENV)/bin/uv --version 2>/dev/null | grep -q "$(UV_VERSION)" || $(VENV)/bin/pip install -q "uv==$(UV_VERSION)"
-	@$(VENV)/bin/uv sync --frozen --inexact --all-groups --quiet
+	@$(VENV)/bin/uv sync --frozen --inexact --all-groups --all-extras --quiet
 	@touch $@
 
 venv: $(VENV)/.synced

@@ -59,6 +59,7 @@ def make_read_models(config: Config | None = None):
 
 
 def make_projector(name: str, config: Config | None = None, **overrides):
+    from consumers.kafka_driver import consumer_factory
     from consumers.projector import Projector
     from consumers.topics import Topics
     from projections import PROJECTIONS
@@ -69,6 +70,6 @@ def make_projector(name: str, config: Config | None = None, **overrides):
     options = dict(projection=projection, read_models=make_read_models(config),
                    bootstrap=config.kafka_bootstrap, topic=topics.access if projection.source == "access" else topics.events,
                    dead_letter_topic=topics.dead_letters, group_id=f"{config.topic_prefix}.projector.{name}",
-                   partitions=config.partitions)
+                   partitions=config.partitions, consumer_factory=consumer_factory(config.kafka_driver))
     options.update(overrides)
     return Projector(**options)

@@ -33,7 +33,10 @@ def _default(value: Any) -> Any:
 
 
 def dumps(value: Any) -> bytes:
-    return orjson.dumps(value, default=_default, option=orjson.OPT_NON_STR_KEYS)
+    try:
+        return orjson.dumps(value)  # plain JSON, as a fast envelope is: orjson's quickest mode
+    except TypeError:
+        return orjson.dumps(value, default=_default, option=orjson.OPT_NON_STR_KEYS)
 
 
 def event_id(aggregate_id: uuid.UUID | str, version: int) -> str:

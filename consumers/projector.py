@@ -4,12 +4,19 @@ One consumer group per projection; several processes of one projection share its
 partitions. Per polled batch:
 
 1. markers and events are sorted out; each aggregate's events are folded, in order, onto its
-   current document (realtime mget), skipping versions already applied (duplicates);
+   current document, skipping versions already applied (duplicates). The document is read
+   (realtime mget) only when needed: not for an aggregate the batch starts at version 1
+   (its events determine the document; should one exist after a redelivery, it is the same
+   document, and external versioning refuses it unless newer), nor for one the previous
+   batch has just folded;
 2. an event the projection cannot apply goes to the dead-letter topic with the error, and
    its aggregate's document is marked degraded at that version; the rest carry on;
 3. the documents are bulk-indexed with `version_type=external` (409 = already applied), the
    index is refreshed (searchable), dead letters are flushed;
 4. only then the per-partition checkpoints advance and the offsets are committed.
+
+Batches are pipelined: batch N+1 is polled and folded while batch N is written by a writer
+thread; N's checkpoints and offsets follow N's write, and N+1's write starts after them.
 
 Elasticsearch down: the batch is retried with exponential back-off and nothing is committed.
 """
@@ -21,6 +28,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -83,6 +91,16 @@ class DeadLetter:
     envelope: dict
     message: str
     attempts: int
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A folded batch whose documents are being written."""
+
+    write: Future                 # of the bulk write and refresh; None if stopped first
+    batch: Batch
+    dead: list[DeadLetter]
+    documents: dict[str, dict]    # aggregate id -> its document after this batch
 
 
 def fold(projection: Projection, document: dict | None, envelopes: list[dict], *,
@@ -168,7 +186,7 @@ class Projector:
         partitions: int = 12,
         target: str | None = None,
         checkpoint_name: str | None = None,
-        max_poll_records: int = 2000,
+        max_poll_records: int = 5000,
         attempts: int = 3,
         consumer_factory: Callable[..., KafkaConsumer] = KafkaConsumer,
         on_tick: Callable[[], None] = lambda: None,
@@ -193,6 +211,8 @@ class Projector:
         self.stats = ProjectorStats()
         self.consumer: KafkaConsumer | None = None
         self._producer: KafkaProducer | None = None
+        self._pending: Pending | None = None
+        self._writer: ThreadPoolExecutor | None = None
 
     # ------------------------------------------------------------------ connections
 
@@ -239,24 +259,36 @@ class Projector:
         if self._with_backoff(self._prepare, stop) is None:
             return
         backoff = 0.5
-        while not stop.is_set():
-            self.on_tick()
-            try:
-                if self.consumer is None:
-                    self._connect()
-                records = self.consumer.poll(timeout_ms=500)
-                if records:
-                    self.process(records, stop)
-                backoff = 0.5
-                if until is not None and until(self):
-                    return
-            except (KafkaError, OSError) as exc:
-                log.warning("projector %s lost Kafka (%s: %s); reconnecting in %.1f s",
-                            self.projection.name, type(exc).__name__, exc, backoff)
-                self.close()
-                stop.wait(backoff)
-                backoff = min(backoff * 2, 15.0)
-        self.close()
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"projector-{self.projection.name}")
+        try:
+            while not stop.is_set():
+                self.on_tick()
+                try:
+                    if self.consumer is None:
+                        self._connect()
+                    # With a batch being written, only take what has already arrived: when
+                    # nothing has, that batch is finished at once (freshness).
+                    records = self.consumer.poll(timeout_ms=0 if self._pending else 500)
+                    if records:
+                        self.process(records, stop)
+                    elif not self.finish_pending(stop):
+                        continue
+                    backoff = 0.5
+                    if until is not None and until(self):
+                        self.finish_pending(stop)
+                        return
+                except (KafkaError, OSError) as exc:
+                    log.warning("projector %s lost Kafka (%s: %s); reconnecting in %.1f s",
+                                self.projection.name, type(exc).__name__, exc, backoff)
+                    self._abandon_pending()
+                    self.close()
+                    stop.wait(backoff)
+                    backoff = min(backoff * 2, 15.0)
+            self.finish_pending(stop)
+        finally:
+            self._abandon_pending()
+            self._writer.shutdown(wait=True)
+            self.close()
 
     def _prepare(self) -> bool:
         """The read model's index and the checkpoints index exist (waits out an Elasticsearch outage)."""
@@ -266,38 +298,80 @@ class Projector:
         return True
 
     def process(self, records: dict[TopicPartition, list], stop: threading.Event) -> None:
+        """Fold a batch while the previous one is still being written, then start its write.
+
+        Documents are read only for aggregates the batch does not start at version 1 and the
+        previous batch did not just fold up to here; those reads wait for the previous write,
+        so a realtime get sees it. A batch's checkpoints and offsets still follow its own
+        write and refresh (`finish_pending`), and the next write starts only after them."""
         batch = sort_out(records, self.projection)
         self.stats.events += batch.count
+        recent = self._pending.documents if self._pending else {}
+        to_read = [aggregate_id for aggregate_id, envelopes in batch.events.items()
+                   if (first := min(e["aggregate_version"] for e in envelopes)) > 1
+                   and (aggregate_id not in recent or recent[aggregate_id]["aggregate_version"] < first - 1)]
+        current: dict[str, dict] = {}
+        if to_read:
+            if not self.finish_pending(stop):
+                return
+            read = self._with_backoff(lambda: self.read_models.get_many(self.target, to_read), stop)
+            if read is None:
+                return
+            current = read
+        reading = set(to_read)
         writes: list[Write] = []
         dead: list[DeadLetter] = []
-        current = self._with_backoff(lambda: self.read_models.get_many(self.target, batch.events), stop)
-        if current is None:
-            return
+        documents: dict[str, dict] = {}
         for aggregate_id, envelopes in batch.events.items():
-            before = current.get(aggregate_id)
+            before = current.get(aggregate_id) if aggregate_id in reading else recent.get(aggregate_id)
             document, applied, duplicates, letters = fold(self.projection, before, envelopes,
                                                           attempts=self.attempts)
             self.stats.applied += applied
             self.stats.duplicates += duplicates
             dead.extend(letters)
-            if document is not None and document is not before:
-                writes.append(Write(aggregate_id, document["aggregate_version"], document))
-        if self._with_backoff(lambda: self._write(writes), stop) is None:
+            if document is not None:
+                documents[aggregate_id] = document
+                if document is not before:
+                    writes.append(Write(aggregate_id, document["aggregate_version"], document))
+        if not self.finish_pending(stop):
             return
-        if dead:
-            self._send_dead_letters(dead)
-        if self._with_backoff(lambda: self.read_models.save_checkpoints(self.checkpoint_name, batch.progress) or True,
+        write = self._writer.submit(self._with_backoff, lambda: self._write(writes), stop)
+        self._pending = Pending(write, batch, dead, documents)
+
+    def finish_pending(self, stop: threading.Event) -> bool:
+        """Wait for the batch being written, then dead letters, checkpoints, offsets; False
+        when stopped before that batch was written (nothing of it is committed)."""
+        pending, self._pending = self._pending, None
+        if pending is None:
+            return True
+        if pending.write.result() is None:
+            return False
+        if pending.dead:
+            self._send_dead_letters(pending.dead)
+        progress = pending.batch.progress
+        if self._with_backoff(lambda: self.read_models.save_checkpoints(self.checkpoint_name, progress) or True,
                               stop) is None:
-            return
-        self.stats.checkpoints.update(batch.progress)
+            return False
+        self.stats.checkpoints.update(progress)
         self.stats.batches += 1
         self.stats.last_event_at = time.time()
         try:
-            self.consumer.commit({tp: OffsetAndMetadata(offset, "", -1) for tp, offset in batch.offsets.items()})
+            self.consumer.commit({tp: OffsetAndMetadata(offset, "", -1)
+                                  for tp, offset in pending.batch.offsets.items()})
         except CommitFailedError:
             # The group rebalanced while we worked: another member re-reads these records
             # from the last commit; the writes above are idempotent, so that is harmless.
             log.warning("projector %s: commit refused after a rebalance", self.projection.name)
+        return True
+
+    def _abandon_pending(self) -> None:
+        """Let a write in progress end, and commit nothing of it (its records come again)."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            try:
+                pending.write.result()
+            except Exception:  # its records are read again; the error shows when they are
+                log.debug("abandoned write failed", exc_info=True)
 
     def _write(self, writes: list[Write]) -> bool:
         if writes:

@@ -24,10 +24,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
 from consumers import kafka_admin
+from consumers.kafka_driver import KAFKA_PYTHON, make_producer
 from consumers.envelope import (
     MARKER_HEADERS,
     build_envelope,
@@ -67,6 +68,7 @@ class Relay:
         send_timeout_s: float = 30.0,
         on_tick: Callable[[], None] = lambda: None,
         max_batches_in_flight: int = 4,
+        driver: str = KAFKA_PYTHON,
     ) -> None:
         self.read_log = read_log
         self.encode = encode or event_encoder(mapper)
@@ -79,8 +81,9 @@ class Relay:
         self.send_timeout_s = send_timeout_s
         self.on_tick = on_tick
         self.max_batches_in_flight = max_batches_in_flight
+        self.driver = driver
         self.stats = RelayStats()
-        self._producer: KafkaProducer | None = None
+        self._producer: Any = None  # a KafkaProducer, or the confluent driver's equivalent
         self._partition_ids: list[int] = []
 
     # ------------------------------------------------------------------ set-up
@@ -88,17 +91,8 @@ class Relay:
     def _connect(self) -> None:
         kafka_admin.ensure_topic(self.bootstrap, self.topic, partitions=self.partitions,
                                  config={"retention.ms": "-1"})
-        self._producer = KafkaProducer(
-            bootstrap_servers=self.bootstrap,
-            client_id="casetrack-relay",
-            acks="all",
-            enable_idempotence=True,
-            max_in_flight_requests_per_connection=5,
-            linger_ms=5,
-            batch_size=512 * 1024,
-            max_block_ms=int(self.send_timeout_s * 1000),
-            request_timeout_ms=int(self.send_timeout_s * 1000),
-        )
+        self._producer = make_producer(self.driver, bootstrap=self.bootstrap, client_id="casetrack-relay",
+                                       send_timeout_s=self.send_timeout_s)
         self._partition_ids = sorted(self._producer.partitions_for(self.topic))
 
     def _close(self) -> None:

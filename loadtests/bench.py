@@ -60,6 +60,7 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from psycopg import sql
 
 from consumers.envelope import build_envelope, dumps, envelope_headers
+from consumers.kafka_driver import CONFLUENT, KAFKA_PYTHON, consumer_factory, make_producer
 from consumers.projector import Projector
 from consumers.rebuild import caught_up, rebuild
 from consumers.relay import Relay
@@ -424,11 +425,12 @@ class TimedRelay(Relay):
 
 
 def relay_once(app: Casetrack, *, bootstrap: str, topic: str, partitions: int, target: int,
-               timeout_s: float) -> tuple[float, int]:
+               timeout_s: float, driver: str = KAFKA_PYTHON) -> tuple[float, int]:
     """(events/s, events) of the real relay from position 0 up to `target`."""
     stop = threading.Event()
     relay = TimedRelay(target=target, stop=stop, read_log=lambda after, limit: app.read_log(after, min(
-        limit, max(1, target - after))), mapper=app.mapper, bootstrap=bootstrap, topic=topic, partitions=partitions)
+        limit, max(1, target - after))), mapper=app.mapper, bootstrap=bootstrap, topic=topic, partitions=partitions,
+        driver=driver)
     thread = threading.Thread(target=relay.run, args=(stop,), daemon=True)
     thread.start()
     thread.join(timeout_s)

@@ -265,3 +265,18 @@ def test_access_log_entries_reach_their_own_index_and_never_a_case_stream(world)
     assert sorted(h["_source"]["record_ids"][0] for h in hits) == sorted(made.cases)
     assert all(h["_source"]["sub"] == "clerk-7" for h in hits)
     assert {c: world.app.repository.get(UUID(c)).version for c in made.cases} == versions
+
+
+@pytest.mark.slow
+def test_with_the_confluent_driver_a_killed_relay_and_projector_still_converge(world):
+    world.env["CASETRACK_KAFKA_DRIVER"] = "confluent"
+    relay = world.start("relay")
+    projector = world.start("project", "all")
+    load = _load(world.app, 8, pause_s=0.3)
+    wait_until(lambda: world.watermark() > 0, timeout_s=60, what="the first projected batch")
+    kill(relay)
+    kill(projector)
+    world.start("relay")
+    world.start("project", "all")
+    load.join()
+    wait_until(world.converged, timeout_s=180, interval_s=2, what="the read models to equal the event store")

@@ -70,9 +70,10 @@ class Command(BaseCommand):
             topics = Topics(config.topic_prefix)
             events = Relay(read_log=app.read_log, mapper=app.mapper, bootstrap=config.kafka_bootstrap,
                            topic=topics.events, partitions=config.partitions,
-                           batch_size=opts["batch_size"], on_tick=tick)
+                           batch_size=opts["batch_size"], on_tick=tick, driver=config.kafka_driver)
             access = access_log_relay(app, bootstrap=config.kafka_bootstrap, topic=topics.access,
-                                      partitions=config.partitions, batch_size=opts["batch_size"])
+                                      partitions=config.partitions, batch_size=opts["batch_size"],
+                                      driver=config.kafka_driver)
             side = threading.Thread(target=access.run, args=(stop,), name="relay-access")
             side.start()
             events.run(stop)
