@@ -60,7 +60,7 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from psycopg import sql
 
 from consumers.envelope import build_envelope, dumps, envelope_headers
-from consumers.kafka_driver import CONFLUENT, KAFKA_PYTHON, consumer_factory, make_producer
+from consumers.kafka_driver import CONFLUENT, DRIVERS, KAFKA_PYTHON, consumer_factory
 from consumers.projector import Projector
 from consumers.rebuild import caught_up, rebuild
 from consumers.relay import Relay
@@ -459,11 +459,14 @@ def envelopes_up_to(app: Casetrack, target: int) -> list[tuple[bytes, bytes, lis
     return out
 
 
-def raw_produce(messages: list[tuple[bytes, bytes, list]], *, bootstrap: str, topic: str, partitions: int) -> float:
+def raw_produce(messages: list[tuple[bytes, bytes, list]], *, bootstrap: str, topic: str, partitions: int,
+                driver: str = KAFKA_PYTHON) -> float:
     """Events/s of a bare producer with the relay's acks/idempotence settings."""
     from consumers import kafka_admin
 
     kafka_admin.ensure_topic(bootstrap, topic, partitions=partitions, config={"retention.ms": "-1"})
+    if driver == CONFLUENT:
+        return _raw_produce_confluent(messages, bootstrap=bootstrap, topic=topic)
     producer = KafkaProducer(bootstrap_servers=bootstrap, client_id="bench-raw", acks="all",
                              enable_idempotence=True, max_in_flight_requests_per_connection=5, linger_ms=5,
                              batch_size=512 * 1024)
@@ -477,6 +480,36 @@ def raw_produce(messages: list[tuple[bytes, bytes, list]], *, bootstrap: str, to
         return len(messages) / (time.perf_counter() - started)
     finally:
         producer.close(timeout=5)
+
+
+def _raw_produce_confluent(messages: list[tuple[bytes, bytes, list]], *, bootstrap: str, topic: str) -> float:
+    """The bare confluent-kafka producer, configured as `consumers.kafka_driver` configures it."""
+    import confluent_kafka
+
+    producer = confluent_kafka.Producer({
+        "bootstrap.servers": bootstrap, "client.id": "bench-raw-confluent", "acks": "all",
+        "enable.idempotence": True, "max.in.flight.requests.per.connection": 5, "linger.ms": 5,
+        "batch.size": 512 * 1024, "partitioner": "murmur2_random"})
+    failed = []
+
+    def report(error, message) -> None:
+        if error is not None:
+            failed.append(error)
+
+    producer.list_topics(topic, timeout=10)  # metadata first, like the relay's connect
+    started = time.perf_counter()
+    for key, value, headers in messages:
+        while True:
+            try:
+                producer.produce(topic, value, key=key, headers=headers, on_delivery=report)
+                break
+            except BufferError:
+                producer.poll(0.05)
+    remaining = producer.flush(120)
+    elapsed = time.perf_counter() - started
+    if remaining or failed:
+        raise RuntimeError(f"raw confluent producer: {remaining} unacknowledged, {len(failed)} failed")
+    return len(messages) / elapsed
 
 
 # ====================================================================== 3/4. projection and rebuild
@@ -637,19 +670,24 @@ def search_step(client, index: str, mix: QueryMix, *, rate: float, duration_s: f
     """Open loop: requests are due at fixed times; latency counts from the due time."""
     count = max(1, int(rate * duration_s))
     latencies: list[float] = []
+    by_kind: dict[str, list[float]] = {}
+    took: dict[str, list[float]] = {}
     errors = [0]
     lock = threading.Lock()
-    bodies = [mix.next()[1] for _ in range(count)]
+    bodies = [mix.next() for _ in range(count)]
 
-    def one(body: dict, due: float) -> None:
+    def one(kind_body: tuple[str, dict], due: float) -> None:
+        kind, body = kind_body
         try:
-            client.search(index=index, **body)
+            response = client.search(index=index, **body)
         except Exception:  # counted as a failed request; the step still finishes
             with lock:
                 errors[0] += 1
             return
         with lock:
             latencies.append((time.perf_counter() - due) * 1000)
+            by_kind.setdefault(kind, []).append(latencies[-1])
+            took.setdefault(kind, []).append(float(response["took"]))
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=16) as pool:
@@ -662,7 +700,11 @@ def search_step(client, index: str, mix: QueryMix, *, rate: float, duration_s: f
     elapsed = time.perf_counter() - started
     return {"rate": rate, "requests": count, "errors": errors[0], "achieved_rate": count / elapsed,
             "p50_ms": percentile(latencies, 50), "p99_ms": percentile(latencies, 99),
-            "max_ms": max(latencies, default=0.0)}
+            "max_ms": max(latencies, default=0.0),
+            # per query kind: the client's latency and Elasticsearch's own `took`
+            "by_kind": {kind: {"requests": len(values), "p50_ms": percentile(values, 50),
+                               "p99_ms": percentile(values, 99), "took_p50_ms": percentile(took[kind], 50),
+                               "took_p99_ms": percentile(took[kind], 99)} for kind, values in sorted(by_kind.items())}}
 
 
 # ====================================================================== processes of ours
@@ -791,24 +833,35 @@ class Bench:
         return loader
 
     def relay(self, app: Casetrack) -> None:
+        """The relay with each driver, next to the raw producer of each driver (the issue's
+        baseline is kafka-python's), interleaved run by run."""
         a = self.args
         total = app.max_position()
         target = min(total, a.relay_sample)
         messages = envelopes_up_to(app, target)
-        ours, raw = [], []
+        ours: dict[str, list[float]] = {d: [] for d in a.drivers}
+        raw: dict[str, list[float]] = {d: [] for d in a.drivers}
         for run in range(a.runs):
-            topic = f"{self.run_id}-relay{run}.events"
-            self.topics_made.append(topic)
-            rate, _ = relay_once(app, bootstrap=a.kafka, topic=topic, partitions=a.partitions, target=target,
-                                 timeout_s=a.stage_timeout)
-            ours.append(rate)
-            raw_topic = f"{self.run_id}-raw{run}.events"
-            self.topics_made.append(raw_topic)
-            raw.append(raw_produce(messages, bootstrap=a.kafka, topic=raw_topic, partitions=a.partitions))
-            self.progress(f"relay run {run + 1}/{a.runs}: {ours[-1]:.0f} vs raw {raw[-1]:.0f} events/s")
-        self.results["relay"] = {"events": len(messages), "relay_events_s": median(ours),
-                                 "raw_producer_events_s": median(raw), "ratio": median(ours) / median(raw),
-                                 "runs": {"relay": ours, "raw": raw}}
+            for driver in a.drivers:
+                topic = f"{self.run_id}-relay{run}-{driver}.events"
+                self.topics_made.append(topic)
+                rate, _ = relay_once(app, bootstrap=a.kafka, topic=topic, partitions=a.partitions, target=target,
+                                     timeout_s=a.stage_timeout, driver=driver)
+                ours[driver].append(rate)
+                raw_topic = f"{self.run_id}-raw{run}-{driver}.events"
+                self.topics_made.append(raw_topic)
+                raw[driver].append(raw_produce(messages, bootstrap=a.kafka, topic=raw_topic, partitions=a.partitions,
+                                               driver=driver))
+                self.progress(f"relay run {run + 1}/{a.runs} ({driver}): {ours[driver][-1]:.0f} vs raw "
+                              f"{raw[driver][-1]:.0f} events/s")
+        baseline = median(raw[KAFKA_PYTHON])
+        self.results["relay"] = {
+            "events": len(messages), "relay_events_s": median(ours[KAFKA_PYTHON]), "raw_producer_events_s": baseline,
+            "ratio": median(ours[KAFKA_PYTHON]) / baseline,
+            "drivers": {d: {"relay_events_s": median(ours[d]), "raw_producer_events_s": median(raw[d]),
+                            "ratio_to_own_raw": median(ours[d]) / median(raw[d]),
+                            "ratio_to_raw_kafka_python": median(ours[d]) / baseline} for d in a.drivers},
+            "runs": {"relay": ours, "raw": raw}}
 
     def fill_canonical_topic(self, app: Casetrack) -> subprocess.Popen:
         """The relay process fills the run's own topic (and keeps running for freshness)."""
@@ -823,35 +876,44 @@ class Bench:
         return relay
 
     def projection(self, app: Casetrack) -> list[tuple[str, bytes]]:
+        """The cases projector with each driver, next to a raw bulk of the final documents."""
         a = self.args
         topic = Topics(self.run_id).events
-        ours, raw, wall = [], [], []
+        ours: dict[str, list[float]] = {d: [] for d in a.drivers}
+        raw: list[float] = []
         docs: list[tuple[str, bytes]] = []
         events = 0
         for run in range(a.runs):
-            index = f"{self.run_id}-proj{run}-cases-v1"
-            self.read_models.client.indices.create(index=index, **index_body("cases"))
-            projector = TimedProjector(projection=PROJECTIONS["cases"], read_models=self.read_models,
-                                       bootstrap=a.kafka, topic=topic, dead_letter_topic=Topics(self.run_id).dead_letters,
-                                       group_id=f"{self.run_id}.bench.proj{run}", target=index,
-                                       checkpoint_name=f"bench-proj{run}")
-            started = time.perf_counter()
-            projector.run(threading.Event(), until=caught_up)
-            done = time.perf_counter()
-            events = projector.stats.events
-            ours.append(events / (done - (projector.first_at or started)))
-            wall.append(done - started)
-            if not docs:
-                docs = final_documents(self.read_models, index, a.doc_sample)
+            for driver in a.drivers:
+                index = f"{self.run_id}-proj{run}-{driver}-cases-v1"
+                self.read_models.client.indices.create(index=index, **index_body("cases"))
+                projector = TimedProjector(projection=PROJECTIONS["cases"], read_models=self.read_models,
+                                           bootstrap=a.kafka, topic=topic,
+                                           dead_letter_topic=Topics(self.run_id).dead_letters,
+                                           group_id=f"{self.run_id}.bench.proj{run}.{driver}", target=index,
+                                           checkpoint_name=f"bench-proj{run}-{driver}",
+                                           consumer_factory=consumer_factory(driver))
+                started = time.perf_counter()
+                projector.run(threading.Event(), until=caught_up)
+                done = time.perf_counter()
+                events = projector.stats.events
+                ours[driver].append(events / (done - (projector.first_at or started)))
+                if not docs:
+                    docs = final_documents(self.read_models, index, a.doc_sample)
+                    per_document = events / max(1, self._doc_count(index))
+                self.read_models.client.indices.delete(index=index)
             seconds = raw_bulk(self.read_models, f"{self.run_id}-raw{run}-cases", docs)
-            # the same final documents: events/s of the raw path = events per document x documents/s
             # the same final documents: the raw path's events/s = events per document x documents/s
-            raw.append(events / max(1, self._doc_count(index)) * len(docs) / seconds)
-            self.read_models.client.indices.delete(index=index)
-            self.progress(f"projection run {run + 1}/{a.runs}: {ours[-1]:.0f} vs raw bulk {raw[-1]:.0f} events/s")
-        self.results["projection"] = {"events": events, "documents": len(docs), "projector_events_s": median(ours),
-                                      "raw_bulk_events_s": median(raw), "ratio": median(ours) / median(raw),
-                                      "wall_s_incl_group_join": median(wall), "runs": {"projector": ours, "raw": raw}}
+            raw.append(per_document * len(docs) / seconds)
+            self.progress(f"projection run {run + 1}/{a.runs}: " + ", ".join(
+                f"{d} {ours[d][-1]:.0f}" for d in a.drivers) + f" vs raw bulk {raw[-1]:.0f} events/s")
+        baseline = median(raw)
+        self.results["projection"] = {
+            "events": events, "documents": len(docs), "projector_events_s": median(ours[KAFKA_PYTHON]),
+            "raw_bulk_events_s": baseline, "ratio": median(ours[KAFKA_PYTHON]) / baseline,
+            "drivers": {d: {"projector_events_s": median(ours[d]), "ratio": median(ours[d]) / baseline}
+                        for d in a.drivers},
+            "runs": {"projector": ours, "raw": raw}}
         return docs
 
     def _doc_count(self, index: str) -> int:
@@ -876,34 +938,43 @@ class Bench:
         return 0
 
     def rebuild(self, docs: list[tuple[str, bytes]]) -> None:
+        """A full rebuild of the cases index from offset 0 with each driver, next to the raw bulk."""
         a = self.args
-        ours, raw = [], []
+        ours: dict[str, list[float]] = {d: [] for d in a.drivers}
+        raw: list[float] = []
         events = 0
         for run in range(a.runs):
-            made: list[TimedProjector] = []
+            for driver in a.drivers:
+                made: list[TimedProjector] = []
 
-            def make(name: str, **overrides: Any) -> Projector:
-                options = dict(projection=PROJECTIONS[name], read_models=self.read_models, bootstrap=a.kafka,
-                               topic=Topics(self.run_id).events, dead_letter_topic=Topics(self.run_id).dead_letters,
-                               group_id=f"{self.run_id}.projector.{name}")
-                options.update(overrides)
-                projector = TimedProjector(**options)
-                made.append(projector)
-                return projector
+                def make(name: str, driver: str = driver, **overrides: Any) -> Projector:
+                    options = dict(projection=PROJECTIONS[name], read_models=self.read_models, bootstrap=a.kafka,
+                                   topic=Topics(self.run_id).events, dead_letter_topic=Topics(self.run_id).dead_letters,
+                                   group_id=f"{self.run_id}.projector.{name}", consumer_factory=consumer_factory(driver))
+                    options.update(overrides)
+                    projector = TimedProjector(**options)
+                    made.append(projector)
+                    return projector
 
-            started = time.perf_counter()
-            result = rebuild(make_projector=make, name="cases", stop=threading.Event(), progress=lambda line: None)
-            done = time.perf_counter()
-            first = made[-1].first_at or started
-            events = result.events
-            ours.append(events / (done - first))
-            if result.old_index:
-                self.read_models.drop_index(result.old_index)
+                started = time.perf_counter()
+                result = rebuild(make_projector=make, name="cases", stop=threading.Event(), progress=lambda line: None)
+                done = time.perf_counter()
+                events = result.events
+                ours[driver].append(events / (done - (made[-1].first_at or started)))
+                if result.old_index:
+                    self.read_models.drop_index(result.old_index)
+                per_document = events / max(1, self._doc_count(result.new_index))
             seconds = raw_bulk(self.read_models, f"{self.run_id}-rawrb{run}-cases", docs)
-            raw.append(events / max(1, self._doc_count(result.new_index)) * len(docs) / seconds)
-            self.progress(f"rebuild run {run + 1}/{a.runs}: {ours[-1]:.0f} vs raw bulk {raw[-1]:.0f} events/s")
-        self.results["rebuild"] = {"events": events, "rebuild_events_s": median(ours), "raw_bulk_events_s": median(raw),
-                                   "ratio": median(ours) / median(raw), "runs": {"rebuild": ours, "raw": raw}}
+            raw.append(per_document * len(docs) / seconds)
+            self.progress(f"rebuild run {run + 1}/{a.runs}: " + ", ".join(
+                f"{d} {ours[d][-1]:.0f}" for d in a.drivers) + f" vs raw bulk {raw[-1]:.0f} events/s")
+        baseline = median(raw)
+        self.results["rebuild"] = {
+            "events": events, "rebuild_events_s": median(ours[KAFKA_PYTHON]), "raw_bulk_events_s": baseline,
+            "ratio": median(ours[KAFKA_PYTHON]) / baseline,
+            "drivers": {d: {"rebuild_events_s": median(ours[d]), "ratio": median(ours[d]) / baseline}
+                        for d in a.drivers},
+            "runs": {"rebuild": ours, "raw": raw}}
 
     def freshness(self, app: Casetrack, loader: Loader) -> None:
         a = self.args
@@ -944,7 +1015,10 @@ class Bench:
             step = {"rate": rate, "p50_ms": median([r["p50_ms"] for r in runs]),
                     "p99_ms": median([r["p99_ms"] for r in runs]), "max_ms": max(r["max_ms"] for r in runs),
                     "errors": sum(r["errors"] for r in runs), "requests": sum(r["requests"] for r in runs),
-                    "achieved_rate": median([r["achieved_rate"] for r in runs])}
+                    "achieved_rate": median([r["achieved_rate"] for r in runs]),
+                    "by_kind": {kind: {key: median([r["by_kind"][kind][key] for r in runs if kind in r["by_kind"]])
+                                       for key in ("p50_ms", "p99_ms", "took_p50_ms", "took_p99_ms")}
+                                for kind in sorted({k for r in runs for k in r["by_kind"]})}}
             steps.append(step)
             self.progress(f"search at {rate:.0f}/s: p50 {step['p50_ms']:.0f} ms, p99 {step['p99_ms']:.0f} ms, "
                           f"{step['errors']} errors")
@@ -997,6 +1071,9 @@ class Bench:
         return self.results
 
     def cleanup(self) -> None:
+        if self.args.keep:
+            self.progress(f"kept: {self.work}, topics and indices {self.run_id}-* (remove them yourself)")
+            return
         client = self.read_models.client
         with suppress(Exception):
             for index in client.indices.get(index=f"{self.run_id}-*", expand_wildcards="all"):
@@ -1012,8 +1089,7 @@ class Bench:
                     admin.delete_groups(groups)
             finally:
                 admin.close()
-        if not self.args.keep:
-            shutil.rmtree(self.work, ignore_errors=True)
+        shutil.rmtree(self.work, ignore_errors=True)
 
 
 def _sustained(step: dict) -> bool:
@@ -1037,6 +1113,10 @@ def summary(results: dict[str, Any]) -> dict[str, Any]:
         "relay_ratio": results["relay"]["ratio"],
         "projection_ratio": results["projection"]["ratio"],
         "rebuild_ratio": results["rebuild"]["ratio"],
+        # the optional confluent driver against the same baselines (kafka-python's raw producer)
+        **{f"{stage}_{CONFLUENT}_ratio": results[stage]["drivers"][CONFLUENT][
+            "ratio_to_raw_kafka_python" if stage == "relay" else "ratio"]
+           for stage in ("relay", "projection", "rebuild") if CONFLUENT in results[stage]["drivers"]},
         "freshness_p50_s": fresh["p50_s"],
         "freshness_p99_s": fresh["p99_s"],
         "freshness_max_s": fresh["max_s"],
@@ -1057,6 +1137,7 @@ def summary(results: dict[str, Any]) -> dict[str, Any]:
             "rebuild_events_s": results["rebuild"]["rebuild_events_s"],
             "rebuild_raw_bulk_events_s": results["rebuild"]["raw_bulk_events_s"],
             "load_events_s": results["load"]["events_s"],
+            "drivers": {stage: results[stage]["drivers"] for stage in ("relay", "projection", "rebuild")},
         },
     }
     return {**out, "details": results}
@@ -1072,16 +1153,21 @@ def table(latest: dict[str, Any]) -> str:
                          f"{a['raw_single_saves_s']:.0f}", f"{a['ratio_single']:.2f}"))
             rows.append((f"append {backend}, 5-event cmds/s", f"{a['five_cmds_s']:.0f}",
                          f"{a['raw_five_saves_s']:.0f}", f"{a['ratio_five']:.2f}"))
-    rows.append(("relay events/s (target >= 0.8)", f"{r['relay']['relay_events_s']:.0f}",
-                 f"{r['relay']['raw_producer_events_s']:.0f}", f"{r['relay']['ratio']:.2f}"))
-    rows.append(("projection events/s (>= 0.7)", f"{r['projection']['projector_events_s']:.0f}",
-                 f"{r['projection']['raw_bulk_events_s']:.0f}", f"{r['projection']['ratio']:.2f}"))
-    rows.append(("rebuild events/s (>= 0.7)", f"{r['rebuild']['rebuild_events_s']:.0f}",
-                 f"{r['rebuild']['raw_bulk_events_s']:.0f}", f"{r['rebuild']['ratio']:.2f}"))
+    relay = r["relay"]
+    for driver, d in relay["drivers"].items():
+        rows.append((f"relay events/s, {driver} (>= 0.8)", f"{d['relay_events_s']:.0f}",
+                     f"{relay['raw_producer_events_s']:.0f}", f"{d['ratio_to_raw_kafka_python']:.2f}"))
+        if driver != KAFKA_PYTHON:
+            rows.append((f"  {driver} relay / raw {driver}", f"{d['relay_events_s']:.0f}",
+                         f"{d['raw_producer_events_s']:.0f}", f"{d['ratio_to_own_raw']:.2f}"))
+    for stage, key in (("projection", "projector_events_s"), ("rebuild", "rebuild_events_s")):
+        for driver, d in r[stage]["drivers"].items():
+            rows.append((f"{stage} events/s, {driver} (>= 0.7)", f"{d[key]:.0f}",
+                         f"{r[stage]['raw_bulk_events_s']:.0f}", f"{d['ratio']:.2f}"))
     lines = [f"Casetrack bench: scale {latest['scale']} cases ({r['load']['events']} events, loaded at "
              f"{r['load']['events_s']:.0f} events/s), {r['runs']} runs per figure (medians)", ""]
-    lines.append(f"{'stage':<34} {'casetrack':>10} {'raw':>10} {'ratio':>6}")
-    lines += [f"{a:<34} {b:>10} {c:>10} {d:>6}" for a, b, c, d in rows]
+    lines.append(f"{'stage':<42} {'casetrack':>10} {'raw':>10} {'ratio':>6}")
+    lines += [f"{a:<42} {b:>10} {c:>10} {d:>6}" for a, b, c, d in rows]
     lines.append("")
     lines.append(f"{'freshness (commit -> searchable)':<34} {'achieved':>9} {'p50 s':>7} {'p99 s':>7} {'max s':>7}")
     for s in r["freshness"]["steps"]:
@@ -1094,6 +1180,10 @@ def table(latest: dict[str, Any]) -> str:
     for s in r["search"]["steps"]:
         lines.append(f"{'  at ' + format(s['rate'], '.0f') + ' req/s':<34} {s['achieved_rate']:>9.0f} "
                      f"{s['p50_ms']:>7.0f} {s['p99_ms']:>7.0f} {s['errors']:>7}")
+    at_50 = r["search"]["at_50"]
+    for kind, k in at_50.get("by_kind", {}).items():
+        lines.append(f"    at 50 req/s, {kind}: p50 {k['p50_ms']:.0f} ms, p99 {k['p99_ms']:.0f} ms "
+                     f"(Elasticsearch's took: p50 {k['took_p50_ms']:.0f}, p99 {k['took_p99_ms']:.0f})")
     lines.append("")
     memory = r["memory"]
     peaks = ", ".join(f"{k} {v:.0f}" for k, v in memory["peak_rss_mb"].items() if v is not None)
@@ -1121,16 +1211,20 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--search-seconds", type=float, default=5.0)
     parser.add_argument("--api-requests", type=int, default=300)
     parser.add_argument("--stage-timeout", type=float, default=1800.0, help="bound of every wait, seconds")
+    parser.add_argument("--drivers", nargs="+", choices=DRIVERS, default=_installed_drivers(),
+                        help="Kafka drivers measured in the relay, projection and rebuild stages "
+                             "(default: every installed one; kafka-python is always measured)")
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--skip-api", action="store_true")
     parser.add_argument("--tiny", action="store_true", help="smallest settings that exercise every stage")
-    parser.add_argument("--keep", action="store_true", help="keep the run's store file under var/bench")
+    parser.add_argument("--keep", action="store_true", help="keep the run's store file under var/bench, its topics and its indices")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
     parser.add_argument("--kafka", default=DEFAULTS["kafka"])
     parser.add_argument("--es", default=DEFAULTS["es"])
     parser.add_argument("--postgres", default=DEFAULTS["postgres"])
     args = parser.parse_args(argv)
+    args.drivers = [KAFKA_PYTHON] + [d for d in dict.fromkeys(args.drivers) if d != KAFKA_PYTHON]
     if args.tiny:
         args.runs = min(args.runs, 2)
         args.partitions = 3
@@ -1143,6 +1237,14 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         args.api_requests = 30
         args.stage_timeout = 120.0
     return args
+
+
+def _installed_drivers() -> list[str]:
+    try:
+        import confluent_kafka  # noqa: F401
+    except ImportError:
+        return [KAFKA_PYTHON]
+    return [KAFKA_PYTHON, CONFLUENT]
 
 
 def _terminate(signum: int, frame: Any) -> None:

@@ -40,5 +40,10 @@ def test_the_bench_writes_every_figure_at_a_tiny_scale(tmp_path, kafka_bootstrap
         assert latest["raw"][key] > 0, key
     for backend in ("append_sqlite", "append_postgres"):
         assert all(v > 0 for v in latest["raw"][backend].values()), backend
+    drivers = latest["raw"]["drivers"]
+    assert set(drivers["relay"]) == set(drivers["projection"]) == set(drivers["rebuild"]) == {"kafka-python", "confluent"}
+    assert latest["relay_confluent_ratio"] > 0 and drivers["relay"]["confluent"]["raw_producer_events_s"] > 0
+    assert set(latest["details"]["search"]["at_50"]["by_kind"]) == {
+        "identifier", "chinese_name", "chinese_item", "latin_typo", "filtered", "faceted"}
     assert {"relay", "projector", "api_worker"} <= set(latest["peak_rss_mb"])
     assert all(v > 0 for v in latest["peak_rss_mb"].values())
