@@ -105,6 +105,27 @@ def test_search_ranks_exact_identifiers_far_above_names_and_fuzzy_latin_text():
     assert any("title^" in f for m in others for f in m["fields"] if not m.get("fuzziness"))
 
 
+def _fuzzy(q: str) -> list[dict]:
+    return [c["multi_match"] for c in text_query(q)["bool"]["should"]
+            if "multi_match" in c and c["multi_match"].get("fuzziness")]
+
+
+@pytest.mark.parametrize("q, words", [
+    ("SC-2026-510100-00000001", "SC"), ("permt market", "permt market"), ("Müller 2025", "Müller"),
+    ("营业执照", None), ("510104199005011231", None), ("营业licnese执照", "licnese"),
+])
+def test_only_latin_words_are_matched_with_typos(q, words):
+    fuzzy = _fuzzy(q)
+    assert [m["query"] for m in fuzzy] == ([words] if words else [])
+    latin_highlights = [f for f in search_body(q=q, scope=CLERK)["highlight"]["fields"] if f.endswith(".latin")]
+    assert bool(latin_highlights) == bool(words)
+
+
+def test_highlights_use_the_plain_highlighter_on_the_names_and_identifiers():
+    fields = search_body(q="营业执照", scope=CLERK)["highlight"]
+    assert fields["type"] == "plain" and {"title", "name", "case_number"} <= set(fields["fields"])
+
+
 def test_a_licence_number_ranks_the_licence_above_the_case_that_mentions_it():
     exact = _exact_boosts("SCL-2026-510100-00000001")
     assert exact[("licence_number", "licence")] > exact[("licence_number", "case")]
