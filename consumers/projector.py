@@ -11,9 +11,12 @@ partitions. Per polled batch:
    batch has just folded;
 2. an event the projection cannot apply goes to the dead-letter topic with the error, and
    its aggregate's document is marked degraded at that version; the rest carry on;
-3. the documents are bulk-indexed with `version_type=external` (409 = already applied), the
-   index is refreshed (searchable), dead letters are flushed;
-4. only then the per-partition checkpoints advance and the offsets are committed.
+3. the documents are bulk-indexed with `version_type=external` (409 = already applied), dead
+   letters are flushed, the index is refreshed (searchable);
+4. only then the per-partition checkpoints advance and the offsets are committed. While the
+   projector catches up (full batches), steps 3's refresh and 4 run at most once a second for
+   all the batches written since (a refresh per batch was a quarter of the write time); a
+   batch that is not full is finished at once, so live freshness is unchanged.
 
 Batches are pipelined: batch N+1 is polled and folded while batch N is written by a writer
 thread; N's checkpoints and offsets follow N's write, and N+1's write starts after them.
@@ -97,10 +100,28 @@ class DeadLetter:
 class Pending:
     """A folded batch whose documents are being written."""
 
-    write: Future                 # of the bulk write and refresh; None if stopped first
+    write: Future                 # of the bulk write; its result is None if stopped first
     batch: Batch
     dead: list[DeadLetter]
     documents: dict[str, dict]    # aggregate id -> its document after this batch
+    wrote: bool
+
+
+@dataclass
+class Unfinished:
+    """Batches written but not yet refreshed, checkpointed and committed."""
+
+    batches: int = 0
+    wrote: bool = False
+    progress: dict[int, int] = field(default_factory=dict)
+    offsets: dict[TopicPartition, int] = field(default_factory=dict)
+
+    def add(self, pending: Pending) -> None:
+        self.batches += 1
+        self.wrote = self.wrote or pending.wrote
+        for partition, position in pending.batch.progress.items():
+            self.progress[partition] = max(self.progress.get(partition, 0), position)
+        self.offsets.update(pending.batch.offsets)
 
 
 def fold(projection: Projection, document: dict | None, envelopes: list[dict], *,
@@ -191,6 +212,7 @@ class Projector:
         consumer_factory: Callable[..., KafkaConsumer] = KafkaConsumer,
         on_tick: Callable[[], None] = lambda: None,
         refresh_each_batch: bool = True,
+        finish_interval_s: float = 1.0,
     ) -> None:
         self.projection = projection
         self.read_models = read_models
@@ -212,6 +234,9 @@ class Projector:
         self.consumer: KafkaConsumer | None = None
         self._producer: KafkaProducer | None = None
         self._pending: Pending | None = None
+        self._unfinished = Unfinished()
+        self._finished_at = 0.0
+        self.finish_interval_s = finish_interval_s
         self._writer: ThreadPoolExecutor | None = None
 
     # ------------------------------------------------------------------ connections
@@ -333,39 +358,53 @@ class Projector:
                 documents[aggregate_id] = document
                 if document is not before:
                     writes.append(Write(aggregate_id, document["aggregate_version"], document))
-        if not self.finish_pending(stop):
+        if not self.finish_pending(stop, catching_up=batch.count >= self.max_poll_records // 2):
             return
         write = self._writer.submit(self._with_backoff, lambda: self._write(writes), stop)
-        self._pending = Pending(write, batch, dead, documents)
+        self._pending = Pending(write, batch, dead, documents, wrote=bool(writes))
 
-    def finish_pending(self, stop: threading.Event) -> bool:
-        """Wait for the batch being written, then dead letters, checkpoints, offsets; False
-        when stopped before that batch was written (nothing of it is committed)."""
+    def finish_pending(self, stop: threading.Event, *, catching_up: bool = False) -> bool:
+        """Wait for the batch being written and send its dead letters; then refresh, save the
+        checkpoints and commit the offsets of every batch written so far. While catching up
+        (full batches), that last part runs at most every `finish_interval_s`, so that several
+        batches share one refresh. False when stopped first (nothing unfinished is committed)."""
         pending, self._pending = self._pending, None
-        if pending is None:
+        if pending is not None:
+            if pending.write.result() is None:
+                return False
+            if pending.dead:
+                self._send_dead_letters(pending.dead)
+            self._unfinished.add(pending)
+        if not self._unfinished.batches:
             return True
-        if pending.write.result() is None:
+        if catching_up and time.monotonic() - self._finished_at < self.finish_interval_s:
+            return True
+        return self._finish(stop)
+
+    def _finish(self, stop: threading.Event) -> bool:
+        done = self._unfinished
+        if done.wrote and self.refresh_each_batch and self._with_backoff(
+                lambda: self.read_models.refresh(self.target) or True, stop) is None:
             return False
-        if pending.dead:
-            self._send_dead_letters(pending.dead)
-        progress = pending.batch.progress
-        if self._with_backoff(lambda: self.read_models.save_checkpoints(self.checkpoint_name, progress) or True,
+        if self._with_backoff(lambda: self.read_models.save_checkpoints(self.checkpoint_name, done.progress) or True,
                               stop) is None:
             return False
-        self.stats.checkpoints.update(progress)
-        self.stats.batches += 1
+        self.stats.checkpoints.update(done.progress)
+        self.stats.batches += done.batches
         self.stats.last_event_at = time.time()
         try:
-            self.consumer.commit({tp: OffsetAndMetadata(offset, "", -1)
-                                  for tp, offset in pending.batch.offsets.items()})
+            self.consumer.commit({tp: OffsetAndMetadata(offset, "", -1) for tp, offset in done.offsets.items()})
         except CommitFailedError:
             # The group rebalanced while we worked: another member re-reads these records
             # from the last commit; the writes above are idempotent, so that is harmless.
             log.warning("projector %s: commit refused after a rebalance", self.projection.name)
+        self._unfinished = Unfinished()
+        self._finished_at = time.monotonic()
         return True
 
     def _abandon_pending(self) -> None:
-        """Let a write in progress end, and commit nothing of it (its records come again)."""
+        """Let a write in progress end, and commit nothing unfinished (its records come again)."""
+        self._unfinished = Unfinished()
         pending, self._pending = self._pending, None
         if pending is not None:
             try:
@@ -376,8 +415,6 @@ class Projector:
     def _write(self, writes: list[Write]) -> bool:
         if writes:
             self.read_models.write(self.target, writes)
-            if self.refresh_each_batch:
-                self.read_models.refresh(self.target)
         return True
 
     def _send_dead_letters(self, dead: list[DeadLetter]) -> None:
