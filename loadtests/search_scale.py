@@ -1,0 +1,84 @@
+"""Search at a scale the bench cannot load here: multiply a kept bench run's case documents.
+
+    .venv/bin/python -m loadtests.bench --scale 100000 --keep      # prints its run id
+    .venv/bin/python -m loadtests.search_scale bench1234abcd --copies 10 --rates 25 50
+
+Loading a million cases through the domain code takes about ten hours on a two-core machine.
+This probe instead copies the case documents the run projected, ``--copies - 1`` times, with new
+ids, case numbers and party ids, into the same cases index, then runs the bench's query mix
+(``loadtests.bench.QueryMix``) open loop at each rate and prints p50/p99 overall and by query kind,
+with Elasticsearch's own ``took``. The documents are real projections, their number is not
+loaded through the domain code: say so wherever the figures are quoted. Remove the run's topics
+and indices afterwards (``curl -XDELETE localhost:19200/<run id>-*``).
+"""
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Iterator
+
+from elasticsearch import helpers
+
+from loadtests.bench import DEFAULTS, QueryMix, median, search_step
+from projections.base import json_copy
+from search.client import make_client
+from search.indices import Names
+from search.queries import SEARCH_TYPES
+
+
+def copies_of(client, alias: str, copies: int) -> Iterator[dict]:
+    documents = [(h["_id"], h["_source"]) for h in
+                 helpers.scan(client, index=alias, query={"query": {"match_all": {}}}, size=2000)]
+    for k in range(1, copies):
+        for doc_id, source in documents:
+            doc = json_copy(source)
+            new_id = f"{doc_id}-{k}"
+            doc["case_id"] = new_id
+            doc["case_number"] = f"{doc['case_number'][:-8]}{k}{doc['case_number'][-7:]}"
+            doc["party_ids"] = [f"{p[:-3]}{k}{p[-2:]}" for p in doc.get("party_ids", [])]
+            if doc.get("applicant") and doc["party_ids"]:
+                doc["applicant"]["party_id"] = doc["party_ids"][0]
+            yield {"_index": alias, "_id": new_id, "_source": doc}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("run_id", help="the prefix of a bench run kept with --keep")
+    parser.add_argument("--copies", type=int, default=10, help="the cases index ends with this many times its cases")
+    parser.add_argument("--rates", type=float, nargs="+", default=[25, 50])
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--es", default=DEFAULTS["es"])
+    args = parser.parse_args(argv)
+
+    client = make_client(args.es, timeout_s=300)
+    names = Names(args.run_id)
+    cases = names.alias("cases")
+    if args.copies > 1:
+        started = time.perf_counter()
+        indexed, _ = helpers.bulk(client, copies_of(client, cases, args.copies), chunk_size=2000)
+        client.indices.refresh(index=cases)
+        print(f"indexed {indexed} copies in {time.perf_counter() - started:.0f} s")
+    aliases = ",".join(names.alias(m) for m in SEARCH_TYPES.values())
+    print(f"{client.count(index=aliases)['count']} documents, {client.count(index=cases)['count']} cases")
+    sample = client.search(index=cases, size=500, _source=["case_number", "applicant", "department", "region_code",
+                                                           "item_name"],
+                           query={"function_score": {"random_score": {"seed": 7, "field": "_seq_no"}}})
+    items = [{"code": h["_source"]["code"]} for h in client.search(index=names.alias("catalog"), size=200)["hits"]["hits"]]
+    mix = QueryMix(samples=[h["_source"] for h in sample["hits"]["hits"]], items=items)
+    for _ in range(200):  # warm: global ordinals and caches, as a running system has them
+        client.search(index=aliases, **mix.next()[1])
+    for rate in args.rates:
+        runs = [search_step(client, aliases, mix, rate=rate, duration_s=args.seconds) for _ in range(args.runs)]
+        print(f"at {rate:.0f} req/s: achieved {median([r['achieved_rate'] for r in runs]):.0f}, "
+              f"p50 {median([r['p50_ms'] for r in runs]):.0f} ms, p99 {median([r['p99_ms'] for r in runs]):.0f} ms, "
+              f"{sum(r['errors'] for r in runs)} errors")
+        for kind in sorted({k for r in runs for k in r["by_kind"]}):
+            figures = [r["by_kind"][kind] for r in runs if kind in r["by_kind"]]
+            print(f"    {kind}: p50 {median([f['p50_ms'] for f in figures]):.0f} ms, "
+                  f"p99 {median([f['p99_ms'] for f in figures]):.0f} ms (took p50 "
+                  f"{median([f['took_p50_ms'] for f in figures]):.0f}, p99 {median([f['took_p99_ms'] for f in figures]):.0f})")
+
+
+if __name__ == "__main__":
+    main()
