@@ -2,7 +2,8 @@
 
 Envelope (DESIGN.md, Kafka contract): `event_id, position, aggregate_id, aggregate_type,
 aggregate_version, event_type, schema_version, occurred_at, actor, department, data,
-prev_hash, hash`; headers `event_type`, `schema_version`. A marker carries the header
+prev_hash, hash`; headers `event_type`, `schema_version`, and beyond the contract
+`aggregate_type` and `position` (copies of the envelope's, for routing without decoding). A marker carries the header
 `casetrack_marker=1` and the value `{"published_up_to": P}`.
 """
 from __future__ import annotations
@@ -126,13 +127,26 @@ def build_envelope(mapper: Mapper, *, position: int, originator_id: uuid.UUID, o
 
 
 def envelope_headers(envelope: dict[str, Any]) -> list[tuple[str, bytes]]:
-    """The headers of an envelope (one shared list per event type and schema version)."""
-    return _headers(envelope["event_type"], envelope["schema_version"])
+    """`event_type`, `schema_version` (the contract's), and `aggregate_type` and `position`, so
+    that a projector can skip another aggregate type's event without decoding it."""
+    return [*_headers(envelope["event_type"], envelope["schema_version"], envelope["aggregate_type"]),
+            ("position", b"%d" % envelope["position"])]
 
 
 @functools.lru_cache(maxsize=1024)
-def _headers(event_type: str, schema_version: int) -> list[tuple[str, bytes]]:
-    return [("event_type", event_type.encode()), ("schema_version", str(schema_version).encode())]
+def _headers(event_type: str, schema_version: int, aggregate_type: str) -> tuple[tuple[str, bytes], ...]:
+    return (("event_type", event_type.encode()), ("schema_version", str(schema_version).encode()),
+            ("aggregate_type", aggregate_type.encode()))
+
+
+def routing(headers: list[tuple[str, bytes]] | None) -> tuple[str, int] | None:
+    """(aggregate type, position) from an event's headers; None for a record published before
+    the relay wrote them (its value must be decoded)."""
+    found = dict(headers or ())
+    aggregate_type, position = found.get("aggregate_type"), found.get("position")
+    if aggregate_type is None or position is None:
+        return None
+    return aggregate_type.decode(), int(position)
 
 
 def marker_value(published_up_to: int) -> bytes:

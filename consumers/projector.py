@@ -42,7 +42,7 @@ from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
 from consumers import kafka_admin
-from consumers.envelope import dumps, is_marker
+from consumers.envelope import dumps, is_marker, routing
 from projections.base import Projection, ProjectionError, json_copy
 from search.store import BulkFailed, ReadModels, Write
 
@@ -73,18 +73,24 @@ class Batch:
 
 
 def sort_out(records: dict[TopicPartition, list], projection: Projection) -> Batch:
+    """Another aggregate type's event is only counted (its position from the headers): each
+    projection decodes its own events, not every event of the topic."""
     batch = Batch()
     for tp, messages in records.items():
         for message in messages:
             batch.offsets[tp] = message.offset + 1
-            value = orjson.loads(message.value)
             if is_marker(message.headers):
-                position = int(value["published_up_to"])
+                position = int(orjson.loads(message.value)["published_up_to"])
             else:
-                position = int(value["position"])
                 batch.count += 1
-                if projection.handles(value):
-                    batch.events[value["aggregate_id"]].append(value)
+                routed = routing(message.headers)
+                if routed is not None and routed[0] != projection.aggregate_type:
+                    position = routed[1]
+                else:
+                    value = orjson.loads(message.value)
+                    position = int(value["position"])
+                    if projection.handles(value):
+                        batch.events[value["aggregate_id"]].append(value)
             batch.progress[tp.partition] = max(batch.progress.get(tp.partition, 0), position)
     return batch
 
