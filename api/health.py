@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 
 import psycopg
 from ninja import Router
+from ninja.responses import Status
 
 from api.config import get_config
 from consumers import kafka_admin
@@ -85,4 +86,4 @@ def readyz(request):
     }
     checks = {name: f.result() for name, f in futures.items()}
     ready = all(c["ok"] for c in checks.values())
-    return (200 if ready else 503), {"status": "ready" if ready else "unavailable", "checks": checks}
+    return Status(200 if ready else 503, {"status": "ready" if ready else "unavailable", "checks": checks})
