@@ -3,7 +3,7 @@
     .venv/bin/python -m loadtests.bench --scale 100000 --keep      # prints its run id
     .venv/bin/python -m loadtests.search_scale bench1234abcd --copies 10 --rates 25 50
 
-Loading a million cases through the domain code takes about ten hours on a two-core machine.
+The whole bench at a million cases takes about three hours on a two-core machine.
 This probe instead copies the case documents the run projected, ``--copies - 1`` times, with new
 ids, case numbers and party ids, into the same cases index, then runs the bench's query mix
 (``loadtests.bench.QueryMix``) open loop at each rate and prints p50/p99 overall and by query kind,
