@@ -19,7 +19,8 @@ partitions. Per polled batch:
    batch that is not full is finished at once, so live freshness is unchanged.
 
 Batches are pipelined: batch N+1 is polled and folded while batch N is written by a writer
-thread; N's checkpoints and offsets follow N's write, and N+1's write starts after them.
+thread; N+1's write starts once N's has been acknowledged, and checkpoints and offsets only
+ever cover written batches.
 
 Elasticsearch down: the batch is retried with exponential back-off and nothing is committed.
 """
@@ -333,17 +334,18 @@ class Projector:
 
         Documents are read only for aggregates the batch does not start at version 1 and the
         previous batch did not just fold up to here; those reads wait for the previous write,
-        so a realtime get sees it. A batch's checkpoints and offsets still follow its own
-        write and refresh (`finish_pending`), and the next write starts only after them."""
+        so a realtime get sees it (no refresh needed). Checkpoints and offsets follow the
+        writes they cover (`finish_pending`)."""
         batch = sort_out(records, self.projection)
         self.stats.events += batch.count
+        catching_up = batch.count >= self.max_poll_records // 2
         recent = self._pending.documents if self._pending else {}
         to_read = [aggregate_id for aggregate_id, envelopes in batch.events.items()
                    if (first := min(e["aggregate_version"] for e in envelopes)) > 1
                    and (aggregate_id not in recent or recent[aggregate_id]["aggregate_version"] < first - 1)]
         current: dict[str, dict] = {}
         if to_read:
-            if not self.finish_pending(stop):
+            if not self.finish_pending(stop, catching_up=catching_up):
                 return
             read = self._with_backoff(lambda: self.read_models.get_many(self.target, to_read), stop)
             if read is None:
@@ -364,7 +366,7 @@ class Projector:
                 documents[aggregate_id] = document
                 if document is not before:
                     writes.append(Write(aggregate_id, document["aggregate_version"], document))
-        if not self.finish_pending(stop, catching_up=batch.count >= self.max_poll_records // 2):
+        if not self.finish_pending(stop, catching_up=catching_up):
             return
         write = self._writer.submit(self._with_backoff, lambda: self._write(writes), stop)
         self._pending = Pending(write, batch, dead, documents, wrote=bool(writes))

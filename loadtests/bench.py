@@ -707,6 +707,18 @@ def search_step(client, index: str, mix: QueryMix, *, rate: float, duration_s: f
                                "took_p99_ms": percentile(took[kind], 99)} for kind, values in sorted(by_kind.items())}}
 
 
+def search_steps(client, index: str, mix: QueryMix, *, rate: float, duration_s: float, runs: int) -> dict[str, Any]:
+    """`runs` search steps at one rate: medians of their figures, overall and by query kind."""
+    steps = [search_step(client, index, mix, rate=rate, duration_s=duration_s) for _ in range(runs)]
+    kinds = sorted({k for r in steps for k in r["by_kind"]})
+    return {"rate": rate, "p50_ms": median([r["p50_ms"] for r in steps]),
+            "p99_ms": median([r["p99_ms"] for r in steps]), "max_ms": max(r["max_ms"] for r in steps),
+            "errors": sum(r["errors"] for r in steps), "requests": sum(r["requests"] for r in steps),
+            "achieved_rate": median([r["achieved_rate"] for r in steps]),
+            "by_kind": {kind: {key: median([r["by_kind"][kind][key] for r in steps if kind in r["by_kind"]])
+                               for key in ("p50_ms", "p99_ms", "took_p50_ms", "took_p99_ms")} for kind in kinds}}
+
+
 # ====================================================================== processes of ours
 
 
@@ -1011,14 +1023,7 @@ class Bench:
             client.search(index=aliases, **mix.next()[1])
         steps = []
         for rate in a.search_rates:
-            runs = [search_step(client, aliases, mix, rate=rate, duration_s=a.search_seconds) for _ in range(a.runs)]
-            step = {"rate": rate, "p50_ms": median([r["p50_ms"] for r in runs]),
-                    "p99_ms": median([r["p99_ms"] for r in runs]), "max_ms": max(r["max_ms"] for r in runs),
-                    "errors": sum(r["errors"] for r in runs), "requests": sum(r["requests"] for r in runs),
-                    "achieved_rate": median([r["achieved_rate"] for r in runs]),
-                    "by_kind": {kind: {key: median([r["by_kind"][kind][key] for r in runs if kind in r["by_kind"]])
-                                       for key in ("p50_ms", "p99_ms", "took_p50_ms", "took_p99_ms")}
-                                for kind in sorted({k for r in runs for k in r["by_kind"]})}}
+            step = search_steps(client, aliases, mix, rate=rate, duration_s=a.search_seconds, runs=a.runs)
             steps.append(step)
             self.progress(f"search at {rate:.0f}/s: p50 {step['p50_ms']:.0f} ms, p99 {step['p99_ms']:.0f} ms, "
                           f"{step['errors']} errors")

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 
 from elasticsearch import helpers
 
-from loadtests.bench import DEFAULTS, QueryMix, median, search_step
+from loadtests.bench import DEFAULTS, QueryMix, search_steps
 from projections.base import json_copy
 from search.client import make_client
 from search.indices import Names
@@ -69,16 +69,12 @@ def main(argv: list[str] | None = None) -> None:
     for _ in range(200):  # warm: global ordinals and caches, as a running system has them
         client.search(index=aliases, **mix.next()[1])
     for rate in args.rates:
-        runs = [search_step(client, aliases, mix, rate=rate, duration_s=args.seconds) for _ in range(args.runs)]
-        print(f"at {rate:.0f} req/s: achieved {median([r['achieved_rate'] for r in runs]):.0f}, "
-              f"p50 {median([r['p50_ms'] for r in runs]):.0f} ms, p99 {median([r['p99_ms'] for r in runs]):.0f} ms, "
-              f"{sum(r['errors'] for r in runs)} errors")
-        for kind in sorted({k for r in runs for k in r["by_kind"]}):
-            figures = [r["by_kind"][kind] for r in runs if kind in r["by_kind"]]
-            print(f"    {kind}: p50 {median([f['p50_ms'] for f in figures]):.0f} ms, "
-                  f"p99 {median([f['p99_ms'] for f in figures]):.0f} ms (took p50 "
-                  f"{median([f['took_p50_ms'] for f in figures]):.0f}, p99 {median([f['took_p99_ms'] for f in figures]):.0f})")
-
+        step = search_steps(client, aliases, mix, rate=rate, duration_s=args.seconds, runs=args.runs)
+        print(f"at {rate:.0f} req/s: achieved {step['achieved_rate']:.0f}, p50 {step['p50_ms']:.0f} ms, "
+              f"p99 {step['p99_ms']:.0f} ms, {step['errors']} errors")
+        for kind, k in step["by_kind"].items():
+            print(f"    {kind}: p50 {k['p50_ms']:.0f} ms, p99 {k['p99_ms']:.0f} ms "
+                  f"(took p50 {k['took_p50_ms']:.0f}, p99 {k['took_p99_ms']:.0f})")
 
 if __name__ == "__main__":
     main()
