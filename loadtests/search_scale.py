@@ -8,8 +8,8 @@ This probe instead copies the case documents the run projected, ``--copies - 1``
 ids, case numbers and party ids, into the same cases index, then runs the bench's query mix
 (``loadtests.bench.QueryMix``) open loop at each rate and prints p50/p99 overall and by query kind,
 with Elasticsearch's own ``took``. The documents are real projections, their number is not
-loaded through the domain code: say so wherever the figures are quoted. Remove the run's topics
-and indices afterwards (``curl -XDELETE localhost:19200/<run id>-*``).
+loaded through the domain code: say so wherever the figures are quoted. Remove the run's topics,
+groups and indices afterwards with ``--remove`` (the cluster refuses a wildcard DELETE).
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from collections.abc import Iterator
 
 from elasticsearch import helpers
 
-from loadtests.bench import DEFAULTS, QueryMix, search_steps
+from loadtests.bench import DEFAULTS, QueryMix, remove_run, search_steps
 from projections.base import json_copy
 from search.client import make_client
 from search.indices import Names
@@ -49,7 +49,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--es", default=DEFAULTS["es"])
+    parser.add_argument("--kafka", default=DEFAULTS["kafka"])
+    parser.add_argument("--remove", action="store_true", help="remove the kept run (indices, topics, groups, store) and stop")
     args = parser.parse_args(argv)
+    if args.remove:
+        remove_run(args.run_id, kafka=args.kafka, es=args.es)
+        print(f"removed {args.run_id}")
+        return
 
     client = make_client(args.es, timeout_s=300)
     names = Names(args.run_id)

@@ -387,21 +387,30 @@ class CasetrackRecorderMixin:
                 return
             last = (rows[-1]["originator_id"], rows[-1]["originator_version"])
 
-    def heads_at(self, cursor: Any, position: int) -> Iterator[tuple[UUID, int, str]]:
-        cursor.execute(
-            self.q(
-                f"SELECT e.originator_id, e.originator_version, e.hash "
-                f"FROM {self.events_table} e JOIN ("
-                f"SELECT originator_id, MAX(originator_version) AS v "
-                f"FROM {self.events_table} WHERE notification_id <= %s "
-                "GROUP BY originator_id) m "
-                "ON e.originator_id = m.originator_id AND e.originator_version = m.v "
-                "ORDER BY e.originator_id"
-            ),
-            (position,),
-        )
-        for row in cursor.fetchall():
-            yield self.id_value(row["originator_id"]), row["originator_version"], row["hash"]
+    def heads_at(self, cursor: Any, position: int, *, batch: int = 10_000) -> Iterator[tuple[UUID, int, str]]:
+        """Every stream's head at `position`, in id order, `batch` streams per query in the
+        caller's snapshot: a store of millions of streams never has them all in memory."""
+        after: tuple = ()
+        while True:
+            cursor.execute(
+                self.q(
+                    f"SELECT e.originator_id, e.originator_version, e.hash "
+                    f"FROM {self.events_table} e JOIN ("
+                    f"SELECT originator_id, MAX(originator_version) AS v "
+                    f"FROM {self.events_table} WHERE notification_id <= %s "
+                    f"{'AND originator_id > %s ' if after else ''}"
+                    "GROUP BY originator_id ORDER BY originator_id LIMIT %s) m "
+                    "ON e.originator_id = m.originator_id AND e.originator_version = m.v "
+                    "ORDER BY e.originator_id"
+                ),
+                (position, *after, batch),
+            )
+            rows = cursor.fetchall()
+            for row in rows:
+                yield self.id_value(row["originator_id"]), row["originator_version"], row["hash"]
+            if len(rows) < batch:
+                return
+            after = (rows[-1]["originator_id"],)
 
     def count_events(self, cursor: Any, position: int) -> int:
         cursor.execute(

@@ -402,6 +402,20 @@ class EventStoreContract:
         assert report["ok"] and report["checked"] == 9 and report["broken"] == []
         assert report["checkpoint"]["ok"]
 
+    def test_stream_heads_read_in_batches_are_the_heads_read_at_once(self, app: CasetrackApplication) -> None:
+        ids = self._three_tickets(app) + self._three_tickets(app)
+        store = app.store
+        with store.read_cursor() as cursor:
+            position = store.max_position_in(cursor)
+            at_once = list(store.heads_at(cursor, position))
+            by_two = list(store.heads_at(cursor, position, batch=2))
+            by_six = list(store.heads_at(cursor, position, batch=6))
+            earlier = list(store.heads_at(cursor, position - 1, batch=4))
+        assert by_two == by_six == at_once and len(at_once) == 6
+        assert sorted(h[0] for h in at_once) == sorted(ids) and {h[1] for h in at_once} == {3}
+        # at an earlier position the stream written last is one event shorter
+        assert sorted(h[1] for h in earlier) == [2, 3, 3, 3, 3, 3]
+
     def test_verification_finds_a_row_altered_in_sql(
         self, app: CasetrackApplication, store_env: dict[str, str]
     ) -> None:

@@ -45,5 +45,10 @@ def test_the_bench_writes_every_figure_at_a_tiny_scale(tmp_path, kafka_bootstrap
     assert latest["relay_confluent_ratio"] > 0 and drivers["relay"]["confluent"]["raw_producer_events_s"] > 0
     assert set(latest["details"]["search"]["at_50"]["by_kind"]) == {
         "identifier", "chinese_name", "chinese_item", "latin_typo", "filtered", "faceted"}
+    search = latest["details"]["search"]
+    assert search["unsettled_at_10"]["requests"] > 0 and search["merges_settled_s"] >= 0
+    projection = latest["details"]["projection"]
+    # the raw bulk writes the projector's own final documents (all of them at this scale)
+    assert projection["documents"] == projection["projected_documents"] > 0
     assert {"relay", "projector", "api_worker"} <= set(latest["peak_rss_mb"])
     assert all(v > 0 for v in latest["peak_rss_mb"].values())
