@@ -1,10 +1,12 @@
-"""Search at a scale the bench cannot load here: multiply a kept bench run's case documents.
+"""Search on a kept bench run at steady state, optionally with its case documents multiplied.
 
     .venv/bin/python -m loadtests.bench --scale 100000 --keep      # prints its run id
     .venv/bin/python -m loadtests.search_scale bench1234abcd --copies 10 --rates 25 50
+    .venv/bin/python -m loadtests.search_scale bench1234abcd --copies 1   # the run's own cases
+    .venv/bin/python -m loadtests.search_scale bench1234abcd --remove
 
-The whole bench at a million cases takes about three hours on a two-core machine.
-This probe instead copies the case documents the run projected, ``--copies - 1`` times, with new
+The whole bench at a million cases takes about 70 minutes on a two-core machine with one run
+per figure. With ``--copies N`` this probe copies the case documents the run projected, ``N - 1`` times, with new
 ids, case numbers and party ids, into the same cases index, then runs the bench's query mix
 (``loadtests.bench.QueryMix``) open loop at each rate and prints p50/p99 overall and by query kind,
 with Elasticsearch's own ``took``. The documents are real projections, their number is not
