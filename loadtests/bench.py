@@ -56,7 +56,7 @@ import psycopg
 from elasticsearch import helpers
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from psycopg import sql
 
 from consumers.envelope import build_envelope, dumps, envelope_headers
@@ -74,6 +74,7 @@ from domain.model.payment import Payment
 from domain.model.service_item import item_id
 from domain.services import Casetrack
 from projections import EVENT_PROJECTIONS, PROJECTIONS
+from loadtests.cleanup import remove_named
 from search.client import make_client
 from search.indices import Names, index_body
 from search.queries import SEARCH_TYPES, Scope, search_body
@@ -666,6 +667,20 @@ class QueryMix:
         return kind, search_body(q=None, scope=analyst, date_from="2025-03-01", date_to="2025-09-30")
 
 
+def sample_mix(client, cases_alias: str, items: list[dict]) -> QueryMix:
+    """The query mix over 500 cases drawn at random (a fixed seed) from the cases index."""
+    sample = client.search(index=cases_alias, size=500, _source=["case_number", "applicant", "department",
+                                                                 "region_code", "item_name"],
+                           query={"function_score": {"random_score": {"seed": 7, "field": "_seq_no"}}})
+    return QueryMix(samples=[h["_source"] for h in sample["hits"]["hits"]], items=items)
+
+
+def warm(client, index: str, mix: QueryMix, queries: int = 200) -> None:
+    """Caches (global ordinals, the query cache) as a running system has them."""
+    for _ in range(queries):
+        client.search(index=index, **mix.next()[1])
+
+
 def search_step(client, index: str, mix: QueryMix, *, rate: float, duration_s: float) -> dict[str, Any]:
     """Open loop: requests are due at fixed times; latency counts from the due time."""
     count = max(1, int(rate * duration_s))
@@ -1034,10 +1049,7 @@ class Bench:
         client = self.read_models.client
         aliases = ",".join(self.read_models.names.alias(m) for m in SEARCH_TYPES.values())
         alias = self.read_models.names.alias("cases")
-        sample = client.search(index=alias, size=500, query={"function_score": {"random_score": {"seed": 7, "field": "_seq_no"}}},
-                               _source=["case_number", "applicant", "department", "region_code", "item_name"])
-        mix = QueryMix(samples=[h["_source"] for h in sample["hits"]["hits"]],
-                       items=[{"code": t["code"]} for t in loader.terms])
+        mix = sample_mix(client, alias, items=[{"code": t["code"]} for t in loader.terms])
         # The rebuild and freshness stages just wrote into the cases index (at a million cases
         # this state answered at p99 227 ms against 72 ms later, cause unsettled): one step at
         # 10 req/s in it, then the steady state a running system has (merges done, caches warm).
@@ -1045,8 +1057,7 @@ class Bench:
         settle_s = settle_merges(client, aliases, timeout_s=a.stage_timeout)
         self.progress(f"search before merges settled, at 10/s: p50 {unsettled['p50_ms']:.0f} ms, "
                       f"p99 {unsettled['p99_ms']:.0f} ms; merges settled after {settle_s:.0f} s")
-        for _ in range(200):  # warm the caches (global ordinals, query cache) as a running system has them
-            client.search(index=aliases, **mix.next()[1])
+        warm(client, aliases, mix)
         steps = []
         for rate in a.search_rates:
             step = search_steps(client, aliases, mix, rate=rate, duration_s=a.search_seconds, runs=a.runs)
@@ -1111,24 +1122,9 @@ class Bench:
 
 
 def remove_run(run_id: str, *, kafka: str, es: str) -> None:
-    """A run's indices (named one by one: the cluster refuses wildcard deletes), topics,
-    consumer groups and store folder."""
-    client = make_client(es, timeout_s=120)
-    with suppress(Exception):
-        indices = list(client.indices.get(index=f"{run_id}-*", expand_wildcards="all"))
-        for chunk in range(0, len(indices), 50):
-            client.indices.delete(index=",".join(indices[chunk:chunk + 50]))
-    with suppress(Exception):
-        admin = KafkaAdminClient(bootstrap_servers=kafka, client_id="bench-cleanup")
-        try:
-            ours = [t for t in admin.list_topics() if t.startswith(run_id)]
-            if ours:
-                admin.delete_topics(ours)
-            groups = [g["group_id"] for g in admin.list_groups() if g["group_id"].startswith(run_id)]
-            if groups:
-                admin.delete_groups(groups)
-        finally:
-            admin.close()
+    """A run's indices, topics, consumer groups and store folder."""
+    for problem in remove_named(lambda name: name.startswith(run_id), kafka=kafka, es=es, timeout_s=120):
+        print(f"clean-up of {run_id} incomplete: {problem}", file=sys.stderr)
     shutil.rmtree(ROOT / "var" / "bench" / run_id, ignore_errors=True)
 
 

@@ -231,20 +231,11 @@ def main() -> None:
 
 
 def _cleanup(prefix: str, kafka: str, es: str) -> None:
-    try:
-        from consumers import kafka_admin
-        from search.client import make_client
+    from loadtests.cleanup import remove_named
 
-        client = make_client(es, timeout_s=30)
-        for index in client.indices.get(index=f"{prefix}-*", expand_wildcards="all"):
-            client.indices.delete(index=index)
-        admin = kafka_admin.admin_client(kafka)
-        try:
-            admin.delete_topics([t for t in admin.list_topics() if t.startswith(f"{prefix}.")])
-        finally:
-            admin.close()
-    except Exception as exc:  # noqa: BLE001 - clean-up is best effort; say what was left
-        print(f"clean-up of {prefix} incomplete: {exc}", file=sys.stderr)
+    ours = lambda name: name.startswith((f"{prefix}-", f"{prefix}."))  # noqa: E731
+    for problem in remove_named(ours, kafka=kafka, es=es):
+        print(f"clean-up of {prefix} incomplete: {problem}", file=sys.stderr)
 
 
 if __name__ == "__main__":

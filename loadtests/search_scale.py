@@ -21,7 +21,7 @@ from collections.abc import Iterator
 
 from elasticsearch import helpers
 
-from loadtests.bench import DEFAULTS, QueryMix, remove_run, search_steps
+from loadtests.bench import DEFAULTS, remove_run, sample_mix, search_steps, warm
 from projections.base import json_copy
 from search.client import make_client
 from search.indices import Names
@@ -69,13 +69,9 @@ def main(argv: list[str] | None = None) -> None:
         print(f"indexed {indexed} copies in {time.perf_counter() - started:.0f} s")
     aliases = ",".join(names.alias(m) for m in SEARCH_TYPES.values())
     print(f"{client.count(index=aliases)['count']} documents, {client.count(index=cases)['count']} cases")
-    sample = client.search(index=cases, size=500, _source=["case_number", "applicant", "department", "region_code",
-                                                           "item_name"],
-                           query={"function_score": {"random_score": {"seed": 7, "field": "_seq_no"}}})
     items = [{"code": h["_source"]["code"]} for h in client.search(index=names.alias("catalog"), size=200)["hits"]["hits"]]
-    mix = QueryMix(samples=[h["_source"] for h in sample["hits"]["hits"]], items=items)
-    for _ in range(200):  # warm: global ordinals and caches, as a running system has them
-        client.search(index=aliases, **mix.next()[1])
+    mix = sample_mix(client, cases, items)
+    warm(client, aliases, mix)
     for rate in args.rates:
         step = search_steps(client, aliases, mix, rate=rate, duration_s=args.seconds, runs=args.runs)
         print(f"at {rate:.0f} req/s: achieved {step['achieved_rate']:.0f}, p50 {step['p50_ms']:.0f} ms, "

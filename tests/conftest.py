@@ -3,7 +3,6 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from contextlib import suppress
 
 import pytest
 
@@ -30,28 +29,9 @@ def _remove_what_tests_made(kafka_bootstrap: str, es_url: str) -> Iterator[None]
     topics behind: hundreds of runs leave thousands of idle partitions on the one local broker.
     """
     yield
-    if not _UNIQUES:
-        return
-    def ours(name: str) -> bool:
-        return any(u in name for u in _UNIQUES)
-    with suppress(Exception):  # a unit-only run has no servers to clean
-        from consumers import kafka_admin
-        admin = kafka_admin.admin_client(kafka_bootstrap, timeout_s=5)
-        try:
-            topics = [t for t in admin.list_topics() if ours(t)]
-            if topics:
-                admin.delete_topics(topics)
-            groups = [g["group_id"] for g in admin.list_groups() if ours(g["group_id"])]
-            if groups:
-                admin.delete_groups(groups)
-        finally:
-            admin.close()
-    with suppress(Exception):
-        from search.client import make_client
-        client = make_client(es_url, timeout_s=10)
-        indices = [i for i in client.indices.get(index="*", expand_wildcards="all") if ours(i)]
-        for chunk in range(0, len(indices), 50):
-            client.indices.delete(index=",".join(indices[chunk:chunk + 50]))
+    if _UNIQUES:  # a unit-only run made none, and may have no servers to clean
+        from loadtests.cleanup import remove_named
+        remove_named(lambda name: any(u in name for u in _UNIQUES), kafka=kafka_bootstrap, es=es_url, timeout_s=10)
 
 
 @pytest.fixture(scope="session")
