@@ -416,6 +416,29 @@ class EventStoreContract:
         # at an earlier position the stream written last is one event shorter
         assert sorted(h[1] for h in earlier) == [2, 3, 3, 3, 3, 3]
 
+    def test_a_paced_checkpoint_signs_the_same_heads_and_an_abandoned_one_writes_nothing(
+        self, app: CasetrackApplication
+    ) -> None:
+        self._three_tickets(app)
+        self._three_tickets(app)
+        pauses: list[int] = []
+        paced = app.write_checkpoint(pause=lambda: pauses.append(1), pause_every=2)
+        assert len(pauses) == 3  # after heads 2, 4 and 6
+        plain = app.write_checkpoint()
+        assert (paced.heads_hash, paced.streams, paced.position) == (plain.heads_hash, plain.streams, plain.position)
+
+        class Abandon(Exception):
+            pass
+
+        def abandon() -> None:
+            raise Abandon
+
+        app.commit(lambda tx: [open_ticket(tx)])
+        with pytest.raises(Abandon):
+            app.write_checkpoint(pause=abandon, pause_every=2)
+        assert app.store.latest_checkpoint().id == plain.id
+        assert app.verify().ok
+
     def test_verification_finds_a_row_altered_in_sql(
         self, app: CasetrackApplication, store_env: dict[str, str]
     ) -> None:

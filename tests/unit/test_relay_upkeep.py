@@ -1,10 +1,13 @@
 """The relay's store upkeep (checkpoints, purging idempotency keys) runs beside it, never in it."""
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
-from api.management.commands.relay import Upkeep
+import pytest
+
+from api.management.commands.relay import DutyCycle, Upkeep
 
 
 class FakeStore:
@@ -14,7 +17,7 @@ class FakeStore:
         self.fail_first = fail_first
         self.changed = threading.Condition()
 
-    def maybe_write_checkpoint(self, every):
+    def maybe_write_checkpoint(self, every, pause=None):
         with self.changed:
             self.checkpoints += 1
             self.changed.notify_all()
@@ -63,3 +66,52 @@ def test_a_failed_round_is_logged_and_the_next_one_still_runs(caplog) -> None:
     thread.join(5)
     assert "event store upkeep failed" in caplog.text
     assert store.purges >= 1  # the round after the failure purged
+
+
+class FakeStop:
+    """A stop event never set, recording how long each pause asked to wait."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def wait(self, timeout: float) -> bool:
+        self.waits.append(timeout)
+        return False
+
+    def is_set(self) -> bool:
+        return False
+
+
+def test_the_duty_cycle_sleeps_in_proportion_to_the_work_since_the_last_pause() -> None:
+    now = [10.0]
+    stop = FakeStop()
+    half = DutyCycle(stop, 0.5, clock=lambda: now[0])
+    now[0] += 0.2
+    half()
+    now[0] += 0.05
+    half()
+    quarter = DutyCycle(stop, 0.25, clock=lambda: now[0])
+    now[0] += 0.1
+    quarter()
+    full = DutyCycle(stop, 1.0, clock=lambda: now[0])
+    now[0] += 3
+    full()
+    assert [round(w, 6) for w in stop.waits] == [0.2, 0.05, 0.3, 0.0]
+    with pytest.raises(ValueError):
+        DutyCycle(stop, 0)
+
+
+def test_stopping_abandons_a_checkpoint_in_progress_without_an_error(caplog) -> None:
+    class PacedStore(FakeStore):
+        def maybe_write_checkpoint(self, every, pause=None):
+            for _ in range(100):
+                pause()
+            raise AssertionError("the checkpoint should have been abandoned")
+
+    store = PacedStore()
+    stop = threading.Event()
+    stop.set()
+    caplog.set_level(logging.INFO)
+    Upkeep(store).once(stop)
+    assert "checkpoint abandoned" in caplog.text and "upkeep failed" not in caplog.text
+    assert store.purges == 0
