@@ -1050,9 +1050,10 @@ class Bench:
         aliases = ",".join(self.read_models.names.alias(m) for m in SEARCH_TYPES.values())
         alias = self.read_models.names.alias("cases")
         mix = sample_mix(client, alias, items=[{"code": t["code"]} for t in loader.terms])
-        # The rebuild and freshness stages just wrote into the cases index (at a million cases
-        # this state answered at p99 227 ms against 72 ms later, cause unsettled): one step at
-        # 10 req/s in it, then the steady state a running system has (merges done, caches warm).
+        # One step at 10 req/s in the state the rebuild and freshness stages leave, then the
+        # steady state a running system has (merges done, caches warm). At a million cases the
+        # in-run figures were slow because the relay process signed a checkpoint during this
+        # stage (a full pass over every stream head; paced since, see loadtests/RESULTS.md).
         unsettled = search_step(client, aliases, mix, rate=10, duration_s=a.search_seconds)
         settle_s = settle_merges(client, aliases, timeout_s=a.stage_timeout)
         self.progress(f"search before merges settled, at 10/s: p50 {unsettled['p50_ms']:.0f} ms, "

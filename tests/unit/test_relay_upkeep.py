@@ -78,9 +78,6 @@ class FakeStop:
         self.waits.append(timeout)
         return False
 
-    def is_set(self) -> bool:
-        return False
-
 
 def test_the_duty_cycle_sleeps_in_proportion_to_the_work_since_the_last_pause() -> None:
     now = [10.0]

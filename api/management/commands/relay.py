@@ -47,7 +47,7 @@ class DutyCycle:
 
     def __call__(self) -> None:
         busy = self.clock() - self.since
-        if self.stop.wait(busy * (1 - self.duty) / self.duty) or self.stop.is_set():
+        if self.stop.wait(busy * (1 - self.duty) / self.duty):
             raise Stopped
         self.since = self.clock()
 
