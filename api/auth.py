@@ -4,6 +4,7 @@ Tokens are JWTs (PyJWT). Production verifies asymmetric signatures (RS256 or EdD
 public keys from a configured JWKS and refuses to start without one; development signs and
 verifies HS256 with a dev secret, and `issue_token` / `/api/v1/dev/tokens` mint tokens.
 """
+
 from __future__ import annotations
 
 import time
@@ -51,7 +52,9 @@ def _jwks_client(url: str) -> jwt.PyJWKClient:
 
 def check_production_keys(config: Config) -> None:
     if config.is_production and not config.jwks_url:
-        raise ImproperlyConfigured("production needs CASETRACK_JWKS_URL (public keys for RS256/EdDSA tokens)")
+        raise ImproperlyConfigured(
+            "production needs CASETRACK_JWKS_URL (public keys for RS256/EdDSA tokens)"
+        )
 
 
 def decode(token: str, config: Config | None = None) -> Principal:
@@ -60,18 +63,35 @@ def decode(token: str, config: Config | None = None) -> Principal:
         if config.is_production:
             check_production_keys(config)
             key = _jwks_client(config.jwks_url).get_signing_key_from_jwt(token).key
-            claims = jwt.decode(token, key, algorithms=ASYMMETRIC, issuer=ISSUER, leeway=LEEWAY_S,
-                                options={"require": ["exp", "sub", "role"]})
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=ASYMMETRIC,
+                issuer=ISSUER,
+                leeway=LEEWAY_S,
+                options={"require": ["exp", "sub", "role"]},
+            )
         else:
-            claims = jwt.decode(token, config.dev_jwt_secret, algorithms=["HS256"], issuer=ISSUER,
-                                leeway=LEEWAY_S, options={"require": ["exp", "sub", "role"]})
+            claims = jwt.decode(
+                token,
+                config.dev_jwt_secret,
+                algorithms=["HS256"],
+                issuer=ISSUER,
+                leeway=LEEWAY_S,
+                options={"require": ["exp", "sub", "role"]},
+            )
     except jwt.PyJWTError as exc:
         raise InvalidToken(str(exc)) from None
     role = claims.get("role")
     if role not in ROLES:
         raise InvalidToken(f"unknown role {role!r}")
-    principal = Principal(sub=str(claims["sub"]), role=role, party_id=claims.get("party_id"),
-                          department=claims.get("department"), region_code=claims.get("region_code"))
+    principal = Principal(
+        sub=str(claims["sub"]),
+        role=role,
+        party_id=claims.get("party_id"),
+        department=claims.get("department"),
+        region_code=claims.get("region_code"),
+    )
     if role == "citizen" and not principal.party_id:
         raise InvalidToken("a citizen token needs party_id")
     if role == "clerk" and not (principal.department and principal.region_code):
@@ -79,8 +99,16 @@ def decode(token: str, config: Config | None = None) -> Principal:
     return principal
 
 
-def issue_dev_token(*, role: str, sub: str, party_id: str | None = None, department: str | None = None,
-                    region_code: str | None = None, ttl_s: int = 8 * 3600, config: Config | None = None) -> str:
+def issue_dev_token(
+    *,
+    role: str,
+    sub: str,
+    party_id: str | None = None,
+    department: str | None = None,
+    region_code: str | None = None,
+    ttl_s: int = 8 * 3600,
+    config: Config | None = None,
+) -> str:
     """An HS256 token for development; refused in production."""
     config = config or get_config()
     if config.is_production:
@@ -89,7 +117,11 @@ def issue_dev_token(*, role: str, sub: str, party_id: str | None = None, departm
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     now = int(time.time())
     claims = {"iss": ISSUER, "sub": sub, "role": role, "iat": now, "exp": now + ttl_s}
-    for name, value in (("party_id", party_id), ("department", department), ("region_code", region_code)):
+    for name, value in (
+        ("party_id", party_id),
+        ("department", department),
+        ("region_code", region_code),
+    ):
         if value:
             claims[name] = value
     return jwt.encode(claims, config.dev_jwt_secret, algorithm="HS256")

@@ -3,6 +3,7 @@
 pydantic-settings gives typed values, defaults and one clear error for a bad variable.
 Everything below the edge (domain, consumers, search) receives these values as arguments.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -20,8 +21,11 @@ class Config(BaseSettings):
     env: str = Field("development", description="development | production")
     event_store: str = f"sqlite:///{ROOT / 'var' / 'events.db'}"
     kafka_bootstrap: str = "127.0.0.1:19092"
-    kafka_driver: str = Field("kafka-python", pattern="^(kafka-python|confluent)$",
-                              description="the relay's producer and the projectors' consumers")
+    kafka_driver: str = Field(
+        "kafka-python",
+        pattern="^(kafka-python|confluent)$",
+        description="the relay's producer and the projectors' consumers",
+    )
     es_url: str = "http://127.0.0.1:19200"
     es_ca_certs: str = ""
     heartbeat_file: str = ""

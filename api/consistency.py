@@ -5,6 +5,7 @@ A command answers the event-store `position` of its last event. A query given
 projection it reads (the minimum over its partitions, advanced only after the bulk was
 acknowledged and refreshed) has reached that position, or gives up after a bound.
 """
+
 from __future__ import annotations
 
 import time
@@ -32,11 +33,17 @@ def read_models():
     return _read_models_for(config.es_url, config.index_prefix, config.es_ca_certs)
 
 
-def wait_for_position(position: int | None, projections: Iterable[str], *,
-                      watermark: Callable[[str, int], int] | None = None, partitions: int | None = None,
-                      timeout_s: float = MAX_WAIT_S, interval_s: float = POLL_INTERVAL_S,
-                      clock: Callable[[], float] = time.monotonic,
-                      sleep: Callable[[float], None] = time.sleep) -> bool:
+def wait_for_position(
+    position: int | None,
+    projections: Iterable[str],
+    *,
+    watermark: Callable[[str, int], int] | None = None,
+    partitions: int | None = None,
+    timeout_s: float = MAX_WAIT_S,
+    interval_s: float = POLL_INTERVAL_S,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> bool:
     """True once every projection's watermark is >= `position`; False after `timeout_s`.
 
     Without a position there is nothing to wait for (every watermark is >= 0).

@@ -3,6 +3,7 @@
 Readiness probes the event store, Kafka and Elasticsearch concurrently, each bounded by
 `CASETRACK_READINESS_TIMEOUT_S`, so one dead dependency cannot stall the answer.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -47,7 +48,10 @@ def _kafka(bootstrap: str, timeout_s: float) -> str:
 
 
 def _elasticsearch(url: str, timeout_s: float) -> str:
-    return es.ping(es.make_client(url, timeout_s=timeout_s, ca_certs=get_config().es_ca_certs), timeout_s=timeout_s)
+    return es.ping(
+        es.make_client(url, timeout_s=timeout_s, ca_certs=get_config().es_ca_certs),
+        timeout_s=timeout_s,
+    )
 
 
 def _probe(check, *args) -> dict:
@@ -57,7 +61,11 @@ def _probe(check, *args) -> dict:
         ok = True
     except Exception as exc:  # any failure of a dependency means "not ready", with the reason
         detail, ok = f"{type(exc).__name__}: {exc}", False
-    return {"ok": ok, "detail": detail, "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
+    return {
+        "ok": ok,
+        "detail": detail,
+        "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+    }
 
 
 @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
@@ -75,7 +83,11 @@ def healthz(request):
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="Event store, Kafka and Elasticsearch are reachable", response={200: dict, 503: dict})
+@router.get(
+    "/readyz",
+    summary="Event store, Kafka and Elasticsearch are reachable",
+    response={200: dict, 503: dict},
+)
 def readyz(request):
     cfg = get_config()
     timeout = cfg.readiness_timeout_s
@@ -86,4 +98,6 @@ def readyz(request):
     }
     checks = {name: f.result() for name, f in futures.items()}
     ready = all(c["ok"] for c in checks.values())
-    return Status(200 if ready else 503, {"status": "ready" if ready else "unavailable", "checks": checks})
+    return Status(
+        200 if ready else 503, {"status": "ready" if ready else "unavailable", "checks": checks}
+    )

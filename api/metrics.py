@@ -8,6 +8,7 @@
 Under gunicorn every worker is a process: with `PROMETHEUS_MULTIPROC_DIR` set (make run
 sets it), counters and histograms are aggregated across workers.
 """
+
 from __future__ import annotations
 
 import logging
@@ -15,16 +16,26 @@ import os
 import time
 from datetime import UTC, datetime
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
 from prometheus_client.core import GaugeMetricFamily
 
 log = logging.getLogger(__name__)
 
 REQUEST_SECONDS = Histogram(
-    "casetrack_http_request_duration_seconds", "HTTP request latency", ["method", "route", "status"],
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
-COMMANDS = Counter("casetrack_commands_total", "Commands answered, by route and status class",
-                   ["route", "outcome"])
+    "casetrack_http_request_duration_seconds",
+    "HTTP request latency",
+    ["method", "route", "status"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+COMMANDS = Counter(
+    "casetrack_commands_total", "Commands answered, by route and status class", ["route", "outcome"]
+)
 
 
 class MetricsMiddleware:
@@ -37,7 +48,8 @@ class MetricsMiddleware:
         match = getattr(request, "resolver_match", None)
         route = match.route if match is not None and match.route else "unmatched"
         REQUEST_SECONDS.labels(request.method, route, str(response.status_code)).observe(
-            time.perf_counter() - started)
+            time.perf_counter() - started
+        )
         if request.method in ("POST", "PUT", "DELETE") and request.path.startswith("/api/v1/"):
             COMMANDS.labels(route, f"{response.status_code // 100}xx").inc()
         return response
@@ -55,13 +67,24 @@ class PipelineCollector:
         from consumers.topics import Topics
         from projections import EVENT_PROJECTIONS
 
-        store_position = GaugeMetricFamily("casetrack_event_store_position", "Position of the last stored event")
-        watermark = GaugeMetricFamily("casetrack_projection_watermark_position",
-                                      "Everything up to this position is applied and searchable", labels=["projection"])
-        lag = GaugeMetricFamily("casetrack_projection_lag_events", "Stored events not yet projected",
-                                labels=["projection"])
-        lag_seconds = GaugeMetricFamily("casetrack_projection_lag_seconds",
-                                        "Age of the oldest stored event not yet projected", labels=["projection"])
+        store_position = GaugeMetricFamily(
+            "casetrack_event_store_position", "Position of the last stored event"
+        )
+        watermark = GaugeMetricFamily(
+            "casetrack_projection_watermark_position",
+            "Everything up to this position is applied and searchable",
+            labels=["projection"],
+        )
+        lag = GaugeMetricFamily(
+            "casetrack_projection_lag_events",
+            "Stored events not yet projected",
+            labels=["projection"],
+        )
+        lag_seconds = GaugeMetricFamily(
+            "casetrack_projection_lag_seconds",
+            "Age of the oldest stored event not yet projected",
+            labels=["projection"],
+        )
         dead = GaugeMetricFamily("casetrack_dead_letters", "Messages in the dead-letter topic")
         try:
             position = wiring.application().max_position()
@@ -79,7 +102,12 @@ class PipelineCollector:
         try:
             config = get_config()
             kafka_admin.ping(config.kafka_bootstrap, timeout_s=1.0)
-            dead.add_metric([], count_dead_letters(config.kafka_bootstrap, Topics(config.topic_prefix).dead_letters))
+            dead.add_metric(
+                [],
+                count_dead_letters(
+                    config.kafka_bootstrap, Topics(config.topic_prefix).dead_letters
+                ),
+            )
         except Exception:
             log.warning("dead-letter count unavailable", exc_info=True)
         yield store_position

@@ -3,14 +3,15 @@
 Every error answer has `type, title, status, detail`; validation errors add
 `errors: [{field, message}]`. Domain errors keep their clerk-readable message as `detail`.
 """
+
 from __future__ import annotations
 
 import logging
 
 import orjson
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
 from eventsourcing.persistence import OperationalError as StoreOperationalError
+from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
 from domain import errors as domain
@@ -32,8 +33,14 @@ TITLES = {
 PROBLEM_TYPE = "https://casetrack.example/problems/"
 
 
-def problem(status: int, detail: str, *, kind: str | None = None, errors: list[dict] | None = None,
-            headers: dict[str, str] | None = None) -> HttpResponse:
+def problem(
+    status: int,
+    detail: str,
+    *,
+    kind: str | None = None,
+    errors: list[dict] | None = None,
+    headers: dict[str, str] | None = None,
+) -> HttpResponse:
     body: dict = {
         "type": PROBLEM_TYPE + (kind or TITLES.get(status, "error").lower().replace(" ", "-")),
         "title": TITLES.get(status, "Error"),
@@ -42,7 +49,9 @@ def problem(status: int, detail: str, *, kind: str | None = None, errors: list[d
     }
     if errors is not None:
         body["errors"] = errors
-    response = HttpResponse(orjson.dumps(body), status=status, content_type="application/problem+json")
+    response = HttpResponse(
+        orjson.dumps(body), status=status, content_type="application/problem+json"
+    )
     for name, value in (headers or {}).items():
         response[name] = value
     return response
@@ -64,7 +73,10 @@ def _field(loc: list) -> str:
 
 
 def validation_errors(exc: ValidationError) -> list[dict[str, str]]:
-    return [{"field": _field(list(e.get("loc", []))), "message": e.get("msg", "invalid")} for e in exc.errors]
+    return [
+        {"field": _field(list(e.get("loc", []))), "message": e.get("msg", "invalid")}
+        for e in exc.errors
+    ]
 
 
 def document_problem_media_type(schema: dict) -> dict:
@@ -90,22 +102,32 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(ValidationError)
     def on_validation(request: HttpRequest, exc: ValidationError):
         errors = validation_errors(exc)
-        return problem(422, "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors)
+        return problem(
+            422, "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors
+        )
 
     @api.exception_handler(AuthenticationError)
     def on_authentication(request: HttpRequest, exc: AuthenticationError):
-        return problem(401, "A valid bearer token is required.", headers={"WWW-Authenticate": "Bearer"})
+        return problem(
+            401, "A valid bearer token is required.", headers={"WWW-Authenticate": "Bearer"}
+        )
 
     @api.exception_handler(AuthorizationError)
     def on_authorization(request: HttpRequest, exc: AuthorizationError):
-        return problem(403, exc.message if exc.message != "Forbidden" else "Your role may not call this endpoint.")
+        return problem(
+            403,
+            exc.message if exc.message != "Forbidden" else "Your role may not call this endpoint.",
+        )
 
     @api.exception_handler(HttpError)
     def on_http_error(request: HttpRequest, exc: HttpError):
         if exc.status_code == 400 and exc.message.startswith("Cannot parse request body"):
             # ninja's answer to a body that is not JSON: name the field like any other.
-            return problem(400, "The request body is not valid JSON.",
-                           errors=[{"field": "body", "message": "must be a JSON object"}])
+            return problem(
+                400,
+                "The request body is not valid JSON.",
+                errors=[{"field": "body", "message": "must be a JSON object"}],
+            )
         return problem(exc.status_code, exc.message)
 
     @api.exception_handler(Http404)
@@ -133,7 +155,9 @@ def install(api: NinjaAPI) -> None:
         # The event store is busy or unreachable (no pooled connection or writer in time, a
         # locked SQLite file, PostgreSQL gone): the transaction appended nothing; retry.
         log.warning("event store unavailable for %s %s: %s", request.method, request.path, exc)
-        response = problem(503, "The event store is busy or unavailable; nothing was recorded. Try again shortly.")
+        response = problem(
+            503, "The event store is busy or unavailable; nothing was recorded. Try again shortly."
+        )
         response["Retry-After"] = "1"
         return response
 

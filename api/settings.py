@@ -1,4 +1,5 @@
 """Django settings. Casetrack's own values come from `api.config` (the environment)."""
+
 from __future__ import annotations
 
 import os
@@ -57,6 +58,9 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("CASETRACK_LOG_LEVEL", "INFO")},
-    "loggers": {"kafka": {"level": "WARNING"}, "kafka.net.selector": {"level": "ERROR"},
-                "elastic_transport": {"level": "WARNING"}},
+    "loggers": {
+        "kafka": {"level": "WARNING"},
+        "kafka.net.selector": {"level": "ERROR"},
+        "elastic_transport": {"level": "WARNING"},
+    },
 }

@@ -21,7 +21,13 @@ problems.install(api)
 api.add_router("/dev", dev.router)
 
 # commands
-from api.routers import case_commands, catalog_commands, licence_commands, payment_commands, violation_commands  # noqa: E402
+from api.routers import (
+    case_commands,
+    catalog_commands,
+    licence_commands,
+    payment_commands,
+    violation_commands,
+)  # noqa: E402
 from api.routers.methods import one_view_per_path  # noqa: E402
 
 api.add_router("/catalog", catalog_commands.router)
@@ -33,8 +39,8 @@ api.add_router("/licences", licence_commands.router)
 # end of commands
 
 # queries
-from api.routers import analytics, audit, case_queries, catalog_queries, licence_queries, me  # noqa: E402
-from api.routers import ops as ops_queries, search  # noqa: E402
+from api.routers import analytics, audit, case_queries, catalog_queries, licence_queries, me, search  # noqa: E402
+from api.routers import ops as ops_queries  # noqa: E402
 
 api.add_router("", search.router)
 api.add_router("", case_queries.router)

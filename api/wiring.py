@@ -1,4 +1,5 @@
 """Builds the long-lived objects of a process from the configuration (the edge)."""
+
 from __future__ import annotations
 
 import threading
@@ -44,8 +45,11 @@ def relay_lock(app, config: Config, *, stop: threading.Event):
     settings = app.settings
     if settings.backend == "postgres":
         # One lock per store: stores in other schemas of the same database relay independently.
-        return leader.advisory_lock(config.event_store.split("?")[0], f"casetrack-relay:{settings.postgres_schema}",
-                                    stop=stop)
+        return leader.advisory_lock(
+            config.event_store.split("?")[0],
+            f"casetrack-relay:{settings.postgres_schema}",
+            stop=stop,
+        )
     return leader.file_lock(settings.sqlite_path.with_suffix(".relay.lock"), stop=stop)
 
 
@@ -55,7 +59,10 @@ def make_read_models(config: Config | None = None):
     from search.store import ReadModels
 
     config = config or get_config()
-    return ReadModels(make_client(config.es_url, timeout_s=30, ca_certs=config.es_ca_certs), Names(config.index_prefix))
+    return ReadModels(
+        make_client(config.es_url, timeout_s=30, ca_certs=config.es_ca_certs),
+        Names(config.index_prefix),
+    )
 
 
 def make_projector(name: str, config: Config | None = None, **overrides):
@@ -67,9 +74,15 @@ def make_projector(name: str, config: Config | None = None, **overrides):
     config = config or get_config()
     topics = Topics(config.topic_prefix)
     projection = PROJECTIONS[name]
-    options = dict(projection=projection, read_models=make_read_models(config),
-                   bootstrap=config.kafka_bootstrap, topic=topics.access if projection.source == "access" else topics.events,
-                   dead_letter_topic=topics.dead_letters, group_id=f"{config.topic_prefix}.projector.{name}",
-                   partitions=config.partitions, consumer_factory=consumer_factory(config.kafka_driver))
+    options = dict(
+        projection=projection,
+        read_models=make_read_models(config),
+        bootstrap=config.kafka_bootstrap,
+        topic=topics.access if projection.source == "access" else topics.events,
+        dead_letter_topic=topics.dead_letters,
+        group_id=f"{config.topic_prefix}.projector.{name}",
+        partitions=config.partitions,
+        consumer_factory=consumer_factory(config.kafka_driver),
+    )
     options.update(overrides)
     return Projector(**options)

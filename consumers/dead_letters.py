@@ -1,5 +1,6 @@
 """Dead letters: list them from the dead-letter topic; replay one by rebuilding its
 aggregate's document from the aggregate's whole stream in the event store."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,10 +16,15 @@ from search.store import ReadModels, Write
 
 
 def list_dead_letters(bootstrap: str, topic: str, *, limit: int = 1000) -> list[dict]:
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                             client_id="casetrack-dead-letters-list")
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        client_id="casetrack-dead-letters-list",
+    )
     try:
-        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        partitions = [
+            TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())
+        ]
         if not partitions:
             return []
         consumer.assign(partitions)
@@ -57,13 +63,32 @@ class Replayed:
 
 def stream_envelopes(app, aggregate_id: UUID) -> list[dict]:
     """The aggregate's whole stream from the event store, as the relay would publish it."""
-    return [orjson.loads(orjson.dumps(build_envelope(
-        app.mapper, position=e.position, originator_id=e.originator_id, originator_version=e.originator_version,
-        topic=e.topic, state=e.state, prev_hash=e.prev_hash, hash_=e.hash))) for e in app.read_stream(aggregate_id)]
+    return [
+        orjson.loads(
+            orjson.dumps(
+                build_envelope(
+                    app.mapper,
+                    position=e.position,
+                    originator_id=e.originator_id,
+                    originator_version=e.originator_version,
+                    topic=e.topic,
+                    state=e.state,
+                    prev_hash=e.prev_hash,
+                    hash_=e.hash,
+                )
+            )
+        )
+        for e in app.read_stream(aggregate_id)
+    ]
 
 
-def replay(app, read_models: ReadModels, aggregate_id: UUID, *,
-           projections: dict[str, Projection] = PROJECTIONS) -> Replayed:
+def replay(
+    app,
+    read_models: ReadModels,
+    aggregate_id: UUID,
+    *,
+    projections: dict[str, Projection] = PROJECTIONS,
+) -> Replayed:
     """Recompute the aggregate's document from scratch and overwrite it (external_gte)."""
     envelopes = stream_envelopes(app, aggregate_id)
     if not envelopes:
@@ -73,8 +98,16 @@ def replay(app, read_models: ReadModels, aggregate_id: UUID, *,
         raise LookupError(f"no projection reads {envelopes[0]['aggregate_type']} streams")
     document, _, _, dead = fold(projection, None, envelopes)
     alias = read_models.names.alias(projection.name)
-    read_models.write(alias, [Write(str(aggregate_id), document["aggregate_version"], document)],
-                      version_type="external_gte")
+    read_models.write(
+        alias,
+        [Write(str(aggregate_id), document["aggregate_version"], document)],
+        version_type="external_gte",
+    )
     read_models.refresh(alias)
-    return Replayed(projection.name, str(aggregate_id), document["aggregate_version"],
-                    bool(document.get("degraded")), [d.message for d in dead])
+    return Replayed(
+        projection.name,
+        str(aggregate_id),
+        document["aggregate_version"],
+        bool(document.get("degraded")),
+        [d.message for d in dead],
+    )

@@ -6,6 +6,7 @@ prev_hash, hash`; headers `event_type`, `schema_version`, and beyond the contrac
 `aggregate_type` and `position` (copies of the envelope's, for routing without decoding). A marker carries the header
 `casetrack_marker=1` and the value `{"published_up_to": P}`.
 """
+
 from __future__ import annotations
 
 import functools
@@ -20,7 +21,14 @@ from eventsourcing.persistence import Mapper, StoredEvent
 from eventsourcing.utils import resolve_topic
 
 MARKER_HEADER = "casetrack_marker"
-_ENVELOPE_FIELDS = {"originator_id", "originator_version", "timestamp", "actor", "department", "originator_topic"}
+_ENVELOPE_FIELDS = {
+    "originator_id",
+    "originator_version",
+    "timestamp",
+    "actor",
+    "department",
+    "originator_topic",
+}
 _EVENT_ID_NAMESPACE = uuid.UUID("6f1c7a43-1d8e-4c55-9d0e-0b6b7b0b6a11")
 _EVENT_ID_NAMESPACE_BYTES = _EVENT_ID_NAMESPACE.bytes
 
@@ -44,7 +52,9 @@ def event_id(aggregate_id: uuid.UUID | str, version: int) -> str:
     """Deterministic: the same stored event always has the same id, duplicates included.
     The RFC 4122 name-based (SHA-1) UUID of ``f"{aggregate_id}:{version}"``, equal to
     ``uuid.uuid5`` but without building `UUID` objects (a third of the cost)."""
-    digest = bytearray(hashlib.sha1(_EVENT_ID_NAMESPACE_BYTES + f"{aggregate_id}:{version}".encode()).digest()[:16])
+    digest = bytearray(
+        hashlib.sha1(_EVENT_ID_NAMESPACE_BYTES + f"{aggregate_id}:{version}".encode()).digest()[:16]
+    )
     digest[6] = (digest[6] & 0x0F) | 0x50
     digest[8] = (digest[8] & 0x3F) | 0x80
     h = digest.hex()
@@ -63,9 +73,12 @@ def split_topic(topic: str) -> tuple[str, str]:
 # The transcoder's tagged scalars (``{"_type_": ..., "_data_": "..."}``) whose plain JSON form
 # is their string (UUIDs gain their dashes). Inside a JSON string every quote is escaped, so
 # these patterns can only match real tags.
-_STRING_TAGS = re.compile(rb'\{"_type_":"(?:datetime_iso|date_iso|time_iso|decimal_str)","_data_":("[^"\\]*")\}')
+_STRING_TAGS = re.compile(
+    rb'\{"_type_":"(?:datetime_iso|date_iso|time_iso|decimal_str)","_data_":("[^"\\]*")\}'
+)
 _UUID_TAGS = re.compile(
-    rb'\{"_type_":"uuid_hex","_data_":"([0-9a-f]{8})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{12})"\}')
+    rb'\{"_type_":"uuid_hex","_data_":"([0-9a-f]{8})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{12})"\}'
+)
 _ANY_TAG = b'"_type_"'
 
 
@@ -89,8 +102,17 @@ def _class_version(topic: str) -> int:
     return getattr(resolve_topic(topic), "class_version", 1)
 
 
-def build_envelope(mapper: Mapper, *, position: int, originator_id: uuid.UUID, originator_version: int,
-                   topic: str, state: bytes, prev_hash: str | None, hash_: str) -> dict[str, Any]:
+def build_envelope(
+    mapper: Mapper,
+    *,
+    position: int,
+    originator_id: uuid.UUID,
+    originator_version: int,
+    topic: str,
+    state: bytes,
+    prev_hash: str | None,
+    hash_: str,
+) -> dict[str, Any]:
     aggregate_type, event_type = split_topic(topic)
     attributes = _plain_state(mapper, topic, state)
     if attributes is not None:
@@ -101,8 +123,14 @@ def build_envelope(mapper: Mapper, *, position: int, originator_id: uuid.UUID, o
         data = attributes
         schema_version = _class_version(topic)
     else:
-        domain_event = mapper.to_domain_event(StoredEvent(
-            originator_id=originator_id, originator_version=originator_version, topic=topic, state=state))
+        domain_event = mapper.to_domain_event(
+            StoredEvent(
+                originator_id=originator_id,
+                originator_version=originator_version,
+                topic=topic,
+                state=state,
+            )
+        )
         attributes = vars(domain_event)
         data = {k: v for k, v in attributes.items() if k not in _ENVELOPE_FIELDS}
         occurred_at = domain_event.timestamp.isoformat()
@@ -129,14 +157,21 @@ def build_envelope(mapper: Mapper, *, position: int, originator_id: uuid.UUID, o
 def envelope_headers(envelope: dict[str, Any]) -> list[tuple[str, bytes]]:
     """`event_type`, `schema_version` (the contract's), and `aggregate_type` and `position`, so
     that a projector can skip another aggregate type's event without decoding it."""
-    return [*_headers(envelope["event_type"], envelope["schema_version"], envelope["aggregate_type"]),
-            ("position", b"%d" % envelope["position"])]
+    return [
+        *_headers(envelope["event_type"], envelope["schema_version"], envelope["aggregate_type"]),
+        ("position", b"%d" % envelope["position"]),
+    ]
 
 
 @functools.lru_cache(maxsize=1024)
-def _headers(event_type: str, schema_version: int, aggregate_type: str) -> tuple[tuple[str, bytes], ...]:
-    return (("event_type", event_type.encode()), ("schema_version", str(schema_version).encode()),
-            ("aggregate_type", aggregate_type.encode()))
+def _headers(
+    event_type: str, schema_version: int, aggregate_type: str
+) -> tuple[tuple[str, bytes], ...]:
+    return (
+        ("event_type", event_type.encode()),
+        ("schema_version", str(schema_version).encode()),
+        ("aggregate_type", aggregate_type.encode()),
+    )
 
 
 def routing(headers: list[tuple[str, bytes]] | None) -> tuple[str, int] | None:

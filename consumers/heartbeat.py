@@ -3,6 +3,7 @@
 Container health checks read the file's age (docker/compose.yml); a worker stuck in a loop
 that never returns to its tick stops touching it and is marked unhealthy.
 """
+
 from __future__ import annotations
 
 import os

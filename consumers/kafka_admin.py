@@ -1,4 +1,5 @@
 """Small Kafka administration helpers: reachability and topic creation."""
+
 from __future__ import annotations
 
 import logging
@@ -28,13 +29,17 @@ def ping(bootstrap: str, *, timeout_s: float = 2.0) -> None:
         admin.close()
 
 
-def ensure_topic(bootstrap: str, name: str, *, partitions: int, config: dict[str, str] | None = None) -> bool:
+def ensure_topic(
+    bootstrap: str, name: str, *, partitions: int, config: dict[str, str] | None = None
+) -> bool:
     """Create `name` if missing; True when this call created it."""
     admin = admin_client(bootstrap)
     try:
         if name in admin.list_topics():
             return False
-        topic = NewTopic(name, num_partitions=partitions, replication_factor=1, topic_configs=config or {})
+        topic = NewTopic(
+            name, num_partitions=partitions, replication_factor=1, topic_configs=config or {}
+        )
         try:
             admin.create_topics([topic])
         except TopicAlreadyExistsError:

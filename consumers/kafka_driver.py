@@ -17,6 +17,7 @@ the same partition whichever driver sent them (tested), and both check record CR
 Only the two hot paths use a driver; resuming the relay, dead letters, replay and lag use
 kafka-python alone.
 """
+
 from __future__ import annotations
 
 import time
@@ -33,17 +34,37 @@ CONFLUENT = "confluent"
 DRIVERS = (KAFKA_PYTHON, CONFLUENT)
 
 
-def make_producer(driver: str, *, bootstrap: str, client_id: str, send_timeout_s: float,
-                  linger_ms: int = 5, batch_bytes: int = 512 * 1024) -> Any:
+def make_producer(
+    driver: str,
+    *,
+    bootstrap: str,
+    client_id: str,
+    send_timeout_s: float,
+    linger_ms: int = 5,
+    batch_bytes: int = 512 * 1024,
+) -> Any:
     """An idempotent producer (acks=all, 5 requests in flight): kafka-python's own, or the
     confluent one behind the same `send`/`flush`/`partitions_for`/`close`."""
     if driver == KAFKA_PYTHON:
-        return KafkaProducer(bootstrap_servers=bootstrap, client_id=client_id, acks="all", enable_idempotence=True,
-                             max_in_flight_requests_per_connection=5, linger_ms=linger_ms, batch_size=batch_bytes,
-                             max_block_ms=int(send_timeout_s * 1000), request_timeout_ms=int(send_timeout_s * 1000))
+        return KafkaProducer(
+            bootstrap_servers=bootstrap,
+            client_id=client_id,
+            acks="all",
+            enable_idempotence=True,
+            max_in_flight_requests_per_connection=5,
+            linger_ms=linger_ms,
+            batch_size=batch_bytes,
+            max_block_ms=int(send_timeout_s * 1000),
+            request_timeout_ms=int(send_timeout_s * 1000),
+        )
     if driver == CONFLUENT:
-        return ConfluentProducer(bootstrap=bootstrap, client_id=client_id, send_timeout_s=send_timeout_s,
-                                 linger_ms=linger_ms, batch_bytes=batch_bytes)
+        return ConfluentProducer(
+            bootstrap=bootstrap,
+            client_id=client_id,
+            send_timeout_s=send_timeout_s,
+            linger_ms=linger_ms,
+            batch_bytes=batch_bytes,
+        )
     raise ValueError(f"unknown Kafka driver {driver!r}; one of {', '.join(DRIVERS)}")
 
 
@@ -63,7 +84,9 @@ def _confluent():
     try:
         import confluent_kafka
     except ImportError as exc:  # the extra is not installed
-        raise KafkaError("CASETRACK_KAFKA_DRIVER=confluent needs the 'confluent' extra (confluent-kafka)") from exc
+        raise KafkaError(
+            "CASETRACK_KAFKA_DRIVER=confluent needs the 'confluent' extra (confluent-kafka)"
+        ) from exc
     return confluent_kafka
 
 
@@ -88,26 +111,41 @@ class Delivery:
 
 
 class ConfluentProducer:
-    def __init__(self, *, bootstrap: str, client_id: str, send_timeout_s: float, linger_ms: int,
-                 batch_bytes: int) -> None:
+    def __init__(
+        self,
+        *,
+        bootstrap: str,
+        client_id: str,
+        send_timeout_s: float,
+        linger_ms: int,
+        batch_bytes: int,
+    ) -> None:
         ck = _confluent()
         self._ck = ck
-        self._producer = ck.Producer({
-            "bootstrap.servers": bootstrap,
-            "client.id": client_id,
-            "acks": "all",
-            "enable.idempotence": True,
-            "max.in.flight.requests.per.connection": 5,
-            "linger.ms": linger_ms,
-            "batch.size": batch_bytes,
-            "message.timeout.ms": int(send_timeout_s * 1000),
-            "request.timeout.ms": int(send_timeout_s * 1000),
-            "partitioner": "murmur2_random",  # Java's (and kafka-python's) partition for a key
-        })
+        self._producer = ck.Producer(
+            {
+                "bootstrap.servers": bootstrap,
+                "client.id": client_id,
+                "acks": "all",
+                "enable.idempotence": True,
+                "max.in.flight.requests.per.connection": 5,
+                "linger.ms": linger_ms,
+                "batch.size": batch_bytes,
+                "message.timeout.ms": int(send_timeout_s * 1000),
+                "request.timeout.ms": int(send_timeout_s * 1000),
+                "partitioner": "murmur2_random",  # Java's (and kafka-python's) partition for a key
+            }
+        )
         self._unpolled = 0
 
-    def send(self, topic: str, value: bytes | None = None, key: bytes | None = None,
-             headers: list[tuple[str, bytes]] | None = None, partition: int | None = None) -> Delivery:
+    def send(
+        self,
+        topic: str,
+        value: bytes | None = None,
+        key: bytes | None = None,
+        headers: list[tuple[str, bytes]] | None = None,
+        partition: int | None = None,
+    ) -> Delivery:
         delivery = Delivery()
         options: dict[str, Any] = {"key": key, "headers": headers, "on_delivery": delivery}
         if partition is not None:
@@ -138,7 +176,9 @@ class ConfluentProducer:
             raise KafkaError(str(exc)) from exc
         found = metadata.topics.get(topic)
         if found is None or found.error is not None:
-            raise KafkaError(f"no metadata for topic {topic}: {found.error if found else 'missing'}")
+            raise KafkaError(
+                f"no metadata for topic {topic}: {found.error if found else 'missing'}"
+            )
         return set(found.partitions)
 
     def close(self, timeout: float | None = None) -> None:
@@ -154,34 +194,55 @@ class ConsumedRecord(NamedTuple):
 class ConfluentConsumer:
     """A group member subscribed to one topic; offsets are only committed by `commit`."""
 
-    _REBALANCED = frozenset({"ILLEGAL_GENERATION", "UNKNOWN_MEMBER_ID", "REBALANCE_IN_PROGRESS",
-                             "_ASSIGNMENT_LOST", "_STATE"})
+    _REBALANCED = frozenset(
+        {
+            "ILLEGAL_GENERATION",
+            "UNKNOWN_MEMBER_ID",
+            "REBALANCE_IN_PROGRESS",
+            "_ASSIGNMENT_LOST",
+            "_STATE",
+        }
+    )
 
-    def __init__(self, topic: str, *, bootstrap_servers: str, group_id: str, client_id: str,
-                 enable_auto_commit: bool = False, auto_offset_reset: str = "earliest",
-                 max_poll_records: int = 500, max_poll_interval_ms: int = 300_000,
-                 session_timeout_ms: int = 10_000, heartbeat_interval_ms: int = 3_000,
-                 fetch_max_wait_ms: int = 500) -> None:
+    def __init__(
+        self,
+        topic: str,
+        *,
+        bootstrap_servers: str,
+        group_id: str,
+        client_id: str,
+        enable_auto_commit: bool = False,
+        auto_offset_reset: str = "earliest",
+        max_poll_records: int = 500,
+        max_poll_interval_ms: int = 300_000,
+        session_timeout_ms: int = 10_000,
+        heartbeat_interval_ms: int = 3_000,
+        fetch_max_wait_ms: int = 500,
+    ) -> None:
         ck = _confluent()
         self._ck = ck
         self.max_poll_records = max_poll_records
         self._partitions: dict[str, tuple[float, set[int]]] = {}
-        self._consumer = ck.Consumer({
-            "bootstrap.servers": bootstrap_servers,
-            "group.id": group_id,
-            "client.id": client_id,
-            "enable.auto.commit": enable_auto_commit,
-            "enable.auto.offset.store": False,
-            "auto.offset.reset": auto_offset_reset,
-            "max.poll.interval.ms": max_poll_interval_ms,
-            "session.timeout.ms": session_timeout_ms,
-            "heartbeat.interval.ms": heartbeat_interval_ms,
-            "fetch.wait.max.ms": fetch_max_wait_ms,
-            "check.crcs": True,
-        })
+        self._consumer = ck.Consumer(
+            {
+                "bootstrap.servers": bootstrap_servers,
+                "group.id": group_id,
+                "client.id": client_id,
+                "enable.auto.commit": enable_auto_commit,
+                "enable.auto.offset.store": False,
+                "auto.offset.reset": auto_offset_reset,
+                "max.poll.interval.ms": max_poll_interval_ms,
+                "session.timeout.ms": session_timeout_ms,
+                "heartbeat.interval.ms": heartbeat_interval_ms,
+                "fetch.wait.max.ms": fetch_max_wait_ms,
+                "check.crcs": True,
+            }
+        )
         self._consumer.subscribe([topic])
 
-    def poll(self, timeout_ms: int = 0, max_records: int | None = None) -> dict[TopicPartition, list[ConsumedRecord]]:
+    def poll(
+        self, timeout_ms: int = 0, max_records: int | None = None
+    ) -> dict[TopicPartition, list[ConsumedRecord]]:
         """What has arrived, at most `max_records`: waits up to `timeout_ms` for the first
         record only, like kafka-python (a full batch is never waited for)."""
         limit = max_records or self.max_poll_records
@@ -195,13 +256,18 @@ class ConfluentConsumer:
                 first = None
                 if time.monotonic() >= deadline:
                     return {}
-        messages = [first, *self._consumer.consume(num_messages=limit - 1, timeout=0)] if limit > 1 else [first]
+        messages = (
+            [first, *self._consumer.consume(num_messages=limit - 1, timeout=0)]
+            if limit > 1
+            else [first]
+        )
         records: dict[TopicPartition, list[ConsumedRecord]] = defaultdict(list)
         for message in messages:
             if message.error() is not None and self._skippable(message):
                 continue
             records[TopicPartition(message.topic(), message.partition())].append(
-                ConsumedRecord(message.offset(), message.value(), message.headers()))
+                ConsumedRecord(message.offset(), message.value(), message.headers())
+            )
         return dict(records)
 
     def _skippable(self, message: Any) -> bool:
@@ -213,7 +279,10 @@ class ConfluentConsumer:
         raise KafkaError(f"consumer error: {error}")
 
     def commit(self, offsets: dict[TopicPartition, OffsetAndMetadata]) -> None:
-        partitions = [self._ck.TopicPartition(tp.topic, tp.partition, meta.offset) for tp, meta in offsets.items()]
+        partitions = [
+            self._ck.TopicPartition(tp.topic, tp.partition, meta.offset)
+            for tp, meta in offsets.items()
+        ]
         try:
             self._consumer.commit(offsets=partitions, asynchronous=False)
         except self._ck.KafkaException as exc:
@@ -246,8 +315,9 @@ class ConfluentConsumer:
         ~60 ms a batch."""
         ends = {}
         for tp in partitions:
-            _, high = self._consumer.get_watermark_offsets(self._ck.TopicPartition(tp.topic, tp.partition),
-                                                           cached=True)
+            _, high = self._consumer.get_watermark_offsets(
+                self._ck.TopicPartition(tp.topic, tp.partition), cached=True
+            )
             ends[tp] = high if high >= 0 else self._watermarks(tp)[1]
         return ends
 
@@ -256,11 +326,15 @@ class ConfluentConsumer:
         (found,) = self._consumer.position([self._ck.TopicPartition(tp.topic, tp.partition)])
         if found.offset >= 0:
             return found.offset
-        (committed,) = self._consumer.committed([self._ck.TopicPartition(tp.topic, tp.partition)], timeout=10)
+        (committed,) = self._consumer.committed(
+            [self._ck.TopicPartition(tp.topic, tp.partition)], timeout=10
+        )
         return committed.offset if committed.offset >= 0 else self._watermarks(tp)[0]
 
     def _watermarks(self, tp: TopicPartition) -> tuple[int, int]:
-        return self._consumer.get_watermark_offsets(self._ck.TopicPartition(tp.topic, tp.partition), timeout=10)
+        return self._consumer.get_watermark_offsets(
+            self._ck.TopicPartition(tp.topic, tp.partition), timeout=10
+        )
 
     def close(self) -> None:
         self._consumer.close()

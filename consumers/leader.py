@@ -4,6 +4,7 @@ SQLite: an exclusive `flock` on a file next to the database (released by the ker
 the holder dies, also on SIGKILL). PostgreSQL: a session-level advisory lock (released
 when the holder's connection closes, also when the process is killed).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -43,7 +44,9 @@ def file_lock(path: Path, *, stop: threading.Event, poll_s: float = 0.5) -> Iter
 
 
 @contextlib.contextmanager
-def advisory_lock(conninfo: str, name: str, *, stop: threading.Event, poll_s: float = 0.5) -> Iterator[bool]:
+def advisory_lock(
+    conninfo: str, name: str, *, stop: threading.Event, poll_s: float = 0.5
+) -> Iterator[bool]:
     import psycopg
 
     key = zlib.crc32(name.encode())

@@ -24,6 +24,7 @@ ever cover written batches.
 
 Elasticsearch down: the batch is retried with exponential back-off and nothing is committed.
 """
+
 from __future__ import annotations
 
 import logging
@@ -68,7 +69,7 @@ class Batch:
     """One poll, sorted out: events to apply per aggregate, and per-partition progress."""
 
     events: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
-    progress: dict[int, int] = field(default_factory=dict)   # partition -> highest position seen
+    progress: dict[int, int] = field(default_factory=dict)  # partition -> highest position seen
     offsets: dict[TopicPartition, int] = field(default_factory=dict)  # next offset to read
     count: int = 0
 
@@ -107,10 +108,10 @@ class DeadLetter:
 class Pending:
     """A folded batch whose documents are being written."""
 
-    write: Future                 # of the bulk write; its result is None if stopped first
+    write: Future  # of the bulk write; its result is None if stopped first
     batch: Batch
     dead: list[DeadLetter]
-    documents: dict[str, dict]    # aggregate id -> its document after this batch
+    documents: dict[str, dict]  # aggregate id -> its document after this batch
     wrote: bool
 
 
@@ -131,8 +132,9 @@ class Unfinished:
         self.offsets.update(pending.batch.offsets)
 
 
-def fold(projection: Projection, document: dict | None, envelopes: list[dict], *,
-         attempts: int = 3) -> tuple[dict | None, int, int, list[DeadLetter]]:
+def fold(
+    projection: Projection, document: dict | None, envelopes: list[dict], *, attempts: int = 3
+) -> tuple[dict | None, int, int, list[DeadLetter]]:
     """Apply an aggregate's envelopes in order; (document, applied, duplicates, dead letters).
     The input document is not changed; with nothing applied it is returned as it is."""
     ordered = sorted(envelopes, key=lambda e: e["aggregate_version"])
@@ -167,8 +169,9 @@ def fold(projection: Projection, document: dict | None, envelopes: list[dict], *
     return document, applied, duplicates, dead
 
 
-def _fold_in_place(projection: Projection, document: dict | None,
-                   ordered: list[dict]) -> tuple[dict | None, int, int, list[DeadLetter]] | None:
+def _fold_in_place(
+    projection: Projection, document: dict | None, ordered: list[dict]
+) -> tuple[dict | None, int, int, list[DeadLetter]] | None:
     """The usual case, fast: every event applies, onto one copy of the document (instead of a
     copy per event). None at the first gap or failure: `fold` then starts again from the
     untouched input, one event at a time, and dead-letters what fails."""
@@ -192,11 +195,23 @@ def _fold_in_place(projection: Projection, document: dict | None,
 
 def degraded(projection: Projection, document: dict | None, envelope: dict, reason: str) -> dict:
     """The last good document (or the envelope's scoping fields) marked degraded at this version."""
-    document = dict(document) if document else {
-        "type": projection.document_type, "department": envelope.get("department"),
-        "status": "unknown", "party_ids": []}
-    document.update(degraded=True, degraded_reason=reason, position=envelope["position"],
-                    aggregate_version=envelope["aggregate_version"], updated_at=envelope.get("occurred_at"))
+    document = (
+        dict(document)
+        if document
+        else {
+            "type": projection.document_type,
+            "department": envelope.get("department"),
+            "status": "unknown",
+            "party_ids": [],
+        }
+    )
+    document.update(
+        degraded=True,
+        degraded_reason=reason,
+        position=envelope["position"],
+        aggregate_version=envelope["aggregate_version"],
+        updated_at=envelope.get("occurred_at"),
+    )
     document[projection.id_field] = envelope["aggregate_id"]
     return document
 
@@ -251,10 +266,12 @@ class Projector:
     def _connect(self) -> None:
         # A consumer subscribed to a topic that does not exist yet only notices it at its next
         # metadata refresh (minutes): create it, with the relay's settings, if we come first.
-        kafka_admin.ensure_topic(self.bootstrap, self.topic, partitions=self.partitions,
-                                 config={"retention.ms": "-1"})
-        kafka_admin.ensure_topic(self.bootstrap, self.dead_letter_topic, partitions=1,
-                                 config={"retention.ms": "-1"})
+        kafka_admin.ensure_topic(
+            self.bootstrap, self.topic, partitions=self.partitions, config={"retention.ms": "-1"}
+        )
+        kafka_admin.ensure_topic(
+            self.bootstrap, self.dead_letter_topic, partitions=1, config={"retention.ms": "-1"}
+        )
         self.consumer = self.consumer_factory(
             self.topic,
             bootstrap_servers=self.bootstrap,
@@ -271,8 +288,12 @@ class Projector:
 
     def _dead_letter_producer(self) -> KafkaProducer:
         if self._producer is None:
-            self._producer = KafkaProducer(bootstrap_servers=self.bootstrap, acks="all",
-                                           enable_idempotence=True, client_id="casetrack-dead-letters")
+            self._producer = KafkaProducer(
+                bootstrap_servers=self.bootstrap,
+                acks="all",
+                enable_idempotence=True,
+                client_id="casetrack-dead-letters",
+            )
         return self._producer
 
     def close(self) -> None:
@@ -280,18 +301,24 @@ class Projector:
             if client is not None:
                 try:
                     client.close()
-                except Exception:  # a client whose broker is gone may fail to close; it is discarded
+                except (
+                    Exception
+                ):  # a client whose broker is gone may fail to close; it is discarded
                     log.debug("close failed", exc_info=True)
         self.consumer = self._producer = None
 
     # ------------------------------------------------------------------ the loop
 
-    def run(self, stop: threading.Event, *, until: Callable[["Projector"], bool] | None = None) -> None:
+    def run(
+        self, stop: threading.Event, *, until: Callable[[Projector], bool] | None = None
+    ) -> None:
         """Project until `stop` is set (or `until(self)` is true after a batch)."""
         if self._with_backoff(self._prepare, stop) is None:
             return
         backoff = 0.5
-        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"projector-{self.projection.name}")
+        self._writer = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix=f"projector-{self.projection.name}"
+        )
         try:
             while not stop.is_set():
                 self.on_tick()
@@ -310,8 +337,13 @@ class Projector:
                         self.finish_pending(stop)
                         return
                 except (KafkaError, OSError) as exc:
-                    log.warning("projector %s lost Kafka (%s: %s); reconnecting in %.1f s",
-                                self.projection.name, type(exc).__name__, exc, backoff)
+                    log.warning(
+                        "projector %s lost Kafka (%s: %s); reconnecting in %.1f s",
+                        self.projection.name,
+                        type(exc).__name__,
+                        exc,
+                        backoff,
+                    )
                     self._abandon_pending()
                     self.close()
                     stop.wait(backoff)
@@ -340,9 +372,14 @@ class Projector:
         self.stats.events += batch.count
         catching_up = batch.count >= self.max_poll_records // 2
         recent = self._pending.documents if self._pending else {}
-        to_read = [aggregate_id for aggregate_id, envelopes in batch.events.items()
-                   if (first := min(e["aggregate_version"] for e in envelopes)) > 1
-                   and (aggregate_id not in recent or recent[aggregate_id]["aggregate_version"] < first - 1)]
+        to_read = [
+            aggregate_id
+            for aggregate_id, envelopes in batch.events.items()
+            if (first := min(e["aggregate_version"] for e in envelopes)) > 1
+            and (
+                aggregate_id not in recent or recent[aggregate_id]["aggregate_version"] < first - 1
+            )
+        ]
         current: dict[str, dict] = {}
         if to_read:
             if not self.finish_pending(stop, catching_up=catching_up):
@@ -356,9 +393,12 @@ class Projector:
         dead: list[DeadLetter] = []
         documents: dict[str, dict] = {}
         for aggregate_id, envelopes in batch.events.items():
-            before = current.get(aggregate_id) if aggregate_id in reading else recent.get(aggregate_id)
-            document, applied, duplicates, letters = fold(self.projection, before, envelopes,
-                                                          attempts=self.attempts)
+            before = (
+                current.get(aggregate_id) if aggregate_id in reading else recent.get(aggregate_id)
+            )
+            document, applied, duplicates, letters = fold(
+                self.projection, before, envelopes, attempts=self.attempts
+            )
             self.stats.applied += applied
             self.stats.duplicates += duplicates
             dead.extend(letters)
@@ -391,17 +431,30 @@ class Projector:
 
     def _finish(self, stop: threading.Event) -> bool:
         done = self._unfinished
-        if done.wrote and self.refresh_each_batch and self._with_backoff(
-                lambda: self.read_models.refresh(self.target) or True, stop) is None:
+        if (
+            done.wrote
+            and self.refresh_each_batch
+            and self._with_backoff(lambda: self.read_models.refresh(self.target) or True, stop)
+            is None
+        ):
             return False
-        if self._with_backoff(lambda: self.read_models.save_checkpoints(self.checkpoint_name, done.progress) or True,
-                              stop) is None:
+        if (
+            self._with_backoff(
+                lambda: (
+                    self.read_models.save_checkpoints(self.checkpoint_name, done.progress) or True
+                ),
+                stop,
+            )
+            is None
+        ):
             return False
         self.stats.checkpoints.update(done.progress)
         self.stats.batches += done.batches
         self.stats.last_event_at = time.time()
         try:
-            self.consumer.commit({tp: OffsetAndMetadata(offset, "", -1) for tp, offset in done.offsets.items()})
+            self.consumer.commit(
+                {tp: OffsetAndMetadata(offset, "", -1) for tp, offset in done.offsets.items()}
+            )
         except CommitFailedError:
             # The group rebalanced while we worked: another member re-reads these records
             # from the last commit; the writes above are idempotent, so that is harmless.
@@ -430,13 +483,30 @@ class Projector:
         failed_at = datetime.now(UTC).isoformat()
         futures = []
         for letter in dead:
-            value = {**letter.envelope, "error": {"projection": self.projection.name, "message": letter.message,
-                                                  "attempts": letter.attempts, "failed_at": failed_at}}
-            futures.append(producer.send(self.dead_letter_topic, key=letter.envelope["aggregate_id"].encode(),
-                                         value=dumps(value)))
-            log.error("dead letter: %s %s v%s at position %s: %s", self.projection.name,
-                      letter.envelope["aggregate_id"], letter.envelope["aggregate_version"],
-                      letter.envelope["position"], letter.message)
+            value = {
+                **letter.envelope,
+                "error": {
+                    "projection": self.projection.name,
+                    "message": letter.message,
+                    "attempts": letter.attempts,
+                    "failed_at": failed_at,
+                },
+            }
+            futures.append(
+                producer.send(
+                    self.dead_letter_topic,
+                    key=letter.envelope["aggregate_id"].encode(),
+                    value=dumps(value),
+                )
+            )
+            log.error(
+                "dead letter: %s %s v%s at position %s: %s",
+                self.projection.name,
+                letter.envelope["aggregate_id"],
+                letter.envelope["aggregate_version"],
+                letter.envelope["position"],
+                letter.message,
+            )
         producer.flush(timeout=30)
         for future in futures:
             future.get(timeout=30)
@@ -449,8 +519,12 @@ class Projector:
             try:
                 return action()
             except ES_ERRORS as exc:
-                log.warning("projector %s: Elasticsearch unavailable (%s); retrying in %.1f s",
-                            self.projection.name, type(exc).__name__, delay)
+                log.warning(
+                    "projector %s: Elasticsearch unavailable (%s); retrying in %.1f s",
+                    self.projection.name,
+                    type(exc).__name__,
+                    delay,
+                )
                 if stop.wait(delay * (1 + random.random() / 4)):
                     return None
                 delay = min(delay * 2, 10.0)

@@ -10,6 +10,7 @@
    swap it writes to the new index);
 5. the old index is kept until `--drop-old` (or `drop`) removes it.
 """
+
 from __future__ import annotations
 
 import logging
@@ -42,8 +43,13 @@ def caught_up(projector: Projector) -> bool:
     return all(consumer.position(tp) >= ends[tp] for tp in assigned)
 
 
-def rebuild(*, make_projector: Callable[..., Projector], name: str, stop: threading.Event,
-            progress: Callable[[str], None] = log.info) -> RebuildResult:
+def rebuild(
+    *,
+    make_projector: Callable[..., Projector],
+    name: str,
+    stop: threading.Event,
+    progress: Callable[[str], None] = log.info,
+) -> RebuildResult:
     first = make_projector(name)
     read_models = first.read_models
     read_models.ensure(name)
@@ -54,15 +60,25 @@ def rebuild(*, make_projector: Callable[..., Projector], name: str, stop: thread
     def report(p: Projector) -> bool:
         done = caught_up(p)
         if p.stats.batches and (done or p.stats.batches % 20 == 0):
-            progress(f"{name}: {p.stats.events} events read, {p.stats.applied} applied, "
-                     f"{p.stats.dead_letters} dead letters")
+            progress(
+                f"{name}: {p.stats.events} events read, {p.stats.applied} applied, "
+                f"{p.stats.dead_letters} dead letters"
+            )
         return done
 
-    projector = make_projector(name, group_id=group, target=new_index, checkpoint_name=f"{name}@{new_index}",
-                               refresh_each_batch=False, max_poll_records=5000)
+    projector = make_projector(
+        name,
+        group_id=group,
+        target=new_index,
+        checkpoint_name=f"{name}@{new_index}",
+        refresh_each_batch=False,
+        max_poll_records=5000,
+    )
     projector.run(stop, until=report)
     if stop.is_set():
-        raise InterruptedError(f"rebuild of {name} stopped before the swap; {new_index} is left unused")
+        raise InterruptedError(
+            f"rebuild of {name} stopped before the swap; {new_index} is left unused"
+        )
     read_models.refresh(new_index)
     old = read_models.swap_alias(name, new_index)
     progress(f"alias {read_models.names.alias(name)} now points at {new_index} (was {old})")

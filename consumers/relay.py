@@ -12,13 +12,14 @@ and per aggregate Kafka order equals version order.
   events published after that marker are published again (harmless duplicates), never
   skipped. The same markers let projectors advance idle partitions' checkpoints.
 """
+
 from __future__ import annotations
 
 import logging
-from collections import deque
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,7 +29,6 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
 from consumers import kafka_admin
-from consumers.kafka_driver import KAFKA_PYTHON, make_producer
 from consumers.envelope import (
     MARKER_HEADERS,
     build_envelope,
@@ -39,6 +39,7 @@ from consumers.envelope import (
     marker_value,
     split_topic,
 )
+from consumers.kafka_driver import KAFKA_PYTHON, make_producer
 from domain.store.records import LoggedEvent
 
 log = logging.getLogger(__name__)
@@ -89,24 +90,34 @@ class Relay:
     # ------------------------------------------------------------------ set-up
 
     def _connect(self) -> None:
-        kafka_admin.ensure_topic(self.bootstrap, self.topic, partitions=self.partitions,
-                                 config={"retention.ms": "-1"})
-        self._producer = make_producer(self.driver, bootstrap=self.bootstrap, client_id="casetrack-relay",
-                                       send_timeout_s=self.send_timeout_s)
+        kafka_admin.ensure_topic(
+            self.bootstrap, self.topic, partitions=self.partitions, config={"retention.ms": "-1"}
+        )
+        self._producer = make_producer(
+            self.driver,
+            bootstrap=self.bootstrap,
+            client_id="casetrack-relay",
+            send_timeout_s=self.send_timeout_s,
+        )
         self._partition_ids = sorted(self._producer.partitions_for(self.topic))
 
     def _close(self) -> None:
         if self._producer is not None:
             try:
                 self._producer.close(timeout=5)
-            except Exception:  # closing a producer whose broker is gone may raise; it is discarded anyway
+            except (
+                Exception
+            ):  # closing a producer whose broker is gone may raise; it is discarded anyway
                 log.debug("producer close failed", exc_info=True)
             self._producer = None
 
     def resume_position(self) -> int:
         """The highest `published_up_to` among the markers at the tail of each partition."""
-        consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False,
-                                 client_id="casetrack-relay-resume")
+        consumer = KafkaConsumer(
+            bootstrap_servers=self.bootstrap,
+            enable_auto_commit=False,
+            client_id="casetrack-relay-resume",
+        )
         try:
             best = 0
             for partition in sorted(consumer.partitions_for_topic(self.topic) or ()):
@@ -123,14 +134,21 @@ class Relay:
         futures = []
         for item in items:
             key, envelope = self.encode(item)
-            futures.append(producer.send(self.topic, key=key, value=dumps(envelope),
-                                         headers=envelope_headers(envelope)))
+            futures.append(
+                producer.send(
+                    self.topic, key=key, value=dumps(envelope), headers=envelope_headers(envelope)
+                )
+            )
         return futures
 
     def _send_markers(self, position: int) -> None:
         producer = self._producer
-        futures = [producer.send(self.topic, partition=p, value=marker_value(position), headers=MARKER_HEADERS)
-                   for p in self._partition_ids]
+        futures = [
+            producer.send(
+                self.topic, partition=p, value=marker_value(position), headers=MARKER_HEADERS
+            )
+            for p in self._partition_ids
+        ]
         producer.flush(timeout=self.send_timeout_s)
         for future in futures:
             future.get(timeout=self.send_timeout_s)
@@ -146,7 +164,12 @@ class Relay:
                 self._loop(position, stop)
                 backoff = 0.5
             except (KafkaError, OSError) as exc:
-                log.warning("relay lost Kafka (%s: %s); retrying in %.1f s", type(exc).__name__, exc, backoff)
+                log.warning(
+                    "relay lost Kafka (%s: %s); retrying in %.1f s",
+                    type(exc).__name__,
+                    exc,
+                    backoff,
+                )
                 self._close()
                 stop.wait(backoff * (1 + random.random() / 4))
                 backoff = min(backoff * 2, 15.0)
@@ -179,7 +202,9 @@ class Relay:
                     future.get(timeout=0)  # raises the send's error, if any
                 acked = self.stats.position = done_position
                 marker_due = True
-            if marker_due and (caught_up or time.monotonic() - last_marker >= self.marker_interval_s):
+            if marker_due and (
+                caught_up or time.monotonic() - last_marker >= self.marker_interval_s
+            ):
                 self._send_markers(acked)
                 last_marker = time.monotonic()
                 marker_due = False
@@ -189,17 +214,25 @@ class Relay:
 
 def event_encoder(mapper) -> Callable[[LoggedEvent], tuple[bytes, dict]]:
     """Stored event -> (aggregate id key, envelope)."""
+
     def encode(logged: LoggedEvent) -> tuple[bytes, dict]:
         try:
             envelope = build_envelope(
-                mapper, position=logged.position, originator_id=logged.originator_id,
-                originator_version=logged.originator_version, topic=logged.topic,
-                state=logged.state, prev_hash=logged.prev_hash, hash_=logged.hash)
+                mapper,
+                position=logged.position,
+                originator_id=logged.originator_id,
+                originator_version=logged.originator_version,
+                topic=logged.topic,
+                state=logged.state,
+                prev_hash=logged.prev_hash,
+                hash_=logged.hash,
+            )
         except Exception as exc:
             # Never skip an event: publish what we know so the projector dead-letters it.
             log.exception("cannot decode event at position %s", logged.position)
             envelope = _undecodable(logged, exc)
         return str(logged.originator_id).encode(), envelope
+
     return encode
 
 
@@ -256,6 +289,8 @@ def access_log_relay(app, **options: Any) -> Relay:
     from consumers.envelope import access_envelope
     from domain.store.access_log import read_access_log
 
-    return Relay(read_log=lambda after, limit: read_access_log(app.store, after, limit),
-                 encode=lambda entry: (str(entry.position).encode(), access_envelope(entry.as_dict())),
-                 **options)
+    return Relay(
+        read_log=lambda after, limit: read_access_log(app.store, after, limit),
+        encode=lambda entry: (str(entry.position).encode(), access_envelope(entry.as_dict())),
+        **options,
+    )

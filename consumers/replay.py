@@ -6,6 +6,7 @@ are moved back, per partition, to the first record whose position is greater tha
 Re-applying is harmless: documents at the same or a newer version refuse the write.
 Stop the projection's projectors first; Kafka refuses offset changes for an active group.
 """
+
 from __future__ import annotations
 
 import orjson
@@ -23,7 +24,9 @@ def _position_at(consumer: KafkaConsumer, tp: TopicPartition, offset: int) -> in
         records = consumer.poll(timeout_ms=500, max_records=1).get(tp, [])
         if records:
             value = orjson.loads(records[0].value)
-            return int(value["published_up_to"] if is_marker(records[0].headers) else value["position"])
+            return int(
+                value["published_up_to"] if is_marker(records[0].headers) else value["position"]
+            )
     raise TimeoutError(f"could not read {tp} at offset {offset}")
 
 
@@ -41,30 +44,46 @@ def first_offset_after(consumer: KafkaConsumer, tp: TopicPartition, position: in
     return low
 
 
-@retry(retry=retry_if_exception_type((CommitFailedError, KafkaError)), wait=wait_fixed(1),
-       stop=stop_after_delay(60), reraise=True)
+@retry(
+    retry=retry_if_exception_type((CommitFailedError, KafkaError)),
+    wait=wait_fixed(1),
+    stop=stop_after_delay(60),
+    reraise=True,
+)
 def _commit_when_group_is_empty(consumer: KafkaConsumer, offsets: dict) -> None:
     # A projector killed a moment ago stays a member until its session times out (10 s);
     # until then the coordinator refuses commits from outside the group.
     consumer.commit(offsets)
 
 
-def rewind_group(*, bootstrap: str, topic: str, group_id: str, after_position: int) -> dict[int, int]:
+def rewind_group(
+    *, bootstrap: str, topic: str, group_id: str, after_position: int
+) -> dict[int, int]:
     """Commit, for every partition, the offset of the first record after `after_position`."""
-    reader = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, client_id="casetrack-replay-read")
+    reader = KafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, client_id="casetrack-replay-read"
+    )
     try:
-        partitions = [TopicPartition(topic, p) for p in sorted(reader.partitions_for_topic(topic) or ())]
+        partitions = [
+            TopicPartition(topic, p) for p in sorted(reader.partitions_for_topic(topic) or ())
+        ]
         offsets = {}
         for tp in partitions:
             reader.assign([tp])  # one partition at a time: each poll answers from it alone
             offsets[tp] = first_offset_after(reader, tp, after_position)
     finally:
         reader.close()
-    committer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group_id, enable_auto_commit=False,
-                              client_id="casetrack-replay")
+    committer = KafkaConsumer(
+        bootstrap_servers=bootstrap,
+        group_id=group_id,
+        enable_auto_commit=False,
+        client_id="casetrack-replay",
+    )
     try:
         committer.assign(partitions)
-        _commit_when_group_is_empty(committer, {tp: OffsetAndMetadata(o, "", -1) for tp, o in offsets.items()})
+        _commit_when_group_is_empty(
+            committer, {tp: OffsetAndMetadata(o, "", -1) for tp, o in offsets.items()}
+        )
         return {tp.partition: offset for tp, offset in offsets.items()}
     finally:
         committer.close()

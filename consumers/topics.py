@@ -1,4 +1,5 @@
 """Kafka topic names, derived from one configurable prefix (tests use their own)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -6,9 +6,9 @@ See docs/domain-interface.md for the seam with the domain model and services.
 from __future__ import annotations
 
 import logging
-import threading
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -71,9 +71,7 @@ class Tx:
 class CasetrackApplication(Application[UUID]):
     name = "Casetrack"
 
-    def __init__(
-        self, env: Mapping[str, str] | None = None, *, clock: Clock | None = None
-    ) -> None:
+    def __init__(self, env: Mapping[str, str] | None = None, *, clock: Clock | None = None) -> None:
         self.settings: StoreSettings = load_settings(env)
         self.clock: Clock = clock or (lambda: datetime.now(UTC))
         self._tempdir: Path | None = None
@@ -223,8 +221,9 @@ class CasetrackApplication(Application[UUID]):
 
     # ------------------------------------------------------------------ tamper evidence
 
-    def write_checkpoint(self, *, pause: Callable[[], None] | None = None,
-                         pause_every: int = 10_000) -> Checkpoint:
+    def write_checkpoint(
+        self, *, pause: Callable[[], None] | None = None, pause_every: int = 10_000
+    ) -> Checkpoint:
         """Sign (position, hash of every stream head) with the key from outside the DB.
 
         Reading every head is a full pass over the store (1.5 million streams: ~16 s of a
@@ -256,7 +255,9 @@ class CasetrackApplication(Application[UUID]):
             checkpoint_id = self.store.insert_checkpoint(cursor, checkpoint)
         return replace(checkpoint, id=checkpoint_id)
 
-    def maybe_write_checkpoint(self, every: timedelta, *, pause: Callable[[], None] | None = None) -> Checkpoint | None:
+    def maybe_write_checkpoint(
+        self, every: timedelta, *, pause: Callable[[], None] | None = None
+    ) -> Checkpoint | None:
         """For a periodic caller (relay upkeep, cron): sign a new checkpoint when the last
         one is older than ``every`` and events were appended since (`pause`: as in
         `write_checkpoint`)."""

@@ -45,12 +45,18 @@ OVERRIDES: dict[int, YearOverride] = {
     2027: YearOverride(
         holidays=_days(
             "2027-01-01",
-            "2027-02-05", "2027-02-06", "2027-02-07", "2027-02-08",
+            "2027-02-05",
+            "2027-02-06",
+            "2027-02-07",
+            "2027-02-08",
             "2027-04-05",
-            "2027-05-01", "2027-05-02",
+            "2027-05-01",
+            "2027-05-02",
             "2027-06-09",
             "2027-09-15",
-            "2027-10-01", "2027-10-02", "2027-10-03",
+            "2027-10-01",
+            "2027-10-02",
+            "2027-10-03",
         ),
         provisional=True,
     ),
@@ -91,7 +97,9 @@ class WorkingCalendar:
     ) -> None:
         self.overrides = dict(OVERRIDES if overrides is None else overrides)
         self.override_version = override_version
-        self.library_years = frozenset(library_years if library_years is not None else _library_years())
+        self.library_years = frozenset(
+            library_years if library_years is not None else _library_years()
+        )
         self.library_version = f"chinese_calendar-{chinese_calendar.__version__}"
 
     def source_of(self, year: int) -> str:

@@ -56,9 +56,7 @@ class RuleBroken(Conflict):
 class MaterialsMissing(RuleBroken):
     def __init__(self, missing: list[str]) -> None:
         super().__init__(
-            "Cannot accept the case: required materials are missing: "
-            + ", ".join(missing)
-            + ".",
+            "Cannot accept the case: required materials are missing: " + ", ".join(missing) + ".",
             missing=list(missing),
         )
         self.missing = list(missing)
@@ -96,17 +94,13 @@ class Duplicate(Conflict):
 class ConcurrencyConflict(Conflict):
     """Another command changed the same record at the same time; this one lost."""
 
-    default_message = (
-        "Someone else changed this record at the same moment. Reload and try again."
-    )
+    default_message = "Someone else changed this record at the same moment. Reload and try again."
 
 
 class IdempotencyKeyInFlight(Conflict):
     """The same idempotency key is being processed by another request right now."""
 
-    default_message = (
-        "A request with this Idempotency-Key is still being processed. Retry shortly."
-    )
+    default_message = "A request with this Idempotency-Key is still being processed. Retry shortly."
 
 
 # --- 422 family -------------------------------------------------------------------------

@@ -126,9 +126,7 @@ def party_id_problem(party_id: str, kind: str | None = None) -> str | None:
         return credit_code_problem(party_id)
     if resident_id_problem(party_id) is None or credit_code_problem(party_id) is None:
         return None
-    return (
-        "must be an 18-character resident identity number or unified social credit code"
-    )
+    return "must be an 18-character resident identity number or unified social credit code"
 
 
 def validate_party_id(party_id: str, *, kind: str | None = None, field: str = "party_id") -> str:
@@ -231,7 +229,9 @@ def mask_id(value: str, keep: int = 4) -> str:
 
 def random_resident_id(rng: random.Random, region_code: str, *, male: bool | None = None) -> str:
     born = date(1950, 1, 1).toordinal() + rng.randrange(365 * 55)
-    sequence = rng.randrange(500) * 2 + (1 if (male if male is not None else rng.random() < 0.5) else 0)
+    sequence = rng.randrange(500) * 2 + (
+        1 if (male if male is not None else rng.random() < 0.5) else 0
+    )
     return make_resident_id(region_code, date.fromordinal(born), sequence)
 
 

@@ -131,7 +131,12 @@ class Casetrack(CasetrackApplication):
 
     @staticmethod
     def _item_body(item: ServiceItem) -> dict[str, Any]:
-        return {"code": item.code, "version": item.version, "status": item.status, "revision": item.revision}
+        return {
+            "code": item.code,
+            "version": item.version,
+            "status": item.status,
+            "revision": item.revision,
+        }
 
     def publish_item(
         self, *, code: str, actor: dict, idempotency: IdempotencyRequest | None = None, **terms: Any
@@ -143,7 +148,9 @@ class Casetrack(CasetrackApplication):
                 raise Duplicate(f"A service item with code {code} already exists.", code=code)
             return [ServiceItem.publish(code=code, actor=actor, timestamp=self.clock(), **terms)]
 
-        return self._run(build, lambda aggs: self._item_body(aggs[0]), status=CREATED, idempotency=idempotency)
+        return self._run(
+            build, lambda aggs: self._item_body(aggs[0]), status=CREATED, idempotency=idempotency
+        )
 
     def revise_item(
         self,
@@ -159,8 +166,13 @@ class Casetrack(CasetrackApplication):
             return []
 
         return self._transition(
-            ServiceItem, item_id(validate_item_code(code)), "service item", act, self._item_body,
-            expected_version=expected_version, idempotency=idempotency,
+            ServiceItem,
+            item_id(validate_item_code(code)),
+            "service item",
+            act,
+            self._item_body,
+            expected_version=expected_version,
+            idempotency=idempotency,
         )
 
     def withdraw_item(
@@ -177,12 +189,19 @@ class Casetrack(CasetrackApplication):
             return []
 
         return self._transition(
-            ServiceItem, item_id(validate_item_code(code)), "service item", act, self._item_body,
-            expected_version=expected_version, idempotency=idempotency,
+            ServiceItem,
+            item_id(validate_item_code(code)),
+            "service item",
+            act,
+            self._item_body,
+            expected_version=expected_version,
+            idempotency=idempotency,
         )
 
     def get_item(self, code: str) -> ServiceItem:
-        return self._load(ServiceItem, item_id(validate_item_code(code, field="item_code")), "service item")
+        return self._load(
+            ServiceItem, item_id(validate_item_code(code, field="item_code")), "service item"
+        )
 
     # --- cases --------------------------------------------------------------------------
 
@@ -215,7 +234,9 @@ class Casetrack(CasetrackApplication):
             item.check_takes_cases()
             now = self.clock()
             year = shanghai_date(now).year
-            number = case_number(year, item.region_code, tx.next_number("case", year, item.region_code))
+            number = case_number(
+                year, item.region_code, tx.next_number("case", year, item.region_code)
+            )
             case = Case.submit(
                 case_number=number,
                 item=item.case_terms(),
@@ -229,7 +250,9 @@ class Casetrack(CasetrackApplication):
             )
             return [case]
 
-        return self._run(build, lambda aggs: self._case_body(aggs[0]), status=CREATED, idempotency=idempotency)
+        return self._run(
+            build, lambda aggs: self._case_body(aggs[0]), status=CREATED, idempotency=idempotency
+        )
 
     def _case_command(
         self,
@@ -244,33 +267,57 @@ class Casetrack(CasetrackApplication):
             return {**self._case_body(case), **(extra(case) if extra else {})}
 
         return self._transition(
-            Case, _id(case_id, "case_id"), "case", act, body,
-            expected_version=expected_version, idempotency=idempotency,
+            Case,
+            _id(case_id, "case_id"),
+            "case",
+            act,
+            body,
+            expected_version=expected_version,
+            idempotency=idempotency,
         )
 
     def request_materials(
-        self, *, case_id: UUID | str, codes: list[str], actor: dict, note: str = "",
-        expected_version: int | None = None, idempotency: IdempotencyRequest | None = None,
+        self,
+        *,
+        case_id: UUID | str,
+        codes: list[str],
+        actor: dict,
+        note: str = "",
+        expected_version: int | None = None,
+        idempotency: IdempotencyRequest | None = None,
     ) -> Outcome:
         def act(case: Case, tx: Tx, now: datetime) -> list:
             case.request_materials(codes=codes, note=note, actor=actor, timestamp=now)
             return []
 
-        return self._case_command(case_id, act, expected_version=expected_version, idempotency=idempotency)
+        return self._case_command(
+            case_id, act, expected_version=expected_version, idempotency=idempotency
+        )
 
     def supplement_materials(
-        self, *, case_id: UUID | str, materials: list, actor: dict,
-        expected_version: int | None = None, idempotency: IdempotencyRequest | None = None,
+        self,
+        *,
+        case_id: UUID | str,
+        materials: list,
+        actor: dict,
+        expected_version: int | None = None,
+        idempotency: IdempotencyRequest | None = None,
     ) -> Outcome:
         def act(case: Case, tx: Tx, now: datetime) -> list:
             case.supplement_materials(materials=materials, actor=actor, timestamp=now)
             return []
 
-        return self._case_command(case_id, act, expected_version=expected_version, idempotency=idempotency)
+        return self._case_command(
+            case_id, act, expected_version=expected_version, idempotency=idempotency
+        )
 
     def accept_case(
-        self, *, case_id: UUID | str, actor: dict,
-        expected_version: int | None = None, idempotency: IdempotencyRequest | None = None,
+        self,
+        *,
+        case_id: UUID | str,
+        actor: dict,
+        expected_version: int | None = None,
+        idempotency: IdempotencyRequest | None = None,
     ) -> Outcome:
         """Accept; when the item has a fee, request it in the same commit."""
 
@@ -290,67 +337,117 @@ class Casetrack(CasetrackApplication):
                 actor=actor,
                 timestamp=now,
             )
-            case.link_payment(payment_id=fee.id, kind="fee", amount_fen=fee.amount_fen, actor=actor, timestamp=now)
+            case.link_payment(
+                payment_id=fee.id, kind="fee", amount_fen=fee.amount_fen, actor=actor, timestamp=now
+            )
             return [fee]
 
         return self._case_command(
-            case_id, act, expected_version=expected_version, idempotency=idempotency,
-            extra=lambda case: {"payment_id": str(case.fee_payment_id) if case.fee_payment_id else None},
+            case_id,
+            act,
+            expected_version=expected_version,
+            idempotency=idempotency,
+            extra=lambda case: {
+                "payment_id": str(case.fee_payment_id) if case.fee_payment_id else None
+            },
         )
 
     def reject_acceptance(
-        self, *, case_id: UUID | str, reason: str, actor: dict,
-        expected_version: int | None = None, idempotency: IdempotencyRequest | None = None,
+        self,
+        *,
+        case_id: UUID | str,
+        reason: str,
+        actor: dict,
+        expected_version: int | None = None,
+        idempotency: IdempotencyRequest | None = None,
     ) -> Outcome:
         def act(case: Case, tx: Tx, now: datetime) -> list:
             case.reject_acceptance(reason=reason, actor=actor, timestamp=now)
             return []
 
-        return self._case_command(case_id, act, expected_version=expected_version, idempotency=idempotency)
+        return self._case_command(
+            case_id, act, expected_version=expected_version, idempotency=idempotency
+        )
 
     def assign_case(
-        self, *, case_id: UUID | str, clerk_sub: str, actor: dict,
-        expected_version: int | None = None, idempotency: IdempotencyRequest | None = None,
+        self,
+        *,
+        case_id: UUID | str,
+        clerk_sub: str,
+        actor: dict,
+        expected_version: int | None = None,
+        idempotency: IdempotencyRequest | None = None,
     ) -> Outcome:
         def act(case: Case, tx: Tx, now: datetime) -> list:
             case.assign(clerk_sub=clerk_sub, actor=actor, timestamp=now)
             return []
 
-        return self._case_command(case_id, act, expected_version=expected_version, idempotency=idempotency)
+        return self._case_command(
+            case_id, act, expected_version=expected_version, idempotency=idempotency
+        )
 
     def suspend_case(
-        self, *, case_id: UUID | str, reason: str, actor: dict,
-        expected_version: int | None = None, idempotency: IdempotencyRequest | None = None,
+        self,
+        *,
+        case_id: UUID | str,
+        reason: str,
+        actor: dict,
+        expected_version: int | None = None,
+        idempotency: IdempotencyRequest | None = None,
     ) -> Outcome:
         def act(case: Case, tx: Tx, now: datetime) -> list:
             case.suspend(reason=reason, actor=actor, timestamp=now, calendar=self.calendar)
             return []
 
-        return self._case_command(case_id, act, expected_version=expected_version, idempotency=idempotency)
+        return self._case_command(
+            case_id, act, expected_version=expected_version, idempotency=idempotency
+        )
 
     def resume_case(
-        self, *, case_id: UUID | str, actor: dict,
-        expected_version: int | None = None, idempotency: IdempotencyRequest | None = None,
+        self,
+        *,
+        case_id: UUID | str,
+        actor: dict,
+        expected_version: int | None = None,
+        idempotency: IdempotencyRequest | None = None,
     ) -> Outcome:
         def act(case: Case, tx: Tx, now: datetime) -> list:
             case.resume(actor=actor, timestamp=now, calendar=self.calendar)
             return []
 
-        return self._case_command(case_id, act, expected_version=expected_version, idempotency=idempotency)
+        return self._case_command(
+            case_id, act, expected_version=expected_version, idempotency=idempotency
+        )
 
     def extend_case(
-        self, *, case_id: UUID | str, days: int, reason: str, actor: dict,
-        expected_version: int | None = None, idempotency: IdempotencyRequest | None = None,
+        self,
+        *,
+        case_id: UUID | str,
+        days: int,
+        reason: str,
+        actor: dict,
+        expected_version: int | None = None,
+        idempotency: IdempotencyRequest | None = None,
     ) -> Outcome:
         def act(case: Case, tx: Tx, now: datetime) -> list:
-            case.extend(days=days, reason=reason, actor=actor, timestamp=now, calendar=self.calendar)
+            case.extend(
+                days=days, reason=reason, actor=actor, timestamp=now, calendar=self.calendar
+            )
             return []
 
-        return self._case_command(case_id, act, expected_version=expected_version, idempotency=idempotency)
+        return self._case_command(
+            case_id, act, expected_version=expected_version, idempotency=idempotency
+        )
 
     def decide_case(
-        self, *, case_id: UUID | str, outcome: str, actor: dict, reasons: str = "",
-        legal_basis: str = "", expected_version: int | None = None,
+        self,
+        *,
+        case_id: UUID | str,
+        outcome: str,
+        actor: dict,
+        reasons: str = "",
+        legal_basis: str = "",
+        expected_version: int | None = None,
         idempotency: IdempotencyRequest | None = None,
     ) -> Outcome:
         """Decide; approval of an item with a licence type issues the licence at once."""
@@ -364,7 +461,9 @@ class Casetrack(CasetrackApplication):
             licence_type = case.item.get("licence_type")
             if outcome == "approved" and licence_type and case.status == "accepted":
                 year = shanghai_date(now).year
-                number = licence_number(year, case.region_code, tx.next_number("licence", year, case.region_code))
+                number = licence_number(
+                    year, case.region_code, tx.next_number("licence", year, case.region_code)
+                )
                 licence = Licence.issue(
                     number=number,
                     holder=case.applicant,
@@ -379,21 +478,33 @@ class Casetrack(CasetrackApplication):
                     timestamp=now,
                 )
             case.decide(
-                outcome=outcome, reasons=reasons, legal_basis=legal_basis, fee_settled=fee_settled,
+                outcome=outcome,
+                reasons=reasons,
+                legal_basis=legal_basis,
+                fee_settled=fee_settled,
                 licence_id=licence.id if licence else None,
                 licence_number=licence.number if licence else None,
-                actor=actor, timestamp=now,
+                actor=actor,
+                timestamp=now,
             )
             return [licence] if licence else []
 
         return self._case_command(
-            case_id, act, expected_version=expected_version, idempotency=idempotency,
+            case_id,
+            act,
+            expected_version=expected_version,
+            idempotency=idempotency,
             extra=lambda case: {"licence_number": case.licence_number},
         )
 
     def withdraw_case(
-        self, *, case_id: UUID | str, actor: dict, reason: str = "",
-        expected_version: int | None = None, idempotency: IdempotencyRequest | None = None,
+        self,
+        *,
+        case_id: UUID | str,
+        actor: dict,
+        reason: str = "",
+        expected_version: int | None = None,
+        idempotency: IdempotencyRequest | None = None,
     ) -> Outcome:
         """Withdraw; the case's unpaid payments are cancelled in the same commit."""
 
@@ -407,17 +518,27 @@ class Casetrack(CasetrackApplication):
                     cancelled.append(payment)
             return cancelled
 
-        return self._case_command(case_id, act, expected_version=expected_version, idempotency=idempotency)
+        return self._case_command(
+            case_id, act, expected_version=expected_version, idempotency=idempotency
+        )
 
     def rate_case(
-        self, *, case_id: UUID | str, score: int, actor: dict, comment: str = "",
-        expected_version: int | None = None, idempotency: IdempotencyRequest | None = None,
+        self,
+        *,
+        case_id: UUID | str,
+        score: int,
+        actor: dict,
+        comment: str = "",
+        expected_version: int | None = None,
+        idempotency: IdempotencyRequest | None = None,
     ) -> Outcome:
         def act(case: Case, tx: Tx, now: datetime) -> list:
             case.rate(score=score, comment=comment, actor=actor, timestamp=now)
             return []
 
-        return self._case_command(case_id, act, expected_version=expected_version, idempotency=idempotency)
+        return self._case_command(
+            case_id, act, expected_version=expected_version, idempotency=idempotency
+        )
 
     # --- payments -----------------------------------------------------------------------
 
@@ -447,9 +568,13 @@ class Casetrack(CasetrackApplication):
                 owner = self._load(Case, _id(case_id, "reference.case_id"), "case")
                 for link in owner.payments:
                     if link["kind"] in ("fee", "charge"):
-                        self._load(Payment, UUID(link["payment_id"]), "payment").check_conflict_free()
+                        self._load(
+                            Payment, UUID(link["payment_id"]), "payment"
+                        ).check_conflict_free()
             else:
-                owner = self._load(Violation, _id(violation_id, "reference.violation_id"), "violation")
+                owner = self._load(
+                    Violation, _id(violation_id, "reference.violation_id"), "violation"
+                )
             payment = Payment.request(
                 kind="charge",
                 amount_fen=amount_fen,
@@ -463,11 +588,19 @@ class Casetrack(CasetrackApplication):
                 timestamp=now,
             )
             if isinstance(owner, Case):
-                owner.link_payment(payment_id=payment.id, kind="charge", amount_fen=amount_fen, actor=actor, timestamp=now)
+                owner.link_payment(
+                    payment_id=payment.id,
+                    kind="charge",
+                    amount_fen=amount_fen,
+                    actor=actor,
+                    timestamp=now,
+                )
                 return [payment, owner]
             return [payment]
 
-        return self._run(build, lambda aggs: self._payment_body(aggs[0]), status=CREATED, idempotency=idempotency)
+        return self._run(
+            build, lambda aggs: self._payment_body(aggs[0]), status=CREATED, idempotency=idempotency
+        )
 
     def settle_payment(
         self,
@@ -485,8 +618,11 @@ class Casetrack(CasetrackApplication):
 
         def act(payment: Payment, tx: Tx, now: datetime) -> list:
             new = payment.settle(
-                channel=channel, transaction_ref=transaction_ref, amount_fen=amount_fen,
-                actor=actor, timestamp=now,
+                channel=channel,
+                transaction_ref=transaction_ref,
+                amount_fen=amount_fen,
+                actor=actor,
+                timestamp=now,
             )
             repeated.append(not new)
             return []
@@ -498,34 +634,60 @@ class Casetrack(CasetrackApplication):
             return answer
 
         return self._transition(
-            Payment, _id(payment_id, "payment_id"), "payment", act, body,
-            expected_version=expected_version, idempotency=idempotency,
+            Payment,
+            _id(payment_id, "payment_id"),
+            "payment",
+            act,
+            body,
+            expected_version=expected_version,
+            idempotency=idempotency,
         )
 
     def refund_payment(
-        self, *, payment_id: UUID | str, amount_fen: int, reason: str, actor: dict,
-        expected_version: int | None = None, idempotency: IdempotencyRequest | None = None,
+        self,
+        *,
+        payment_id: UUID | str,
+        amount_fen: int,
+        reason: str,
+        actor: dict,
+        expected_version: int | None = None,
+        idempotency: IdempotencyRequest | None = None,
     ) -> Outcome:
         def act(payment: Payment, tx: Tx, now: datetime) -> list:
             payment.refund(amount_fen=amount_fen, reason=reason, actor=actor, timestamp=now)
             return []
 
         return self._transition(
-            Payment, _id(payment_id, "payment_id"), "payment", act, self._payment_body,
-            expected_version=expected_version, idempotency=idempotency,
+            Payment,
+            _id(payment_id, "payment_id"),
+            "payment",
+            act,
+            self._payment_body,
+            expected_version=expected_version,
+            idempotency=idempotency,
         )
 
     def cancel_payment(
-        self, *, payment_id: UUID | str, reason: str, actor: dict,
-        expected_version: int | None = None, idempotency: IdempotencyRequest | None = None,
+        self,
+        *,
+        payment_id: UUID | str,
+        reason: str,
+        actor: dict,
+        expected_version: int | None = None,
+        idempotency: IdempotencyRequest | None = None,
     ) -> Outcome:
         def act(payment: Payment, tx: Tx, now: datetime) -> list:
             payment.cancel(reason=reason, actor=actor, timestamp=now)
             return []
 
         return self._transition(
-            Payment, _id(payment_id, "payment_id"), "payment", act, self._payment_body,
-            expected_version=expected_version, idempotency=idempotency,
+            Payment,
+            _id(payment_id, "payment_id"),
+            "payment",
+            act,
+            self._payment_body,
+            expected_version=expected_version,
+            idempotency=idempotency,
         )
 
     # --- violations ---------------------------------------------------------------------
@@ -562,39 +724,72 @@ class Casetrack(CasetrackApplication):
             kind = party_kind_of(party_id) if isinstance(party_id, str) else "person"
             violation = Violation.record(
                 party={"party_id": party_id, "kind": kind, "name": party_name},
-                description=description, location=location, region_code=region_code,
-                occurred_at=occurred_at, fine_fen=fine_fen, legal_basis=legal_basis,
-                department=department, actor=actor, timestamp=now,
+                description=description,
+                location=location,
+                region_code=region_code,
+                occurred_at=occurred_at,
+                fine_fen=fine_fen,
+                legal_basis=legal_basis,
+                department=department,
+                actor=actor,
+                timestamp=now,
             )
             if fine_fen <= 0:
                 return [violation]
             fine = Payment.request(
-                kind="fine", amount_fen=fine_fen, payer_party_id=party_id, payer_name=party_name,
+                kind="fine",
+                amount_fen=fine_fen,
+                payer_party_id=party_id,
+                payer_name=party_name,
                 violation_id=violation.id,
                 due_date=shanghai_date(now) + timedelta(days=FINE_DUE_DAYS),
-                department=department, region_code=region_code, actor=actor, timestamp=now,
+                department=department,
+                region_code=region_code,
+                actor=actor,
+                timestamp=now,
             )
             violation.request_fine(payment_id=fine.id, actor=actor, timestamp=now)
             return [violation, fine]
 
-        return self._run(build, lambda aggs: self._violation_body(aggs[0]), status=CREATED, idempotency=idempotency)
+        return self._run(
+            build,
+            lambda aggs: self._violation_body(aggs[0]),
+            status=CREATED,
+            idempotency=idempotency,
+        )
 
     def contest_violation(
-        self, *, violation_id: UUID | str, reason: str, actor: dict,
-        expected_version: int | None = None, idempotency: IdempotencyRequest | None = None,
+        self,
+        *,
+        violation_id: UUID | str,
+        reason: str,
+        actor: dict,
+        expected_version: int | None = None,
+        idempotency: IdempotencyRequest | None = None,
     ) -> Outcome:
         def act(violation: Violation, tx: Tx, now: datetime) -> list:
             violation.contest(reason=reason, actor=actor, timestamp=now)
             return []
 
         return self._transition(
-            Violation, _id(violation_id, "violation_id"), "violation", act, self._violation_body,
-            expected_version=expected_version, idempotency=idempotency,
+            Violation,
+            _id(violation_id, "violation_id"),
+            "violation",
+            act,
+            self._violation_body,
+            expected_version=expected_version,
+            idempotency=idempotency,
         )
 
     def resolve_violation(
-        self, *, violation_id: UUID | str, outcome: str, actor: dict, reason: str = "",
-        expected_version: int | None = None, idempotency: IdempotencyRequest | None = None,
+        self,
+        *,
+        violation_id: UUID | str,
+        outcome: str,
+        actor: dict,
+        reason: str = "",
+        expected_version: int | None = None,
+        idempotency: IdempotencyRequest | None = None,
     ) -> Outcome:
         """Resolve; an annulment cancels the unpaid fine or refunds what was paid."""
 
@@ -604,20 +799,30 @@ class Casetrack(CasetrackApplication):
                 return []
             fine = self._load(Payment, violation.fine_payment_id, "payment")
             if fine.status == REQUESTED:
-                fine.cancel(reason=f"处罚撤销 (annulled): {violation.resolution_reason}", actor=actor, timestamp=now)
+                fine.cancel(
+                    reason=f"处罚撤销 (annulled): {violation.resolution_reason}",
+                    actor=actor,
+                    timestamp=now,
+                )
             elif fine.refundable_fen > 0:
                 fine.refund(
                     amount_fen=fine.refundable_fen,
                     reason=f"处罚撤销 (annulled): {violation.resolution_reason}",
-                    actor=actor, timestamp=now,
+                    actor=actor,
+                    timestamp=now,
                 )
             else:
                 return []
             return [fine]
 
         return self._transition(
-            Violation, _id(violation_id, "violation_id"), "violation", act, self._violation_body,
-            expected_version=expected_version, idempotency=idempotency,
+            Violation,
+            _id(violation_id, "violation_id"),
+            "violation",
+            act,
+            self._violation_body,
+            expected_version=expected_version,
+            idempotency=idempotency,
         )
 
     # --- licences -----------------------------------------------------------------------
@@ -632,16 +837,25 @@ class Casetrack(CasetrackApplication):
         }
 
     def _licence_command(
-        self, number: str, act: Callable[[Licence, datetime], None], *,
-        expected_version: int | None, idempotency: IdempotencyRequest | None,
+        self,
+        number: str,
+        act: Callable[[Licence, datetime], None],
+        *,
+        expected_version: int | None,
+        idempotency: IdempotencyRequest | None,
     ) -> Outcome:
         def run(licence: Licence, tx: Tx, now: datetime) -> list:
             act(licence, now)
             return []
 
         return self._transition(
-            Licence, licence_id(number), "licence", run, self._licence_body,
-            expected_version=expected_version, idempotency=idempotency,
+            Licence,
+            licence_id(number),
+            "licence",
+            run,
+            self._licence_body,
+            expected_version=expected_version,
+            idempotency=idempotency,
         )
 
     def get_licence(self, number: str) -> Licence | None:
@@ -649,38 +863,65 @@ class Casetrack(CasetrackApplication):
         return licence if isinstance(licence, Licence) else None
 
     def suspend_licence(
-        self, *, licence_number: str, reason: str, actor: dict,
-        expected_version: int | None = None, idempotency: IdempotencyRequest | None = None,
+        self,
+        *,
+        licence_number: str,
+        reason: str,
+        actor: dict,
+        expected_version: int | None = None,
+        idempotency: IdempotencyRequest | None = None,
     ) -> Outcome:
         return self._licence_command(
-            licence_number, lambda lic, now: lic.suspend(reason=reason, actor=actor, timestamp=now),
-            expected_version=expected_version, idempotency=idempotency,
+            licence_number,
+            lambda lic, now: lic.suspend(reason=reason, actor=actor, timestamp=now),
+            expected_version=expected_version,
+            idempotency=idempotency,
         )
 
     def resume_licence(
-        self, *, licence_number: str, actor: dict, reason: str = "",
-        expected_version: int | None = None, idempotency: IdempotencyRequest | None = None,
+        self,
+        *,
+        licence_number: str,
+        actor: dict,
+        reason: str = "",
+        expected_version: int | None = None,
+        idempotency: IdempotencyRequest | None = None,
     ) -> Outcome:
         return self._licence_command(
-            licence_number, lambda lic, now: lic.resume(reason=reason, actor=actor, timestamp=now),
-            expected_version=expected_version, idempotency=idempotency,
+            licence_number,
+            lambda lic, now: lic.resume(reason=reason, actor=actor, timestamp=now),
+            expected_version=expected_version,
+            idempotency=idempotency,
         )
 
     def revoke_licence(
-        self, *, licence_number: str, reason: str, actor: dict,
-        expected_version: int | None = None, idempotency: IdempotencyRequest | None = None,
+        self,
+        *,
+        licence_number: str,
+        reason: str,
+        actor: dict,
+        expected_version: int | None = None,
+        idempotency: IdempotencyRequest | None = None,
     ) -> Outcome:
         return self._licence_command(
-            licence_number, lambda lic, now: lic.revoke(reason=reason, actor=actor, timestamp=now),
-            expected_version=expected_version, idempotency=idempotency,
+            licence_number,
+            lambda lic, now: lic.revoke(reason=reason, actor=actor, timestamp=now),
+            expected_version=expected_version,
+            idempotency=idempotency,
         )
 
     def renew_licence(
-        self, *, licence_number: str, actor: dict, reason: str = "",
-        expected_version: int | None = None, idempotency: IdempotencyRequest | None = None,
+        self,
+        *,
+        licence_number: str,
+        actor: dict,
+        reason: str = "",
+        expected_version: int | None = None,
+        idempotency: IdempotencyRequest | None = None,
     ) -> Outcome:
         return self._licence_command(
-            licence_number, lambda lic, now: lic.renew(reason=reason, actor=actor, timestamp=now),
-            expected_version=expected_version, idempotency=idempotency,
+            licence_number,
+            lambda lic, now: lic.renew(reason=reason, actor=actor, timestamp=now),
+            expected_version=expected_version,
+            idempotency=idempotency,
         )
-

@@ -95,8 +95,13 @@ def postgres_envs(url: str, schema: str) -> tuple[dict[str, str], dict[str, str]
     return library, ours
 
 
-def measure(label: str, make_envs: Callable[[], tuple[dict, dict]], commits: int, runs: int,
-            cleanup: Callable[[], None]) -> None:
+def measure(
+    label: str,
+    make_envs: Callable[[], tuple[dict, dict]],
+    commits: int,
+    runs: int,
+    cleanup: Callable[[], None],
+) -> None:
     results: dict[str, list[float]] = {"library save": [], "commit": [], "commit+counter+key": []}
     for _ in range(runs):
         library_env, ours = make_envs()
@@ -118,14 +123,21 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--commits", type=int, default=500)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--postgres-url", default=os.environ.get("CASETRACK_POSTGRES_URL", DEFAULT_PG))
+    parser.add_argument(
+        "--postgres-url", default=os.environ.get("CASETRACK_POSTGRES_URL", DEFAULT_PG)
+    )
     args = parser.parse_args()
 
     if args.backend in ("sqlite", "both"):
         base = REPO_ROOT / "var" / "probe"
         base.mkdir(parents=True, exist_ok=True)
-        measure("sqlite", lambda: sqlite_envs(base), args.commits, args.runs,
-                lambda: shutil.rmtree(base, ignore_errors=True) or base.mkdir(parents=True))
+        measure(
+            "sqlite",
+            lambda: sqlite_envs(base),
+            args.commits,
+            args.runs,
+            lambda: shutil.rmtree(base, ignore_errors=True) or base.mkdir(parents=True),
+        )
         shutil.rmtree(base, ignore_errors=True)
 
     if args.backend in ("postgres", "both"):
@@ -139,8 +151,9 @@ def main() -> None:
 
         def drop() -> None:
             with psycopg.connect(args.postgres_url, autocommit=True) as c:
-                c.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(
-                    sql.Identifier(schemas[-1])))
+                c.execute(
+                    sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schemas[-1]))
+                )
 
         measure("postgres", make, args.commits, args.runs, drop)
 

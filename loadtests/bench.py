@@ -26,6 +26,7 @@ The store is loaded through the domain code in bulk (many aggregates per ``commi
 run uses its own store file, PostgreSQL schemas, topic and index prefix, removed at the end.
 Prints a table and writes ``loadtests/results/latest.json``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -73,8 +74,8 @@ from domain.model.licence import Licence
 from domain.model.payment import Payment
 from domain.model.service_item import item_id
 from domain.services import Casetrack
-from projections import EVENT_PROJECTIONS, PROJECTIONS
 from loadtests.cleanup import remove_named
+from projections import EVENT_PROJECTIONS, PROJECTIONS
 from search.client import make_client
 from search.indices import Names, index_body
 from search.queries import SEARCH_TYPES, Scope, search_body
@@ -85,8 +86,9 @@ RESULTS = ROOT / "loadtests" / "results"
 DEFAULTS = {
     "kafka": os.environ.get("CASETRACK_KAFKA_BOOTSTRAP", "127.0.0.1:19092"),
     "es": os.environ.get("CASETRACK_ES_URL", "http://127.0.0.1:19200"),
-    "postgres": os.environ.get("CASETRACK_POSTGRES_URL",
-                               "postgresql://casetrack:casetrack@127.0.0.1:15432/casetrack"),
+    "postgres": os.environ.get(
+        "CASETRACK_POSTGRES_URL", "postgresql://casetrack:casetrack@127.0.0.1:15432/casetrack"
+    ),
 }
 ADMIN = {"role": "admin", "subject": "bench-admin"}
 GATEWAY = {"role": "gateway", "subject": "bench-gateway"}
@@ -106,7 +108,9 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
 
 
-def wait_for(condition: Callable[[], bool], *, timeout_s: float, what: str, every_s: float = 0.1) -> None:
+def wait_for(
+    condition: Callable[[], bool], *, timeout_s: float, what: str, every_s: float = 0.1
+) -> None:
     deadline = time.monotonic() + timeout_s
     while not condition():
         if time.monotonic() > deadline:
@@ -175,79 +179,145 @@ class Loader:
             if self.app.load_or_none(item_id(code)) is None:
                 self.app.publish_item(code=code, actor=ADMIN, **spec)
             item = self.app.get_item(code)
-            self.terms.append({**item.case_terms(), "department": item.department,
-                               "legal_basis": item.terms.get("legal_basis", "")})
+            self.terms.append(
+                {
+                    **item.case_terms(),
+                    "department": item.department,
+                    "legal_basis": item.terms.get("legal_basis", ""),
+                }
+            )
         self.app.clock = lambda: datetime.now(UTC)
 
     def _moment(self, day: date) -> datetime:
-        return datetime.combine(day, day_time(self.rng.randint(8, 17), self.rng.randint(0, 59)), SHANGHAI)
+        return datetime.combine(
+            day, day_time(self.rng.randint(8, 17), self.rng.randint(0, 59)), SHANGHAI
+        )
 
     def one_case(self, tx, day: date) -> list[Aggregate]:
         """A case and its lifecycle (submission ... decision, fee, licence, rating) in memory."""
         rng, cal = self.rng, self.app.calendar
         item = rng.choice(self.terms)
         applicant = business(rng) if rng.random() < 0.3 else person(rng)
-        clerk = {"role": "clerk", "subject": f"clerk-{item['department']}-{item['region_code']}-{rng.randint(1, 5)}"}
+        clerk = {
+            "role": "clerk",
+            "subject": f"clerk-{item['department']}-{item['region_code']}-{rng.randint(1, 5)}",
+        }
         citizen = {"role": "citizen", "subject": applicant["party_id"]}
         when = self._moment(day)
         year = shanghai_date(when).year
-        materials = [{"code": m["code"], "document_ref": f"doc-{rng.getrandbits(48):012x}"}
-                     for m in item["materials"] if m["required"] or rng.random() < 0.5]
+        materials = [
+            {"code": m["code"], "document_ref": f"doc-{rng.getrandbits(48):012x}"}
+            for m in item["materials"]
+            if m["required"] or rng.random() < 0.5
+        ]
         case = Case.submit(
-            case_number=case_number(year, item["region_code"], tx.next_number("case", year, item["region_code"])),
+            case_number=case_number(
+                year, item["region_code"], tx.next_number("case", year, item["region_code"])
+            ),
             item={k: v for k, v in item.items() if k not in ("department", "legal_basis")},
-            department=item["department"], applicant=applicant,
-            channel=rng.choice(["web", "app", "wechat", "hall"]), materials=materials,
-            form={"contact_phone": f"13{rng.randint(0, 10**9 - 1):09d}"}, actor=citizen, timestamp=when)
+            department=item["department"],
+            applicant=applicant,
+            channel=rng.choice(["web", "app", "wechat", "hall"]),
+            materials=materials,
+            form={"contact_phone": f"13{rng.randint(0, 10**9 - 1):09d}"},
+            actor=citizen,
+            timestamp=when,
+        )
         made: list[Aggregate] = [case]
         fate = rng.random()
         if fate < 0.1:
             return made
         when = self._moment(cal.add_working_days(shanghai_date(when), 1))
         if fate < 0.15:
-            case.reject_acceptance(reason="申请事项不属于本机关职权范围", actor=clerk, timestamp=when)
+            case.reject_acceptance(
+                reason="申请事项不属于本机关职权范围", actor=clerk, timestamp=when
+            )
             return made
         case.accept(actor=clerk, timestamp=when, calendar=cal)
         fee = None
         if item["fee_fen"] > 0:
-            fee = Payment.request(kind="fee", amount_fen=item["fee_fen"], payer_party_id=applicant["party_id"],
-                                  payer_name=applicant["name"], case_id=case.id,
-                                  due_date=cal.add_working_days(shanghai_date(when), 10),
-                                  department=case.department, region_code=case.region_code,
-                                  actor=clerk, timestamp=when)
-            case.link_payment(payment_id=fee.id, kind="fee", amount_fen=fee.amount_fen, actor=clerk, timestamp=when)
+            fee = Payment.request(
+                kind="fee",
+                amount_fen=item["fee_fen"],
+                payer_party_id=applicant["party_id"],
+                payer_name=applicant["name"],
+                case_id=case.id,
+                due_date=cal.add_working_days(shanghai_date(when), 10),
+                department=case.department,
+                region_code=case.region_code,
+                actor=clerk,
+                timestamp=when,
+            )
+            case.link_payment(
+                payment_id=fee.id,
+                kind="fee",
+                amount_fen=fee.amount_fen,
+                actor=clerk,
+                timestamp=when,
+            )
             made.append(fee)
         if rng.random() < 0.7:
-            case.assign(clerk_sub=clerk["subject"], actor=clerk, timestamp=when + timedelta(minutes=5))
+            case.assign(
+                clerk_sub=clerk["subject"], actor=clerk, timestamp=when + timedelta(minutes=5)
+            )
         settled = fee is None
         if fee is not None and rng.random() < 0.85:
             when = when + timedelta(days=1)
-            fee.settle(channel="alipay", transaction_ref=f"TX{rng.getrandbits(64):016X}",
-                       amount_fen=fee.amount_fen, actor=GATEWAY, timestamp=when)
+            fee.settle(
+                channel="alipay",
+                transaction_ref=f"TX{rng.getrandbits(64):016X}",
+                amount_fen=fee.amount_fen,
+                actor=GATEWAY,
+                timestamp=when,
+            )
             settled = True
         if rng.random() < 0.25:
             return made
-        when = self._moment(cal.add_working_days(shanghai_date(when), rng.randint(1, item["promised_days"])))
+        when = self._moment(
+            cal.add_working_days(shanghai_date(when), rng.randint(1, item["promised_days"]))
+        )
         outcome = "approved" if settled and rng.random() < 0.88 else "rejected"
         licence = None
         if outcome == "approved" and item.get("licence_type"):
             year = shanghai_date(when).year
             licence = Licence.issue(
-                number=licence_number(year, case.region_code, tx.next_number("licence", year, case.region_code)),
-                holder=case.applicant, item_code=item["code"], item_name=item["name"],
-                licence_type=item["licence_type"], case_id=case.id, valid_days=item.get("licence_valid_days"),
-                department=case.department, region_code=case.region_code, actor=clerk, timestamp=when)
+                number=licence_number(
+                    year, case.region_code, tx.next_number("licence", year, case.region_code)
+                ),
+                holder=case.applicant,
+                item_code=item["code"],
+                item_name=item["name"],
+                licence_type=item["licence_type"],
+                case_id=case.id,
+                valid_days=item.get("licence_valid_days"),
+                department=case.department,
+                region_code=case.region_code,
+                actor=clerk,
+                timestamp=when,
+            )
             made.append(licence)
-        case.decide(outcome=outcome, reasons="经审查，符合法定条件" if outcome == "approved" else "经审查，不符合法定条件",
-                    legal_basis=item.get("legal_basis", ""), fee_settled=settled,
-                    licence_id=licence.id if licence else None, licence_number=licence.number if licence else None,
-                    actor=clerk, timestamp=when)
+        case.decide(
+            outcome=outcome,
+            reasons="经审查，符合法定条件" if outcome == "approved" else "经审查，不符合法定条件",
+            legal_basis=item.get("legal_basis", ""),
+            fee_settled=settled,
+            licence_id=licence.id if licence else None,
+            licence_number=licence.number if licence else None,
+            actor=clerk,
+            timestamp=when,
+        )
         if rng.random() < 0.6:
-            case.rate(score=rng.choice([5, 5, 5, 4, 4, 3, 1]), comment="办事效率高", actor=citizen,
-                      timestamp=when + timedelta(days=1))
+            case.rate(
+                score=rng.choice([5, 5, 5, 4, 4, 3, 1]),
+                comment="办事效率高",
+                actor=citizen,
+                timestamp=when + timedelta(days=1),
+            )
         return made
 
-    def load(self, cases: int, *, per_commit: int = 200, progress: Callable[[str], None] = lambda m: None) -> float:
+    def load(
+        self, cases: int, *, per_commit: int = 200, progress: Callable[[str], None] = lambda m: None
+    ) -> float:
         """Load `cases` cases; returns the elapsed seconds."""
         start, span = date(2025, 1, 2), 360
         started = time.perf_counter()
@@ -259,7 +329,9 @@ class Loader:
             def build(tx, first=first, chunk=chunk) -> list[Aggregate]:
                 made: list[Aggregate] = []
                 for i in range(first, first + chunk):
-                    made.extend(self.one_case(tx, start + timedelta(days=span * i // max(1, cases))))
+                    made.extend(
+                        self.one_case(tx, start + timedelta(days=span * i // max(1, cases)))
+                    )
                 return made
 
             self.app.commit(build)
@@ -300,8 +372,14 @@ def _probe_five(i: int) -> Probe:
     return probe
 
 
-def append_stage(backend: str, envs: Callable[[], tuple[dict, dict, Callable[[], None]]], *, commands: int,
-                 runs: int, progress: Callable[[str], None]) -> dict[str, Any]:
+def append_stage(
+    backend: str,
+    envs: Callable[[], tuple[dict, dict, Callable[[], None]]],
+    *,
+    commands: int,
+    runs: int,
+    progress: Callable[[str], None],
+) -> dict[str, Any]:
     """Median commands/s: bare save (1 and 5 events) vs service (1- and 5-event commands)."""
     raw1, raw5, ours1, ours5 = [], [], [], []
     for run in range(runs):
@@ -314,11 +392,18 @@ def append_stage(backend: str, envs: Callable[[], tuple[dict, dict, Callable[[],
                 applicant = person(random.Random(run))
                 actor = {"role": "citizen", "subject": applicant["party_id"]}
                 clerk = {"role": "clerk", "subject": "bench-clerk"}
-                materials = [{"code": m["code"], "document_ref": "doc-1"} for m in item["materials"]]
+                materials = [
+                    {"code": m["code"], "document_ref": "doc-1"} for m in item["materials"]
+                ]
 
                 def one(i: int) -> None:
-                    app.submit_case(item_code=item["code"], applicant=applicant, channel="web",
-                                    materials=materials, actor=actor)
+                    app.submit_case(
+                        item_code=item["code"],
+                        applicant=applicant,
+                        channel="web",
+                        materials=materials,
+                        actor=actor,
+                    )
 
                 def five(i: int) -> None:
                     def build(tx) -> list[Aggregate]:
@@ -327,15 +412,30 @@ def append_stage(backend: str, envs: Callable[[], tuple[dict, dict, Callable[[],
                         now = app.clock()
                         year = shanghai_date(now).year
                         case = Case.submit(
-                            case_number=case_number(year, terms["region_code"],
-                                                    tx.next_number("case", year, terms["region_code"])),
-                            item=terms, department=stored.department, applicant=applicant, channel="web",
-                            materials=materials, actor=actor, timestamp=now)
+                            case_number=case_number(
+                                year,
+                                terms["region_code"],
+                                tx.next_number("case", year, terms["region_code"]),
+                            ),
+                            item=terms,
+                            department=stored.department,
+                            applicant=applicant,
+                            channel="web",
+                            materials=materials,
+                            actor=actor,
+                            timestamp=now,
+                        )
                         case.accept(actor=clerk, timestamp=now, calendar=app.calendar)
                         case.assign(clerk_sub="bench-clerk", actor=clerk, timestamp=now)
-                        case.decide(outcome="rejected", reasons="经审查，不符合法定条件", actor=clerk, timestamp=now)
+                        case.decide(
+                            outcome="rejected",
+                            reasons="经审查，不符合法定条件",
+                            actor=clerk,
+                            timestamp=now,
+                        )
                         case.rate(score=5, actor=actor, timestamp=now)
                         return [case]
+
                     app.commit(build)
 
                 raw1.append(_per_second(commands, lambda i: library.save(Probe(number=i))))
@@ -347,11 +447,18 @@ def append_stage(backend: str, envs: Callable[[], tuple[dict, dict, Callable[[],
                 app.close()
         finally:
             cleanup()
-        progress(f"append {backend} run {run + 1}/{runs}: 1-event {ours1[-1]:.0f} vs {raw1[-1]:.0f}/s, "
-                 f"5-event {ours5[-1]:.0f} vs {raw5[-1]:.0f}/s")
-    out = {"commands_per_run": commands, "single_cmds_s": median(ours1), "raw_single_saves_s": median(raw1),
-           "five_cmds_s": median(ours5), "raw_five_saves_s": median(raw5),
-           "runs": {"single": ours1, "raw_single": raw1, "five": ours5, "raw_five": raw5}}
+        progress(
+            f"append {backend} run {run + 1}/{runs}: 1-event {ours1[-1]:.0f} vs {raw1[-1]:.0f}/s, "
+            f"5-event {ours5[-1]:.0f} vs {raw5[-1]:.0f}/s"
+        )
+    out = {
+        "commands_per_run": commands,
+        "single_cmds_s": median(ours1),
+        "raw_single_saves_s": median(raw1),
+        "five_cmds_s": median(ours5),
+        "raw_five_saves_s": median(raw5),
+        "runs": {"single": ours1, "raw_single": raw1, "five": ours5, "raw_five": raw5},
+    }
     out["ratio_single"] = out["single_cmds_s"] / out["raw_single_saves_s"]
     out["ratio_five"] = out["five_cmds_s"] / out["raw_five_saves_s"]
     return out
@@ -371,9 +478,16 @@ def sqlite_envs(base: Path) -> Callable[[], tuple[dict, dict, Callable[[], None]
     def make() -> tuple[dict, dict, Callable[[], None]]:
         run = base / f"append-{uuid.uuid4().hex[:8]}"
         run.mkdir(parents=True)
-        library = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(run / "lib.db")}
-        ours = {"CASETRACK_EVENT_STORE": f"sqlite:///{run / 'casetrack.db'}", "CASETRACK_SNAPSHOT_INTERVAL": "0"}
+        library = {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(run / "lib.db"),
+        }
+        ours = {
+            "CASETRACK_EVENT_STORE": f"sqlite:///{run / 'casetrack.db'}",
+            "CASETRACK_SNAPSHOT_INTERVAL": "0",
+        }
         return library, ours, lambda: shutil.rmtree(run, ignore_errors=True)
+
     return make
 
 
@@ -386,18 +500,30 @@ def postgres_envs(url: str, run_id: str) -> Callable[[], tuple[dict, dict, Calla
         with psycopg.connect(url, autocommit=True) as c:
             for schema in schemas:
                 c.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-        library = {"PERSISTENCE_MODULE": "eventsourcing.postgres", "POSTGRES_DBNAME": parts["dbname"],
-                   "POSTGRES_HOST": parts.get("host", "127.0.0.1"), "POSTGRES_PORT": str(parts.get("port", 5432)),
-                   "POSTGRES_USER": parts["user"], "POSTGRES_PASSWORD": parts.get("password", ""),
-                   "POSTGRES_SCHEMA": schemas[0]}
-        ours = {"CASETRACK_EVENT_STORE": f"{url}?schema={schemas[1]}", "CASETRACK_CHECKPOINT_KEY": "bench",
-                "CASETRACK_SNAPSHOT_INTERVAL": "0"}
+        library = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": parts["dbname"],
+            "POSTGRES_HOST": parts.get("host", "127.0.0.1"),
+            "POSTGRES_PORT": str(parts.get("port", 5432)),
+            "POSTGRES_USER": parts["user"],
+            "POSTGRES_PASSWORD": parts.get("password", ""),
+            "POSTGRES_SCHEMA": schemas[0],
+        }
+        ours = {
+            "CASETRACK_EVENT_STORE": f"{url}?schema={schemas[1]}",
+            "CASETRACK_CHECKPOINT_KEY": "bench",
+            "CASETRACK_SNAPSHOT_INTERVAL": "0",
+        }
 
         def drop() -> None:
             with psycopg.connect(url, autocommit=True) as c:
                 for schema in schemas:
-                    c.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+                    c.execute(
+                        sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema))
+                    )
+
         return library, ours, drop
+
     return make
 
 
@@ -425,13 +551,28 @@ class TimedRelay(Relay):
             self.stop.set()
 
 
-def relay_once(app: Casetrack, *, bootstrap: str, topic: str, partitions: int, target: int,
-               timeout_s: float, driver: str = KAFKA_PYTHON) -> tuple[float, int]:
+def relay_once(
+    app: Casetrack,
+    *,
+    bootstrap: str,
+    topic: str,
+    partitions: int,
+    target: int,
+    timeout_s: float,
+    driver: str = KAFKA_PYTHON,
+) -> tuple[float, int]:
     """(events/s, events) of the real relay from position 0 up to `target`."""
     stop = threading.Event()
-    relay = TimedRelay(target=target, stop=stop, read_log=lambda after, limit: app.read_log(after, min(
-        limit, max(1, target - after))), mapper=app.mapper, bootstrap=bootstrap, topic=topic, partitions=partitions,
-        driver=driver)
+    relay = TimedRelay(
+        target=target,
+        stop=stop,
+        read_log=lambda after, limit: app.read_log(after, min(limit, max(1, target - after))),
+        mapper=app.mapper,
+        bootstrap=bootstrap,
+        topic=topic,
+        partitions=partitions,
+        driver=driver,
+    )
     thread = threading.Thread(target=relay.run, args=(stop,), daemon=True)
     thread.start()
     thread.join(timeout_s)
@@ -452,29 +593,53 @@ def envelopes_up_to(app: Casetrack, target: int) -> list[tuple[bytes, bytes, lis
         for logged in events:
             if logged.position > target:
                 break
-            envelope = build_envelope(app.mapper, position=logged.position, originator_id=logged.originator_id,
-                                      originator_version=logged.originator_version, topic=logged.topic,
-                                      state=logged.state, prev_hash=logged.prev_hash, hash_=logged.hash)
-            out.append((str(logged.originator_id).encode(), dumps(envelope), envelope_headers(envelope)))
+            envelope = build_envelope(
+                app.mapper,
+                position=logged.position,
+                originator_id=logged.originator_id,
+                originator_version=logged.originator_version,
+                topic=logged.topic,
+                state=logged.state,
+                prev_hash=logged.prev_hash,
+                hash_=logged.hash,
+            )
+            out.append(
+                (str(logged.originator_id).encode(), dumps(envelope), envelope_headers(envelope))
+            )
         position = events[-1].position
     return out
 
 
-def raw_produce(messages: list[tuple[bytes, bytes, list]], *, bootstrap: str, topic: str, partitions: int,
-                driver: str = KAFKA_PYTHON) -> float:
+def raw_produce(
+    messages: list[tuple[bytes, bytes, list]],
+    *,
+    bootstrap: str,
+    topic: str,
+    partitions: int,
+    driver: str = KAFKA_PYTHON,
+) -> float:
     """Events/s of a bare producer with the relay's acks/idempotence settings."""
     from consumers import kafka_admin
 
     kafka_admin.ensure_topic(bootstrap, topic, partitions=partitions, config={"retention.ms": "-1"})
     if driver == CONFLUENT:
         return _raw_produce_confluent(messages, bootstrap=bootstrap, topic=topic)
-    producer = KafkaProducer(bootstrap_servers=bootstrap, client_id="bench-raw", acks="all",
-                             enable_idempotence=True, max_in_flight_requests_per_connection=5, linger_ms=5,
-                             batch_size=512 * 1024)
+    producer = KafkaProducer(
+        bootstrap_servers=bootstrap,
+        client_id="bench-raw",
+        acks="all",
+        enable_idempotence=True,
+        max_in_flight_requests_per_connection=5,
+        linger_ms=5,
+        batch_size=512 * 1024,
+    )
     try:
         producer.partitions_for(topic)  # metadata first, like the relay's connect
         started = time.perf_counter()
-        futures = [producer.send(topic, key=key, value=value, headers=headers) for key, value, headers in messages]
+        futures = [
+            producer.send(topic, key=key, value=value, headers=headers)
+            for key, value, headers in messages
+        ]
         producer.flush(timeout=120)
         for future in futures:
             future.get(timeout=120)
@@ -483,14 +648,24 @@ def raw_produce(messages: list[tuple[bytes, bytes, list]], *, bootstrap: str, to
         producer.close(timeout=5)
 
 
-def _raw_produce_confluent(messages: list[tuple[bytes, bytes, list]], *, bootstrap: str, topic: str) -> float:
+def _raw_produce_confluent(
+    messages: list[tuple[bytes, bytes, list]], *, bootstrap: str, topic: str
+) -> float:
     """The bare confluent-kafka producer, configured as `consumers.kafka_driver` configures it."""
     import confluent_kafka
 
-    producer = confluent_kafka.Producer({
-        "bootstrap.servers": bootstrap, "client.id": "bench-raw-confluent", "acks": "all",
-        "enable.idempotence": True, "max.in.flight.requests.per.connection": 5, "linger.ms": 5,
-        "batch.size": 512 * 1024, "partitioner": "murmur2_random"})
+    producer = confluent_kafka.Producer(
+        {
+            "bootstrap.servers": bootstrap,
+            "client.id": "bench-raw-confluent",
+            "acks": "all",
+            "enable.idempotence": True,
+            "max.in.flight.requests.per.connection": 5,
+            "linger.ms": 5,
+            "batch.size": 512 * 1024,
+            "partitioner": "murmur2_random",
+        }
+    )
     failed = []
 
     def report(error, message) -> None:
@@ -509,7 +684,9 @@ def _raw_produce_confluent(messages: list[tuple[bytes, bytes, list]], *, bootstr
     remaining = producer.flush(120)
     elapsed = time.perf_counter() - started
     if remaining or failed:
-        raise RuntimeError(f"raw confluent producer: {remaining} unacknowledged, {len(failed)} failed")
+        raise RuntimeError(
+            f"raw confluent producer: {remaining} unacknowledged, {len(failed)} failed"
+        )
     return len(messages) / elapsed
 
 
@@ -530,7 +707,9 @@ class TimedProjector(Projector):
 def final_documents(read_models: ReadModels, index: str, limit: int) -> list[tuple[str, bytes]]:
     read_models.refresh(index)
     docs = []
-    for hit in helpers.scan(read_models.client, index=index, query={"query": {"match_all": {}}}, size=2000):
+    for hit in helpers.scan(
+        read_models.client, index=index, query={"query": {"match_all": {}}}, size=2000
+    ):
         docs.append((hit["_id"], orjson.dumps(hit["_source"])))
         if len(docs) >= limit:
             break
@@ -543,7 +722,10 @@ def raw_bulk(read_models: ReadModels, index: str, docs: list[tuple[str, bytes]])
     client.indices.create(index=index, **index_body("cases"))
     try:
         started = time.perf_counter()
-        actions = ({"_index": index, "_id": doc_id, "_source": orjson.loads(source)} for doc_id, source in docs)
+        actions = (
+            {"_index": index, "_id": doc_id, "_source": orjson.loads(source)}
+            for doc_id, source in docs
+        )
         helpers.bulk(client.options(request_timeout=120), actions, chunk_size=2000)
         client.indices.refresh(index=index)
         return time.perf_counter() - started
@@ -563,8 +745,16 @@ def count_topic_events(bootstrap: str, topic: str) -> int:
 # ====================================================================== 5. freshness
 
 
-def freshness_step(app: Casetrack, read_models: ReadModels, *, rate: float, duration_s: float, item: dict,
-                   deadline_s: float = 15.0, writers: int = 1) -> dict[str, Any]:
+def freshness_step(
+    app: Casetrack,
+    read_models: ReadModels,
+    *,
+    rate: float,
+    duration_s: float,
+    item: dict,
+    deadline_s: float = 15.0,
+    writers: int = 1,
+) -> dict[str, Any]:
     """Commands at `rate`/s for `duration_s`; commit -> searchable latencies (s)."""
     alias = read_models.names.alias("cases")
     client = read_models.client
@@ -582,7 +772,9 @@ def freshness_step(app: Casetrack, read_models: ReadModels, *, rate: float, dura
                     return
                 time.sleep(0.01)
                 continue
-            found = client.search(index=alias, query={"ids": {"values": ids}}, size=len(ids), _source=False)
+            found = client.search(
+                index=alias, query={"ids": {"values": ids}}, size=len(ids), _source=False
+            )
             now = time.perf_counter()
             with lock:
                 for hit in found["hits"]["hits"]:
@@ -605,8 +797,13 @@ def freshness_step(app: Casetrack, read_models: ReadModels, *, rate: float, dura
 
     def submit(applicant: dict) -> None:
         try:
-            outcome = app.submit_case(item_code=item["code"], applicant=applicant, channel="web",
-                                      materials=materials, actor={"role": "citizen", "subject": applicant["party_id"]})
+            outcome = app.submit_case(
+                item_code=item["code"],
+                applicant=applicant,
+                channel="web",
+                materials=materials,
+                actor={"role": "citizen", "subject": applicant["party_id"]},
+            )
         except Exception as exc:  # a refused command is reported, not fatal to the step
             failed.append(f"{type(exc).__name__}: {exc}")
             return
@@ -628,10 +825,17 @@ def freshness_step(app: Casetrack, read_models: ReadModels, *, rate: float, dura
     done.set()
     watcher.join(duration_s + deadline_s + 30)
     lost = len(pending)
-    return {"target_rate": rate, "achieved_rate": achieved, "commands": count, "not_searchable": lost,
-            "failed_commands": len(failed), "first_failure": failed[0] if failed else None,
-            "p50_s": percentile(latencies, 50), "p99_s": percentile(latencies, 99),
-            "max_s": max(latencies, default=0.0)}
+    return {
+        "target_rate": rate,
+        "achieved_rate": achieved,
+        "commands": count,
+        "not_searchable": lost,
+        "failed_commands": len(failed),
+        "first_failure": failed[0] if failed else None,
+        "p50_s": percentile(latencies, 50),
+        "p99_s": percentile(latencies, 99),
+        "max_s": max(latencies, default=0.0),
+    }
 
 
 # ====================================================================== 6. search
@@ -647,9 +851,18 @@ class QueryMix:
         rng = self.rng
         doc = rng.choice(self.samples)
         analyst = Scope(role="analyst", sub="bench-analyst")
-        citizen = Scope(role="citizen", sub=doc["applicant"]["party_id"], party_id=doc["applicant"]["party_id"])
-        clerk = Scope(role="clerk", sub="bench-clerk", department=doc["department"], region_code=doc["region_code"])
-        kind = rng.choice(["identifier", "chinese_name", "chinese_item", "latin_typo", "filtered", "faceted"])
+        citizen = Scope(
+            role="citizen", sub=doc["applicant"]["party_id"], party_id=doc["applicant"]["party_id"]
+        )
+        clerk = Scope(
+            role="clerk",
+            sub="bench-clerk",
+            department=doc["department"],
+            region_code=doc["region_code"],
+        )
+        kind = rng.choice(
+            ["identifier", "chinese_name", "chinese_item", "latin_typo", "filtered", "faceted"]
+        )
         if kind == "identifier":
             return kind, search_body(q=doc["case_number"], scope=rng.choice([analyst, citizen]))
         if kind == "chinese_name":
@@ -662,16 +875,26 @@ class QueryMix:
             typo = code[:-1] + ("X" if code[-1] != "X" else "Y")
             return kind, search_body(q=rng.choice([typo, "licnese", "permt market"]), scope=analyst)
         if kind == "filtered":
-            return kind, search_body(q=None, scope=clerk, types=["case"], status=rng.choice(
-                ["submitted", "accepted", "approved", "rejected"]), department=doc["department"])
-        return kind, search_body(q=None, scope=analyst, date_from="2025-03-01", date_to="2025-09-30")
+            return kind, search_body(
+                q=None,
+                scope=clerk,
+                types=["case"],
+                status=rng.choice(["submitted", "accepted", "approved", "rejected"]),
+                department=doc["department"],
+            )
+        return kind, search_body(
+            q=None, scope=analyst, date_from="2025-03-01", date_to="2025-09-30"
+        )
 
 
 def sample_mix(client, cases_alias: str, items: list[dict]) -> QueryMix:
     """The query mix over 500 cases drawn at random (a fixed seed) from the cases index."""
-    sample = client.search(index=cases_alias, size=500, _source=["case_number", "applicant", "department",
-                                                                 "region_code", "item_name"],
-                           query={"function_score": {"random_score": {"seed": 7, "field": "_seq_no"}}})
+    sample = client.search(
+        index=cases_alias,
+        size=500,
+        _source=["case_number", "applicant", "department", "region_code", "item_name"],
+        query={"function_score": {"random_score": {"seed": 7, "field": "_seq_no"}}},
+    )
     return QueryMix(samples=[h["_source"] for h in sample["hits"]["hits"]], items=items)
 
 
@@ -681,7 +904,9 @@ def warm(client, index: str, mix: QueryMix, queries: int = 200) -> None:
         client.search(index=index, **mix.next()[1])
 
 
-def search_step(client, index: str, mix: QueryMix, *, rate: float, duration_s: float) -> dict[str, Any]:
+def search_step(
+    client, index: str, mix: QueryMix, *, rate: float, duration_s: float
+) -> dict[str, Any]:
     """Open loop: requests are due at fixed times; latency counts from the due time."""
     count = max(1, int(rate * duration_s))
     latencies: list[float] = []
@@ -713,13 +938,26 @@ def search_step(client, index: str, mix: QueryMix, *, rate: float, duration_s: f
                 time.sleep(delay)
             pool.submit(one, body, due)
     elapsed = time.perf_counter() - started
-    return {"rate": rate, "requests": count, "errors": errors[0], "achieved_rate": count / elapsed,
-            "p50_ms": percentile(latencies, 50), "p99_ms": percentile(latencies, 99),
-            "max_ms": max(latencies, default=0.0),
-            # per query kind: the client's latency and Elasticsearch's own `took`
-            "by_kind": {kind: {"requests": len(values), "p50_ms": percentile(values, 50),
-                               "p99_ms": percentile(values, 99), "took_p50_ms": percentile(took[kind], 50),
-                               "took_p99_ms": percentile(took[kind], 99)} for kind, values in sorted(by_kind.items())}}
+    return {
+        "rate": rate,
+        "requests": count,
+        "errors": errors[0],
+        "achieved_rate": count / elapsed,
+        "p50_ms": percentile(latencies, 50),
+        "p99_ms": percentile(latencies, 99),
+        "max_ms": max(latencies, default=0.0),
+        # per query kind: the client's latency and Elasticsearch's own `took`
+        "by_kind": {
+            kind: {
+                "requests": len(values),
+                "p50_ms": percentile(values, 50),
+                "p99_ms": percentile(values, 99),
+                "took_p50_ms": percentile(took[kind], 50),
+                "took_p99_ms": percentile(took[kind], 99),
+            }
+            for kind, values in sorted(by_kind.items())
+        },
+    }
 
 
 def settle_merges(client, index: str, *, timeout_s: float, quiet_s: float = 5.0) -> float:
@@ -739,16 +977,28 @@ def settle_merges(client, index: str, *, timeout_s: float, quiet_s: float = 5.0)
     return time.perf_counter() - started
 
 
-def search_steps(client, index: str, mix: QueryMix, *, rate: float, duration_s: float, runs: int) -> dict[str, Any]:
+def search_steps(
+    client, index: str, mix: QueryMix, *, rate: float, duration_s: float, runs: int
+) -> dict[str, Any]:
     """`runs` search steps at one rate: medians of their figures, overall and by query kind."""
     steps = [search_step(client, index, mix, rate=rate, duration_s=duration_s) for _ in range(runs)]
     kinds = sorted({k for r in steps for k in r["by_kind"]})
-    return {"rate": rate, "p50_ms": median([r["p50_ms"] for r in steps]),
-            "p99_ms": median([r["p99_ms"] for r in steps]), "max_ms": max(r["max_ms"] for r in steps),
-            "errors": sum(r["errors"] for r in steps), "requests": sum(r["requests"] for r in steps),
-            "achieved_rate": median([r["achieved_rate"] for r in steps]),
-            "by_kind": {kind: {key: median([r["by_kind"][kind][key] for r in steps if kind in r["by_kind"]])
-                               for key in ("p50_ms", "p99_ms", "took_p50_ms", "took_p99_ms")} for kind in kinds}}
+    return {
+        "rate": rate,
+        "p50_ms": median([r["p50_ms"] for r in steps]),
+        "p99_ms": median([r["p99_ms"] for r in steps]),
+        "max_ms": max(r["max_ms"] for r in steps),
+        "errors": sum(r["errors"] for r in steps),
+        "requests": sum(r["requests"] for r in steps),
+        "achieved_rate": median([r["achieved_rate"] for r in steps]),
+        "by_kind": {
+            kind: {
+                key: median([r["by_kind"][kind][key] for r in steps if kind in r["by_kind"]])
+                for key in ("p50_ms", "p99_ms", "took_p50_ms", "took_p99_ms")
+            }
+            for kind in kinds
+        },
+    }
 
 
 # ====================================================================== processes of ours
@@ -757,8 +1007,14 @@ def search_steps(client, index: str, mix: QueryMix, *, rate: float, duration_s: 
 @contextmanager
 def process(args: list[str], *, env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
     handle = open(log, "ab")
-    proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, env={**os.environ, **env, "PYTHONUNBUFFERED": "1"},
-                            stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, *args],
+        cwd=ROOT,
+        env={**os.environ, **env, "PYTHONUNBUFFERED": "1"},
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         yield proc
     finally:
@@ -786,48 +1042,85 @@ def stack_rss_mb() -> dict[str, float]:
     return out
 
 
-def api_worker_peak(env: dict[str, str], log: Path, *, requests: int, ids: list[str],
-                    progress: Callable[[str], None]) -> float | None:
+def api_worker_peak(
+    env: dict[str, str],
+    log: Path,
+    *,
+    requests: int,
+    ids: list[str],
+    progress: Callable[[str], None],
+) -> float | None:
     """Start one gunicorn worker on the bench's store and read models, drive it, read its VmHWM."""
     port = free_port()
     gunicorn = ROOT / ".venv" / "bin" / "gunicorn"
-    args = ["-m", "gunicorn", "api.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-            "--threads", "4", "--worker-class", "gthread"] if gunicorn.exists() else \
-        ["manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"]
+    args = (
+        [
+            "-m",
+            "gunicorn",
+            "api.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--threads",
+            "4",
+            "--worker-class",
+            "gthread",
+        ]
+        if gunicorn.exists()
+        else ["manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"]
+    )
     base = f"http://127.0.0.1:{port}"
     with process(args, env={**env, "CASETRACK_ENV": "development"}, log=log) as proc:
+
         def up() -> bool:
             with suppress(OSError):
                 with urllib.request.urlopen(f"{base}/healthz", timeout=2) as answer:
                     return answer.status == 200
             return proc.poll() is not None
+
         wait_for(up, timeout_s=60, what="the API worker", every_s=0.3)
         if proc.poll() is not None:
             progress("the API worker exited at start; see its log")
             return None
-        token = _post_json(f"{base}/api/v1/dev/tokens", {"role": "analyst", "sub": "bench"})["token"]
+        token = _post_json(f"{base}/api/v1/dev/tokens", {"role": "analyst", "sub": "bench"})[
+            "token"
+        ]
         headers = {"Authorization": f"Bearer {token}"}
-        paths = ["/api/v1/search?q=许可", "/api/v1/search?type=case&status=approved",
-                 "/api/v1/analytics/cases?group_by=department"] + [f"/api/v1/cases/{i}" for i in ids[:20]]
+        paths = [
+            "/api/v1/search?q=许可",
+            "/api/v1/search?type=case&status=approved",
+            "/api/v1/analytics/cases?group_by=department",
+        ] + [f"/api/v1/cases/{i}" for i in ids[:20]]
         failures = 0
         for n in range(requests):
-            request = urllib.request.Request(base + urllib.parse.quote(paths[n % len(paths)], safe="/?=&"),
-                                             headers=headers)
+            request = urllib.request.Request(
+                base + urllib.parse.quote(paths[n % len(paths)], safe="/?=&"), headers=headers
+            )
             try:
                 with urllib.request.urlopen(request, timeout=30) as answer:
                     answer.read()
             except OSError:
                 failures += 1
         if failures:
-            progress(f"API worker: {failures}/{requests} requests failed (memory is still measured)")
-        children = [int(p) for p in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()] \
-            if Path(f"/proc/{proc.pid}/task/{proc.pid}/children").exists() else []
+            progress(
+                f"API worker: {failures}/{requests} requests failed (memory is still measured)"
+            )
+        children = (
+            [int(p) for p in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()]
+            if Path(f"/proc/{proc.pid}/task/{proc.pid}/children").exists()
+            else []
+        )
         return max([rss_peak_mb(pid) for pid in children] or [rss_peak_mb(proc.pid)])
 
 
 def _post_json(url: str, body: dict) -> dict:
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=30) as answer:
         return json.loads(answer.read())
 
@@ -846,11 +1139,16 @@ class Bench:
     def __post_init__(self) -> None:
         self.work = ROOT / "var" / "bench" / self.run_id
         self.work.mkdir(parents=True, exist_ok=True)
-        self.env = {"CASETRACK_EVENT_STORE": f"sqlite:///{self.work / 'events.db'}",
-                    "CASETRACK_TOPIC_PREFIX": self.run_id, "CASETRACK_INDEX_PREFIX": self.run_id,
-                    "CASETRACK_PARTITIONS": str(self.args.partitions),
-                    "CASETRACK_KAFKA_BOOTSTRAP": self.args.kafka, "CASETRACK_ES_URL": self.args.es,
-                    "CASETRACK_SNAPSHOT_INTERVAL": "0", "CASETRACK_ENV": "development"}
+        self.env = {
+            "CASETRACK_EVENT_STORE": f"sqlite:///{self.work / 'events.db'}",
+            "CASETRACK_TOPIC_PREFIX": self.run_id,
+            "CASETRACK_INDEX_PREFIX": self.run_id,
+            "CASETRACK_PARTITIONS": str(self.args.partitions),
+            "CASETRACK_KAFKA_BOOTSTRAP": self.args.kafka,
+            "CASETRACK_ES_URL": self.args.es,
+            "CASETRACK_SNAPSHOT_INTERVAL": "0",
+            "CASETRACK_ENV": "development",
+        }
         self.read_models = ReadModels(make_client(self.args.es, timeout_s=120), Names(self.run_id))
 
     # ------------------------------------------------------------------ stages
@@ -858,21 +1156,35 @@ class Bench:
     def append(self) -> None:
         a = self.args
         self.results["append_sqlite"] = append_stage(
-            "sqlite", sqlite_envs(self.work), commands=a.append_commands, runs=a.runs, progress=self.progress)
+            "sqlite",
+            sqlite_envs(self.work),
+            commands=a.append_commands,
+            runs=a.runs,
+            progress=self.progress,
+        )
         if a.skip_postgres:
             return
         self.results["append_postgres"] = append_stage(
-            "postgres", postgres_envs(a.postgres, self.run_id), commands=a.append_commands, runs=a.runs,
-            progress=self.progress)
+            "postgres",
+            postgres_envs(a.postgres, self.run_id),
+            commands=a.append_commands,
+            runs=a.runs,
+            progress=self.progress,
+        )
 
     def load(self, app: Casetrack) -> Loader:
         loader = Loader(app)
         loader.publish_catalogue()
         elapsed = loader.load(self.args.scale, progress=self.progress)
         events = app.max_position()
-        self.results["load"] = {"cases": self.args.scale, "events": events, "seconds": elapsed,
-                                "cases_s": self.args.scale / elapsed, "events_s": events / elapsed,
-                                "cases_per_commit": 200}
+        self.results["load"] = {
+            "cases": self.args.scale,
+            "events": events,
+            "seconds": elapsed,
+            "cases_s": self.args.scale / elapsed,
+            "events_s": events / elapsed,
+            "cases_per_commit": 200,
+        }
         self.progress(f"loaded {self.args.scale} cases ({events} events) in {elapsed:.1f} s")
         return loader
 
@@ -889,23 +1201,48 @@ class Bench:
             for driver in a.drivers:
                 topic = f"{self.run_id}-relay{run}-{driver}.events"
                 self.topics_made.append(topic)
-                rate, _ = relay_once(app, bootstrap=a.kafka, topic=topic, partitions=a.partitions, target=target,
-                                     timeout_s=a.stage_timeout, driver=driver)
+                rate, _ = relay_once(
+                    app,
+                    bootstrap=a.kafka,
+                    topic=topic,
+                    partitions=a.partitions,
+                    target=target,
+                    timeout_s=a.stage_timeout,
+                    driver=driver,
+                )
                 ours[driver].append(rate)
                 raw_topic = f"{self.run_id}-raw{run}-{driver}.events"
                 self.topics_made.append(raw_topic)
-                raw[driver].append(raw_produce(messages, bootstrap=a.kafka, topic=raw_topic, partitions=a.partitions,
-                                               driver=driver))
-                self.progress(f"relay run {run + 1}/{a.runs} ({driver}): {ours[driver][-1]:.0f} vs raw "
-                              f"{raw[driver][-1]:.0f} events/s")
+                raw[driver].append(
+                    raw_produce(
+                        messages,
+                        bootstrap=a.kafka,
+                        topic=raw_topic,
+                        partitions=a.partitions,
+                        driver=driver,
+                    )
+                )
+                self.progress(
+                    f"relay run {run + 1}/{a.runs} ({driver}): {ours[driver][-1]:.0f} vs raw "
+                    f"{raw[driver][-1]:.0f} events/s"
+                )
         baseline = median(raw[KAFKA_PYTHON])
         self.results["relay"] = {
-            "events": len(messages), "relay_events_s": median(ours[KAFKA_PYTHON]), "raw_producer_events_s": baseline,
+            "events": len(messages),
+            "relay_events_s": median(ours[KAFKA_PYTHON]),
+            "raw_producer_events_s": baseline,
             "ratio": median(ours[KAFKA_PYTHON]) / baseline,
-            "drivers": {d: {"relay_events_s": median(ours[d]), "raw_producer_events_s": median(raw[d]),
-                            "ratio_to_own_raw": median(ours[d]) / median(raw[d]),
-                            "ratio_to_raw_kafka_python": median(ours[d]) / baseline} for d in a.drivers},
-            "runs": {"relay": ours, "raw": raw}}
+            "drivers": {
+                d: {
+                    "relay_events_s": median(ours[d]),
+                    "raw_producer_events_s": median(raw[d]),
+                    "ratio_to_own_raw": median(ours[d]) / median(raw[d]),
+                    "ratio_to_raw_kafka_python": median(ours[d]) / baseline,
+                }
+                for d in a.drivers
+            },
+            "runs": {"relay": ours, "raw": raw},
+        }
 
     def fill_canonical_topic(self, app: Casetrack) -> subprocess.Popen:
         """The relay process fills the run's own topic (and keeps running for freshness)."""
@@ -913,10 +1250,19 @@ class Bench:
         self.topics_made.append(topic)
         total = app.max_position()
         started = time.perf_counter()
-        relay = self._enter(process(["manage.py", "relay"], env=self.env, log=self.work / "relay.log"))
-        wait_for(lambda: count_topic_events(self.args.kafka, topic) >= total, timeout_s=self.args.stage_timeout,
-                 what="the relay process to publish the store", every_s=0.5)
-        self.results["relay_process"] = {"events": total, "seconds_incl_start": time.perf_counter() - started}
+        relay = self._enter(
+            process(["manage.py", "relay"], env=self.env, log=self.work / "relay.log")
+        )
+        wait_for(
+            lambda: count_topic_events(self.args.kafka, topic) >= total,
+            timeout_s=self.args.stage_timeout,
+            what="the relay process to publish the store",
+            every_s=0.5,
+        )
+        self.results["relay_process"] = {
+            "events": total,
+            "seconds_incl_start": time.perf_counter() - started,
+        }
         return relay
 
     def projection(self, app: Casetrack) -> list[tuple[str, bytes]]:
@@ -931,12 +1277,17 @@ class Bench:
             for driver in a.drivers:
                 index = f"{self.run_id}-proj{run}-{driver}-cases-v1"
                 self.read_models.client.indices.create(index=index, **index_body("cases"))
-                projector = TimedProjector(projection=PROJECTIONS["cases"], read_models=self.read_models,
-                                           bootstrap=a.kafka, topic=topic,
-                                           dead_letter_topic=Topics(self.run_id).dead_letters,
-                                           group_id=f"{self.run_id}.bench.proj{run}.{driver}", target=index,
-                                           checkpoint_name=f"bench-proj{run}-{driver}",
-                                           consumer_factory=consumer_factory(driver))
+                projector = TimedProjector(
+                    projection=PROJECTIONS["cases"],
+                    read_models=self.read_models,
+                    bootstrap=a.kafka,
+                    topic=topic,
+                    dead_letter_topic=Topics(self.run_id).dead_letters,
+                    group_id=f"{self.run_id}.bench.proj{run}.{driver}",
+                    target=index,
+                    checkpoint_name=f"bench-proj{run}-{driver}",
+                    consumer_factory=consumer_factory(driver),
+                )
                 started = time.perf_counter()
                 projector.run(threading.Event(), until=caught_up)
                 done = time.perf_counter()
@@ -950,16 +1301,25 @@ class Bench:
             seconds = raw_bulk(self.read_models, f"{self.run_id}-raw{run}-cases", docs)
             # the same final documents: the raw path's events/s = events per document x documents/s
             raw.append(per_document * len(docs) / seconds)
-            self.progress(f"projection run {run + 1}/{a.runs}: " + ", ".join(
-                f"{d} {ours[d][-1]:.0f}" for d in a.drivers) + f" vs raw bulk {raw[-1]:.0f} events/s")
+            self.progress(
+                f"projection run {run + 1}/{a.runs}: "
+                + ", ".join(f"{d} {ours[d][-1]:.0f}" for d in a.drivers)
+                + f" vs raw bulk {raw[-1]:.0f} events/s"
+            )
         baseline = median(raw)
         self.results["projection"] = {
-            "events": events, "documents": len(docs), "projected_documents": projected,
+            "events": events,
+            "documents": len(docs),
+            "projected_documents": projected,
             "projector_events_s": median(ours[KAFKA_PYTHON]),
-            "raw_bulk_events_s": baseline, "ratio": median(ours[KAFKA_PYTHON]) / baseline,
-            "drivers": {d: {"projector_events_s": median(ours[d]), "ratio": median(ours[d]) / baseline}
-                        for d in a.drivers},
-            "runs": {"projector": ours, "raw": raw}}
+            "raw_bulk_events_s": baseline,
+            "ratio": median(ours[KAFKA_PYTHON]) / baseline,
+            "drivers": {
+                d: {"projector_events_s": median(ours[d]), "ratio": median(ours[d]) / baseline}
+                for d in a.drivers
+            },
+            "runs": {"projector": ours, "raw": raw},
+        }
         return docs
 
     def _doc_count(self, index: str) -> int:
@@ -969,18 +1329,28 @@ class Bench:
     def start_projectors(self, app: Casetrack) -> subprocess.Popen:
         self.read_models.ensure_all()
         started = time.perf_counter()
-        projectors = self._enter(process(["manage.py", "project", "all"], env=self.env,
-                                         log=self.work / "projectors.log"))
+        projectors = self._enter(
+            process(["manage.py", "project", "all"], env=self.env, log=self.work / "projectors.log")
+        )
         total = app.max_position()
-        wait_for(lambda: self._watermark() >= total, timeout_s=self.args.stage_timeout,
-                 what="the projector process to catch up", every_s=0.5)
-        self.results["projector_process"] = {"projections": len(EVENT_PROJECTIONS), "events": total,
-                                             "seconds_incl_start": time.perf_counter() - started}
+        wait_for(
+            lambda: self._watermark() >= total,
+            timeout_s=self.args.stage_timeout,
+            what="the projector process to catch up",
+            every_s=0.5,
+        )
+        self.results["projector_process"] = {
+            "projections": len(EVENT_PROJECTIONS),
+            "events": total,
+            "seconds_incl_start": time.perf_counter() - started,
+        }
         return projectors
 
     def _watermark(self) -> int:
         with suppress(Exception):
-            return min(self.read_models.watermark(name, self.args.partitions) for name in EVENT_PROJECTIONS)
+            return min(
+                self.read_models.watermark(name, self.args.partitions) for name in EVENT_PROJECTIONS
+            )
         return 0
 
     def rebuild(self, docs: list[tuple[str, bytes]]) -> None:
@@ -994,16 +1364,27 @@ class Bench:
                 made: list[TimedProjector] = []
 
                 def make(name: str, driver: str = driver, **overrides: Any) -> Projector:
-                    options = dict(projection=PROJECTIONS[name], read_models=self.read_models, bootstrap=a.kafka,
-                                   topic=Topics(self.run_id).events, dead_letter_topic=Topics(self.run_id).dead_letters,
-                                   group_id=f"{self.run_id}.projector.{name}", consumer_factory=consumer_factory(driver))
+                    options = dict(
+                        projection=PROJECTIONS[name],
+                        read_models=self.read_models,
+                        bootstrap=a.kafka,
+                        topic=Topics(self.run_id).events,
+                        dead_letter_topic=Topics(self.run_id).dead_letters,
+                        group_id=f"{self.run_id}.projector.{name}",
+                        consumer_factory=consumer_factory(driver),
+                    )
                     options.update(overrides)
                     projector = TimedProjector(**options)
                     made.append(projector)
                     return projector
 
                 started = time.perf_counter()
-                result = rebuild(make_projector=make, name="cases", stop=threading.Event(), progress=lambda line: None)
+                result = rebuild(
+                    make_projector=make,
+                    name="cases",
+                    stop=threading.Event(),
+                    progress=lambda line: None,
+                )
                 done = time.perf_counter()
                 events = result.events
                 ours[driver].append(events / (done - (made[-1].first_at or started)))
@@ -1012,37 +1393,58 @@ class Bench:
                 per_document = events / max(1, self._doc_count(result.new_index))
             seconds = raw_bulk(self.read_models, f"{self.run_id}-rawrb{run}-cases", docs)
             raw.append(per_document * len(docs) / seconds)
-            self.progress(f"rebuild run {run + 1}/{a.runs}: " + ", ".join(
-                f"{d} {ours[d][-1]:.0f}" for d in a.drivers) + f" vs raw bulk {raw[-1]:.0f} events/s")
+            self.progress(
+                f"rebuild run {run + 1}/{a.runs}: "
+                + ", ".join(f"{d} {ours[d][-1]:.0f}" for d in a.drivers)
+                + f" vs raw bulk {raw[-1]:.0f} events/s"
+            )
         baseline = median(raw)
         self.results["rebuild"] = {
-            "events": events, "rebuild_events_s": median(ours[KAFKA_PYTHON]), "raw_bulk_events_s": baseline,
+            "events": events,
+            "rebuild_events_s": median(ours[KAFKA_PYTHON]),
+            "raw_bulk_events_s": baseline,
             "ratio": median(ours[KAFKA_PYTHON]) / baseline,
-            "drivers": {d: {"rebuild_events_s": median(ours[d]), "ratio": median(ours[d]) / baseline}
-                        for d in a.drivers},
-            "runs": {"rebuild": ours, "raw": raw}}
+            "drivers": {
+                d: {"rebuild_events_s": median(ours[d]), "ratio": median(ours[d]) / baseline}
+                for d in a.drivers
+            },
+            "runs": {"rebuild": ours, "raw": raw},
+        }
 
     def freshness(self, app: Casetrack, loader: Loader) -> None:
         a = self.args
-        item = next(t for t in loader.terms if all(m["required"] is not None for m in t["materials"]))
+        item = next(
+            t for t in loader.terms if all(m["required"] is not None for m in t["materials"])
+        )
         steps: list[dict] = []
         for rate in a.fresh_rates:
-            step = freshness_step(app, self.read_models, rate=rate, duration_s=a.fresh_seconds, item=item)
+            step = freshness_step(
+                app, self.read_models, rate=rate, duration_s=a.fresh_seconds, item=item
+            )
             steps.append(step)
-            self.progress(f"freshness at {rate:.0f}/s: achieved {step['achieved_rate']:.0f}/s, p50 {step['p50_s']:.2f} s, "
-                          f"p99 {step['p99_s']:.2f} s, max {step['max_s']:.2f} s, {step['not_searchable']} not searchable")
+            self.progress(
+                f"freshness at {rate:.0f}/s: achieved {step['achieved_rate']:.0f}/s, p50 {step['p50_s']:.2f} s, "
+                f"p99 {step['p99_s']:.2f} s, max {step['max_s']:.2f} s, {step['not_searchable']} not searchable"
+            )
         rate = max(a.fresh_rates) * 2
         for _ in range(a.fresh_climb):
-            step = freshness_step(app, self.read_models, rate=rate, duration_s=a.fresh_seconds, item=item)
+            step = freshness_step(
+                app, self.read_models, rate=rate, duration_s=a.fresh_seconds, item=item
+            )
             steps.append(step)
-            self.progress(f"freshness at {rate:.0f}/s: achieved {step['achieved_rate']:.0f}/s, p99 {step['p99_s']:.2f} s")
+            self.progress(
+                f"freshness at {rate:.0f}/s: achieved {step['achieved_rate']:.0f}/s, p99 {step['p99_s']:.2f} s"
+            )
             if not _sustained(step):
                 break
             rate *= 2
         sustained = [s for s in steps if _sustained(s)]
         at_200 = next((s for s in steps if s["target_rate"] == 200), steps[-1])
-        self.results["freshness"] = {"steps": steps, "at_200": at_200,
-                                     "highest_sustained_rate": max((s["achieved_rate"] for s in sustained), default=0.0)}
+        self.results["freshness"] = {
+            "steps": steps,
+            "at_200": at_200,
+            "highest_sustained_rate": max((s["achieved_rate"] for s in sustained), default=0.0),
+        }
 
     def search(self, loader: Loader) -> None:
         a = self.args
@@ -1056,20 +1458,31 @@ class Bench:
         # stage (a full pass over every stream head; paced since, see loadtests/RESULTS.md).
         unsettled = search_step(client, aliases, mix, rate=10, duration_s=a.search_seconds)
         settle_s = settle_merges(client, aliases, timeout_s=a.stage_timeout)
-        self.progress(f"search before merges settled, at 10/s: p50 {unsettled['p50_ms']:.0f} ms, "
-                      f"p99 {unsettled['p99_ms']:.0f} ms; merges settled after {settle_s:.0f} s")
+        self.progress(
+            f"search before merges settled, at 10/s: p50 {unsettled['p50_ms']:.0f} ms, "
+            f"p99 {unsettled['p99_ms']:.0f} ms; merges settled after {settle_s:.0f} s"
+        )
         warm(client, aliases, mix)
         steps = []
         for rate in a.search_rates:
-            step = search_steps(client, aliases, mix, rate=rate, duration_s=a.search_seconds, runs=a.runs)
+            step = search_steps(
+                client, aliases, mix, rate=rate, duration_s=a.search_seconds, runs=a.runs
+            )
             steps.append(step)
-            self.progress(f"search at {rate:.0f}/s: p50 {step['p50_ms']:.0f} ms, p99 {step['p99_ms']:.0f} ms, "
-                          f"{step['errors']} errors")
+            self.progress(
+                f"search at {rate:.0f}/s: p50 {step['p50_ms']:.0f} ms, p99 {step['p99_ms']:.0f} ms, "
+                f"{step['errors']} errors"
+            )
             if step["p99_ms"] > 100 and rate >= 50:
                 break
         at_50 = next((s for s in steps if s["rate"] == 50), steps[-1])
-        self.results["search"] = {"documents": int(client.count(index=aliases)["count"]), "steps": steps, "at_50": at_50,
-                                  "merges_settled_s": settle_s, "unsettled_at_10": unsettled}
+        self.results["search"] = {
+            "documents": int(client.count(index=aliases)["count"]),
+            "steps": steps,
+            "at_50": at_50,
+            "merges_settled_s": settle_s,
+            "unsettled_at_10": unsettled,
+        }
 
     # ------------------------------------------------------------------ plumbing
 
@@ -1081,8 +1494,14 @@ class Bench:
     def run(self) -> dict[str, Any]:
         a = self.args
         self._exits: list = []
-        self.results.update(scale=a.scale, runs=a.runs, partitions=a.partitions, run_id=self.run_id,
-                            started_at=datetime.now(UTC).isoformat(), host={"cpus": os.cpu_count()})
+        self.results.update(
+            scale=a.scale,
+            runs=a.runs,
+            partitions=a.partitions,
+            run_id=self.run_id,
+            started_at=datetime.now(UTC).isoformat(),
+            host={"cpus": os.cpu_count()},
+        )
         try:
             self.progress(f"run {self.run_id}: scale {a.scale}, {a.runs} runs per figure")
             self.append()
@@ -1096,14 +1515,32 @@ class Bench:
                 self.rebuild(docs)
                 self.freshness(app, loader)
                 self.search(loader)
-                ids = [h["_id"] for h in self.read_models.client.search(
-                    index=self.read_models.names.alias("cases"), size=20)["hits"]["hits"]]
-                api = None if a.skip_api else api_worker_peak(self.env, self.work / "api.log",
-                                                              requests=a.api_requests, ids=ids, progress=self.progress)
-                self.results["memory"] = {"peak_rss_mb": {"relay": rss_peak_mb(relay_proc.pid),
-                                                          "projector": rss_peak_mb(projector_proc.pid),
-                                                          "api_worker": api, "bench": rss_peak_mb(os.getpid())},
-                                          "stack_rss_mb": stack_rss_mb()}
+                ids = [
+                    h["_id"]
+                    for h in self.read_models.client.search(
+                        index=self.read_models.names.alias("cases"), size=20
+                    )["hits"]["hits"]
+                ]
+                api = (
+                    None
+                    if a.skip_api
+                    else api_worker_peak(
+                        self.env,
+                        self.work / "api.log",
+                        requests=a.api_requests,
+                        ids=ids,
+                        progress=self.progress,
+                    )
+                )
+                self.results["memory"] = {
+                    "peak_rss_mb": {
+                        "relay": rss_peak_mb(relay_proc.pid),
+                        "projector": rss_peak_mb(projector_proc.pid),
+                        "api_worker": api,
+                        "bench": rss_peak_mb(os.getpid()),
+                    },
+                    "stack_rss_mb": stack_rss_mb(),
+                }
             finally:
                 app.close()
         finally:
@@ -1116,22 +1553,30 @@ class Bench:
 
     def cleanup(self) -> None:
         if self.args.keep:
-            self.progress(f"kept: {self.work}, topics and indices {self.run_id}-* "
-                          f"(remove them with `python -m loadtests.search_scale {self.run_id} --remove`)")
+            self.progress(
+                f"kept: {self.work}, topics and indices {self.run_id}-* "
+                f"(remove them with `python -m loadtests.search_scale {self.run_id} --remove`)"
+            )
             return
         remove_run(self.run_id, kafka=self.args.kafka, es=self.args.es)
 
 
 def remove_run(run_id: str, *, kafka: str, es: str) -> None:
     """A run's indices, topics, consumer groups and store folder."""
-    for problem in remove_named(lambda name: name.startswith(run_id), kafka=kafka, es=es, timeout_s=120):
+    for problem in remove_named(
+        lambda name: name.startswith(run_id), kafka=kafka, es=es, timeout_s=120
+    ):
         print(f"clean-up of {run_id} incomplete: {problem}", file=sys.stderr)
     shutil.rmtree(ROOT / "var" / "bench" / run_id, ignore_errors=True)
 
 
 def _sustained(step: dict) -> bool:
-    return (step["achieved_rate"] >= 0.9 * step["target_rate"] and step["p99_s"] <= 2.0
-            and step["not_searchable"] == 0 and step["failed_commands"] == 0)
+    return (
+        step["achieved_rate"] >= 0.9 * step["target_rate"]
+        and step["p99_s"] <= 2.0
+        and step["not_searchable"] == 0
+        and step["failed_commands"] == 0
+    )
 
 
 # ====================================================================== report
@@ -1151,9 +1596,13 @@ def summary(results: dict[str, Any]) -> dict[str, Any]:
         "projection_ratio": results["projection"]["ratio"],
         "rebuild_ratio": results["rebuild"]["ratio"],
         # the optional confluent driver against the same baselines (kafka-python's raw producer)
-        **{f"{stage}_{CONFLUENT}_ratio": results[stage]["drivers"][CONFLUENT][
-            "ratio_to_raw_kafka_python" if stage == "relay" else "ratio"]
-           for stage in ("relay", "projection", "rebuild") if CONFLUENT in results[stage]["drivers"]},
+        **{
+            f"{stage}_{CONFLUENT}_ratio": results[stage]["drivers"][CONFLUENT][
+                "ratio_to_raw_kafka_python" if stage == "relay" else "ratio"
+            ]
+            for stage in ("relay", "projection", "rebuild")
+            if CONFLUENT in results[stage]["drivers"]
+        },
         "freshness_p50_s": fresh["p50_s"],
         "freshness_p99_s": fresh["p99_s"],
         "freshness_max_s": fresh["max_s"],
@@ -1162,11 +1611,16 @@ def summary(results: dict[str, Any]) -> dict[str, Any]:
         "search_p99_ms": results["search"]["at_50"]["p99_ms"],
         "peak_rss_mb": {k: v for k, v in memory.items() if v is not None},
         "raw": {
-            "append_sqlite": {k: results["append_sqlite"][k] for k in
-                              ("single_cmds_s", "raw_single_saves_s", "five_cmds_s", "raw_five_saves_s")},
-            "append_postgres": {k: results["append_postgres"][k] for k in
-                                ("single_cmds_s", "raw_single_saves_s", "five_cmds_s", "raw_five_saves_s")}
-            if "append_postgres" in results else None,
+            "append_sqlite": {
+                k: results["append_sqlite"][k]
+                for k in ("single_cmds_s", "raw_single_saves_s", "five_cmds_s", "raw_five_saves_s")
+            },
+            "append_postgres": {
+                k: results["append_postgres"][k]
+                for k in ("single_cmds_s", "raw_single_saves_s", "five_cmds_s", "raw_five_saves_s")
+            }
+            if "append_postgres" in results
+            else None,
             "relay_events_s": results["relay"]["relay_events_s"],
             "raw_producer_events_s": results["relay"]["raw_producer_events_s"],
             "projector_events_s": results["projection"]["projector_events_s"],
@@ -1174,7 +1628,9 @@ def summary(results: dict[str, Any]) -> dict[str, Any]:
             "rebuild_events_s": results["rebuild"]["rebuild_events_s"],
             "rebuild_raw_bulk_events_s": results["rebuild"]["raw_bulk_events_s"],
             "load_events_s": results["load"]["events_s"],
-            "drivers": {stage: results[stage]["drivers"] for stage in ("relay", "projection", "rebuild")},
+            "drivers": {
+                stage: results[stage]["drivers"] for stage in ("relay", "projection", "rebuild")
+            },
         },
     }
     return {**out, "details": results}
@@ -1186,83 +1642,160 @@ def table(latest: dict[str, Any]) -> str:
     for backend in ("sqlite", "postgres"):
         a = r.get(f"append_{backend}")
         if a:
-            rows.append((f"append {backend}, 1-event cmds/s", f"{a['single_cmds_s']:.0f}",
-                         f"{a['raw_single_saves_s']:.0f}", f"{a['ratio_single']:.2f}"))
-            rows.append((f"append {backend}, 5-event cmds/s", f"{a['five_cmds_s']:.0f}",
-                         f"{a['raw_five_saves_s']:.0f}", f"{a['ratio_five']:.2f}"))
+            rows.append(
+                (
+                    f"append {backend}, 1-event cmds/s",
+                    f"{a['single_cmds_s']:.0f}",
+                    f"{a['raw_single_saves_s']:.0f}",
+                    f"{a['ratio_single']:.2f}",
+                )
+            )
+            rows.append(
+                (
+                    f"append {backend}, 5-event cmds/s",
+                    f"{a['five_cmds_s']:.0f}",
+                    f"{a['raw_five_saves_s']:.0f}",
+                    f"{a['ratio_five']:.2f}",
+                )
+            )
     relay = r["relay"]
     for driver, d in relay["drivers"].items():
-        rows.append((f"relay events/s, {driver} (>= 0.8)", f"{d['relay_events_s']:.0f}",
-                     f"{relay['raw_producer_events_s']:.0f}", f"{d['ratio_to_raw_kafka_python']:.2f}"))
+        rows.append(
+            (
+                f"relay events/s, {driver} (>= 0.8)",
+                f"{d['relay_events_s']:.0f}",
+                f"{relay['raw_producer_events_s']:.0f}",
+                f"{d['ratio_to_raw_kafka_python']:.2f}",
+            )
+        )
         if driver != KAFKA_PYTHON:
-            rows.append((f"  {driver} relay / raw {driver}", f"{d['relay_events_s']:.0f}",
-                         f"{d['raw_producer_events_s']:.0f}", f"{d['ratio_to_own_raw']:.2f}"))
+            rows.append(
+                (
+                    f"  {driver} relay / raw {driver}",
+                    f"{d['relay_events_s']:.0f}",
+                    f"{d['raw_producer_events_s']:.0f}",
+                    f"{d['ratio_to_own_raw']:.2f}",
+                )
+            )
     for stage, key in (("projection", "projector_events_s"), ("rebuild", "rebuild_events_s")):
         for driver, d in r[stage]["drivers"].items():
-            rows.append((f"{stage} events/s, {driver} (>= 0.7)", f"{d[key]:.0f}",
-                         f"{r[stage]['raw_bulk_events_s']:.0f}", f"{d['ratio']:.2f}"))
-    lines = [f"Casetrack bench: scale {latest['scale']} cases ({r['load']['events']} events, loaded at "
-             f"{r['load']['events_s']:.0f} events/s), {r['runs']} runs per figure (medians)", ""]
+            rows.append(
+                (
+                    f"{stage} events/s, {driver} (>= 0.7)",
+                    f"{d[key]:.0f}",
+                    f"{r[stage]['raw_bulk_events_s']:.0f}",
+                    f"{d['ratio']:.2f}",
+                )
+            )
+    lines = [
+        f"Casetrack bench: scale {latest['scale']} cases ({r['load']['events']} events, loaded at "
+        f"{r['load']['events_s']:.0f} events/s), {r['runs']} runs per figure (medians)",
+        "",
+    ]
     lines.append(f"{'stage':<42} {'casetrack':>10} {'raw':>10} {'ratio':>6}")
     lines += [f"{a:<42} {b:>10} {c:>10} {d:>6}" for a, b, c, d in rows]
     lines.append("")
-    lines.append(f"{'freshness (commit -> searchable)':<34} {'achieved':>9} {'p50 s':>7} {'p99 s':>7} {'max s':>7}")
+    lines.append(
+        f"{'freshness (commit -> searchable)':<34} {'achieved':>9} {'p50 s':>7} {'p99 s':>7} {'max s':>7}"
+    )
     for s in r["freshness"]["steps"]:
-        lines.append(f"{'  at ' + format(s['target_rate'], '.0f') + ' cmds/s':<34} {s['achieved_rate']:>9.0f} "
-                     f"{s['p50_s']:>7.2f} {s['p99_s']:>7.2f} {s['max_s']:>7.2f}")
-    lines.append(f"{'  highest sustained cmds/s':<34} {r['freshness']['highest_sustained_rate']:>9.0f}")
+        lines.append(
+            f"{'  at ' + format(s['target_rate'], '.0f') + ' cmds/s':<34} {s['achieved_rate']:>9.0f} "
+            f"{s['p50_s']:>7.2f} {s['p99_s']:>7.2f} {s['max_s']:>7.2f}"
+        )
+    lines.append(
+        f"{'  highest sustained cmds/s':<34} {r['freshness']['highest_sustained_rate']:>9.0f}"
+    )
     lines.append("")
-    lines.append(f"{'search (' + str(r['search']['documents']) + ' documents)':<34} {'achieved':>9} {'p50 ms':>7} "
-                 f"{'p99 ms':>7} {'errors':>7}")
+    lines.append(
+        f"{'search (' + str(r['search']['documents']) + ' documents)':<34} {'achieved':>9} {'p50 ms':>7} "
+        f"{'p99 ms':>7} {'errors':>7}"
+    )
     for s in r["search"]["steps"]:
-        lines.append(f"{'  at ' + format(s['rate'], '.0f') + ' req/s':<34} {s['achieved_rate']:>9.0f} "
-                     f"{s['p50_ms']:>7.0f} {s['p99_ms']:>7.0f} {s['errors']:>7}")
+        lines.append(
+            f"{'  at ' + format(s['rate'], '.0f') + ' req/s':<34} {s['achieved_rate']:>9.0f} "
+            f"{s['p50_ms']:>7.0f} {s['p99_ms']:>7.0f} {s['errors']:>7}"
+        )
     unsettled = r["search"].get("unsettled_at_10")
     if unsettled:
-        lines.append(f"{'  at 10 req/s, before merges settled':<34} {unsettled['achieved_rate']:>9.0f} "
-                     f"{unsettled['p50_ms']:>7.0f} {unsettled['p99_ms']:>7.0f} {unsettled['errors']:>7}"
-                     f"  (then {r['search']['merges_settled_s']:.0f} s until no merge ran for 5 s)")
+        lines.append(
+            f"{'  at 10 req/s, before merges settled':<34} {unsettled['achieved_rate']:>9.0f} "
+            f"{unsettled['p50_ms']:>7.0f} {unsettled['p99_ms']:>7.0f} {unsettled['errors']:>7}"
+            f"  (then {r['search']['merges_settled_s']:.0f} s until no merge ran for 5 s)"
+        )
     at_50 = r["search"]["at_50"]
     for kind, k in at_50.get("by_kind", {}).items():
-        lines.append(f"    at 50 req/s, {kind}: p50 {k['p50_ms']:.0f} ms, p99 {k['p99_ms']:.0f} ms "
-                     f"(Elasticsearch's took: p50 {k['took_p50_ms']:.0f}, p99 {k['took_p99_ms']:.0f})")
+        lines.append(
+            f"    at 50 req/s, {kind}: p50 {k['p50_ms']:.0f} ms, p99 {k['p99_ms']:.0f} ms "
+            f"(Elasticsearch's took: p50 {k['took_p50_ms']:.0f}, p99 {k['took_p99_ms']:.0f})"
+        )
     lines.append("")
     memory = r["memory"]
     peaks = ", ".join(f"{k} {v:.0f}" for k, v in memory["peak_rss_mb"].items() if v is not None)
     lines.append(f"peak RSS MiB: {peaks}")
     stack = memory["stack_rss_mb"]
     if stack:
-        lines.append("stack RSS MiB: " + ", ".join(f"{k} {v:.0f}" for k, v in stack.items())
-                     + f"; total with ours {sum(stack.values()) + sum(v for k, v in memory['peak_rss_mb'].items() if v and k != 'bench'):.0f}")
+        lines.append(
+            "stack RSS MiB: "
+            + ", ".join(f"{k} {v:.0f}" for k, v in stack.items())
+            + f"; total with ours {sum(stack.values()) + sum(v for k, v in memory['peak_rss_mb'].items() if v and k != 'bench'):.0f}"
+        )
     return "\n".join(lines)
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=int, default=100_000, help="cases loaded (default 100000)")
-    parser.add_argument("--runs", type=int, default=3, help="runs per figure; the median is reported")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="runs per figure; the median is reported"
+    )
     parser.add_argument("--partitions", type=int, default=12)
     parser.add_argument("--append-commands", type=int, default=300, help="commands per append run")
-    parser.add_argument("--relay-sample", type=int, default=200_000,
-                        help="events relayed per relay run (the raw producer sends the same ones)")
-    parser.add_argument("--doc-sample", type=int, default=200_000,
-                        help="documents in the raw bulk baseline (at a million cases, 200,000 of them bulked at "
-                             "23,098 events/s and all 1,000,000 at 25,292: the sample is representative, and "
-                             "holding every document costs the bench ~10 GB)")
+    parser.add_argument(
+        "--relay-sample",
+        type=int,
+        default=200_000,
+        help="events relayed per relay run (the raw producer sends the same ones)",
+    )
+    parser.add_argument(
+        "--doc-sample",
+        type=int,
+        default=200_000,
+        help="documents in the raw bulk baseline (at a million cases, 200,000 of them bulked at "
+        "23,098 events/s and all 1,000,000 at 25,292: the sample is representative, and "
+        "holding every document costs the bench ~10 GB)",
+    )
     parser.add_argument("--fresh-rates", type=float, nargs="+", default=[50, 200])
     parser.add_argument("--fresh-seconds", type=float, default=10.0)
-    parser.add_argument("--fresh-climb", type=int, default=3, help="rising freshness steps after the fixed ones")
-    parser.add_argument("--search-rates", type=float, nargs="+", default=[10, 25, 50, 100, 200, 400])
+    parser.add_argument(
+        "--fresh-climb", type=int, default=3, help="rising freshness steps after the fixed ones"
+    )
+    parser.add_argument(
+        "--search-rates", type=float, nargs="+", default=[10, 25, 50, 100, 200, 400]
+    )
     parser.add_argument("--search-seconds", type=float, default=5.0)
     parser.add_argument("--api-requests", type=int, default=300)
-    parser.add_argument("--stage-timeout", type=float, default=1800.0, help="bound of every wait, seconds")
-    parser.add_argument("--drivers", nargs="+", choices=DRIVERS, default=_installed_drivers(),
-                        help="Kafka drivers measured in the relay, projection and rebuild stages "
-                             "(default: every installed one; kafka-python is always measured)")
+    parser.add_argument(
+        "--stage-timeout", type=float, default=1800.0, help="bound of every wait, seconds"
+    )
+    parser.add_argument(
+        "--drivers",
+        nargs="+",
+        choices=DRIVERS,
+        default=_installed_drivers(),
+        help="Kafka drivers measured in the relay, projection and rebuild stages "
+        "(default: every installed one; kafka-python is always measured)",
+    )
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--skip-api", action="store_true")
-    parser.add_argument("--tiny", action="store_true", help="smallest settings that exercise every stage")
-    parser.add_argument("--keep", action="store_true", help="keep the run's store file under var/bench, its topics and its indices")
+    parser.add_argument(
+        "--tiny", action="store_true", help="smallest settings that exercise every stage"
+    )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the run's store file under var/bench, its topics and its indices",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
     parser.add_argument("--kafka", default=DEFAULTS["kafka"])

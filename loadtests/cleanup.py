@@ -3,12 +3,15 @@
 Shared by the bench (`remove_run`), the HTTP probe and the test session. Indices are deleted by
 name, fifty to a request: the cluster refuses wildcard deletes (`action.destructive_requires_name`).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
 
 
-def remove_named(ours: Callable[[str], bool], *, kafka: str, es: str, timeout_s: float = 30.0) -> list[str]:
+def remove_named(
+    ours: Callable[[str], bool], *, kafka: str, es: str, timeout_s: float = 30.0
+) -> list[str]:
     """Delete every topic, consumer group and index whose name `ours` accepts; each server is
     tried even if the other is down. Returns what could not be cleaned, for the caller to say."""
     from consumers import kafka_admin
@@ -19,7 +22,7 @@ def remove_named(ours: Callable[[str], bool], *, kafka: str, es: str, timeout_s:
         client = make_client(es, timeout_s=timeout_s)
         indices = [i for i in client.indices.get(index="*", expand_wildcards="all") if ours(i)]
         for chunk in range(0, len(indices), 50):
-            client.indices.delete(index=",".join(indices[chunk:chunk + 50]))
+            client.indices.delete(index=",".join(indices[chunk : chunk + 50]))
     except Exception as exc:  # noqa: BLE001 - clean-up is best effort; the caller reports it
         problems.append(f"indices: {type(exc).__name__}: {exc}")
     try:

@@ -10,6 +10,7 @@ index prefix on the local stack, so it disturbs nothing else; seeds demo data
 requests per scenario from `--concurrency` client threads (one keep-alive connection each)
 and prints one line per scenario. Everything it started is stopped and removed at the end.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,9 +48,11 @@ class Result:
     def line(self) -> str:
         ordered = sorted(self.latencies_ms)
         p = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
-        return (f"{self.name:<18} {len(ordered):>6} req  {len(ordered) / self.wall_s:>8.1f} req/s  "
-                f"p50 {p(0.50):>7.1f} ms  p99 {p(0.99):>7.1f} ms  max {ordered[-1]:>7.1f} ms  "
-                f"mean {statistics.fmean(ordered):>7.1f} ms  non-2xx {sum(self.errors.values())} {self.errors or ''}")
+        return (
+            f"{self.name:<18} {len(ordered):>6} req  {len(ordered) / self.wall_s:>8.1f} req/s  "
+            f"p50 {p(0.50):>7.1f} ms  p99 {p(0.99):>7.1f} ms  max {ordered[-1]:>7.1f} ms  "
+            f"mean {statistics.fmean(ordered):>7.1f} ms  non-2xx {sum(self.errors.values())} {self.errors or ''}"
+        )
 
 
 def free_port() -> int:
@@ -68,13 +71,17 @@ class Api:
             self.local.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         return self.local.conn
 
-    def call(self, method: str, path: str, body: dict | None = None, token: str | None = None) -> tuple[int, dict]:
+    def call(
+        self, method: str, path: str, body: dict | None = None, token: str | None = None
+    ) -> tuple[int, dict]:
         headers = {"Content-Type": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         conn = self._conn()
         try:
-            conn.request(method, path, body=orjson.dumps(body) if body is not None else None, headers=headers)
+            conn.request(
+                method, path, body=orjson.dumps(body) if body is not None else None, headers=headers
+            )
             response = conn.getresponse()
             data = response.read()
         except (OSError, http.client.HTTPException):
@@ -83,7 +90,9 @@ class Api:
             raise
         try:
             return response.status, (orjson.loads(data) if data else {})
-        except orjson.JSONDecodeError:  # not our problem+json: gunicorn's or Django's own error page
+        except (
+            orjson.JSONDecodeError
+        ):  # not our problem+json: gunicorn's or Django's own error page
             return response.status, {"raw": data[:200].decode(errors="replace")}
 
 
@@ -133,44 +142,93 @@ def wait_ready(api: Api, deadline_s: float) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--requests", type=int, default=2000, help="requests per scenario")
     parser.add_argument("--concurrency", type=int, default=4, help="client threads for the search")
-    parser.add_argument("--submit-concurrency", type=int, default=None,
-                        help="client threads for the submissions (default: --concurrency)")
+    parser.add_argument(
+        "--submit-concurrency",
+        type=int,
+        default=None,
+        help="client threads for the submissions (default: --concurrency)",
+    )
     parser.add_argument("--seed-cases", type=int, default=300)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--kafka", default=os.environ.get("CASETRACK_KAFKA_BOOTSTRAP", "127.0.0.1:19092"))
-    parser.add_argument("--keep-logs", type=Path, help="copy the servers' logs into this folder at the end")
-    parser.add_argument("--es", default=os.environ.get("CASETRACK_ES_URL", "http://127.0.0.1:19200"))
+    parser.add_argument(
+        "--kafka", default=os.environ.get("CASETRACK_KAFKA_BOOTSTRAP", "127.0.0.1:19092")
+    )
+    parser.add_argument(
+        "--keep-logs", type=Path, help="copy the servers' logs into this folder at the end"
+    )
+    parser.add_argument(
+        "--es", default=os.environ.get("CASETRACK_ES_URL", "http://127.0.0.1:19200")
+    )
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
     from domain.identifiers import make_resident_id
 
-    work = Path(tempfile.mkdtemp(prefix="http-probe-", dir=ROOT / "var" if (ROOT / "var").is_dir() else None))
+    work = Path(
+        tempfile.mkdtemp(
+            prefix="http-probe-", dir=ROOT / "var" if (ROOT / "var").is_dir() else None
+        )
+    )
     prefix = f"probe-{uuid.uuid4().hex[:8]}"
     port = free_port()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "api.settings", "CASETRACK_ENV": "development",
-           "CASETRACK_EVENT_STORE": f"sqlite:///{work / 'events.db'}", "CASETRACK_TOPIC_PREFIX": prefix,
-           "CASETRACK_INDEX_PREFIX": prefix, "CASETRACK_KAFKA_BOOTSTRAP": args.kafka, "CASETRACK_ES_URL": args.es,
-           "CASETRACK_PARTITIONS": "4", "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "api.settings",
+        "CASETRACK_ENV": "development",
+        "CASETRACK_EVENT_STORE": f"sqlite:///{work / 'events.db'}",
+        "CASETRACK_TOPIC_PREFIX": prefix,
+        "CASETRACK_INDEX_PREFIX": prefix,
+        "CASETRACK_KAFKA_BOOTSTRAP": args.kafka,
+        "CASETRACK_ES_URL": args.es,
+        "CASETRACK_PARTITIONS": "4",
+        "PYTHONUNBUFFERED": "1",
+    }
     processes: list[subprocess.Popen] = []
 
     def start(*command: str, log: str) -> None:
-        processes.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=open(work / log, "ab"),
-                                          stderr=subprocess.STDOUT, start_new_session=True))
+        processes.append(
+            subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=env,
+                stdout=open(work / log, "ab"),
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        )
 
     try:
         print(f"seeding {args.seed_cases} demo cases into {work} ...", flush=True)
-        subprocess.run([PY, "manage.py", "seed_demo", "--cases", str(args.seed_cases), "--no-progress"], cwd=ROOT,
-                       env=env, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [PY, "manage.py", "seed_demo", "--cases", str(args.seed_cases), "--no-progress"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         start(PY, "manage.py", "relay", log="relay.log")
         start(PY, "manage.py", "project", "all", log="projectors.log")
-        start(str(Path(PY).parent / "gunicorn"), "api.wsgi:application", "--bind", f"127.0.0.1:{port}",
-              "--workers", str(args.workers), "--threads", str(args.threads), "--worker-class", "gthread",
-              "--graceful-timeout", "10", log="gunicorn.log")
+        start(
+            str(Path(PY).parent / "gunicorn"),
+            "api.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(args.workers),
+            "--threads",
+            str(args.threads),
+            "--worker-class",
+            "gthread",
+            "--graceful-timeout",
+            "10",
+            log="gunicorn.log",
+        )
         api = Api(port)
         wait_ready(api, 60)
 
@@ -182,35 +240,73 @@ def main() -> None:
         citizen_id = make_resident_id("510104", date(1991, 3, 3), 777)
         admin = token(role="admin", sub="probe-admin")
         citizen = token(role="citizen", sub=citizen_id, party_id=citizen_id)
-        clerk = token(role="clerk", sub="probe-clerk", department="market-regulation", region_code="510000")
+        clerk = token(
+            role="clerk", sub="probe-clerk", department="market-regulation", region_code="510000"
+        )
         code = f"510100-XK-P{uuid.uuid4().hex[:5].upper()}"
-        status, published = api.call("POST", "/api/v1/catalog/items", {
-            "code": code, "name": "食品经营许可", "item_type": "administrative_licence",
-            "department": "market-regulation", "level": "city", "region_code": "510100", "conditions": "场所",
-            "materials": [{"code": "LICENCE", "name": "营业执照", "required": True}], "steps": ["申请", "受理"],
-            "statutory_days": 20, "promised_days": 5, "fee_fen": 0, "legal_basis": "《食品安全法》",
-            "licence_type": None, "licence_valid_days": None}, admin)
+        status, published = api.call(
+            "POST",
+            "/api/v1/catalog/items",
+            {
+                "code": code,
+                "name": "食品经营许可",
+                "item_type": "administrative_licence",
+                "department": "market-regulation",
+                "level": "city",
+                "region_code": "510100",
+                "conditions": "场所",
+                "materials": [{"code": "LICENCE", "name": "营业执照", "required": True}],
+                "steps": ["申请", "受理"],
+                "statutory_days": 20,
+                "promised_days": 5,
+                "fee_fen": 0,
+                "legal_basis": "《食品安全法》",
+                "licence_type": None,
+                "licence_valid_days": None,
+            },
+            admin,
+        )
         assert status == 201, published
         # The projections have caught up with the seed when a consistent read of the last position says so.
         deadline = time.monotonic() + 300
         while True:
-            status, listed = api.call("GET", f"/api/v1/catalog/items?q={code}&consistent_after={published['position']}")
+            status, listed = api.call(
+                "GET", f"/api/v1/catalog/items?q={code}&consistent_after={published['position']}"
+            )
             if status == 200 and listed.get("consistent"):
                 break
             if time.monotonic() > deadline:
                 raise SystemExit(f"projections did not catch up: {status} {listed}")
         status, warm = api.call("GET", "/api/v1/search?q=%E9%A3%9F%E5%93%81", token=clerk)
-        print(f"search warm-up: {status}, {warm.get('total')} hits; gunicorn on port {port}, "
-              f"{args.workers} workers x {args.threads} threads; {args.submit_concurrency or args.concurrency} client threads submitting, "
-              f"{args.concurrency} searching", flush=True)
+        print(
+            f"search warm-up: {status}, {warm.get('total')} hits; gunicorn on port {port}, "
+            f"{args.workers} workers x {args.threads} threads; {args.submit_concurrency or args.concurrency} client threads submitting, "
+            f"{args.concurrency} searching",
+            flush=True,
+        )
 
-        submission = {"item_code": code, "applicant": {"party_id": citizen_id, "kind": "person", "name": "王小明"},
-                      "channel": "web", "materials": [{"code": "LICENCE", "document_ref": "doc"}], "form": {}}
-        submit = run("case submission", args.requests, args.submit_concurrency or args.concurrency,
-                     lambda i: api.call("POST", "/api/v1/cases", submission, citizen)[0])
+        submission = {
+            "item_code": code,
+            "applicant": {"party_id": citizen_id, "kind": "person", "name": "王小明"},
+            "channel": "web",
+            "materials": [{"code": "LICENCE", "document_ref": "doc"}],
+            "form": {},
+        }
+        submit = run(
+            "case submission",
+            args.requests,
+            args.submit_concurrency or args.concurrency,
+            lambda i: api.call("POST", "/api/v1/cases", submission, citizen)[0],
+        )
         queries = ["食品经营许可", "餐饮", "market", "许可证", "户外广告"]
-        search = run("search", args.requests, args.concurrency,
-                     lambda i: api.call("GET", "/api/v1/search?q=" + quote(queries[i % len(queries)]), token=clerk)[0])
+        search = run(
+            "search",
+            args.requests,
+            args.concurrency,
+            lambda i: api.call(
+                "GET", "/api/v1/search?q=" + quote(queries[i % len(queries)]), token=clerk
+            )[0],
+        )
         for result in (submit, search):
             print(result.line(), flush=True)
     finally:

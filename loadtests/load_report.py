@@ -1,7 +1,8 @@
 """Print a locust CSV stats file as one line per endpoint: requests/s, failures, p50/p95/p99.
 
-    .venv/bin/python -m loadtests.load_report loadtests/results/load_stats.csv
+.venv/bin/python -m loadtests.load_report loadtests/results/load_stats.csv
 """
+
 from __future__ import annotations
 
 import csv
@@ -11,11 +12,15 @@ from pathlib import Path
 
 def report(path: Path) -> str:
     rows = list(csv.DictReader(path.open(encoding="utf-8")))
-    lines = [f"{'endpoint':<44} {'req/s':>7} {'requests':>9} {'failures':>9} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}"]
+    lines = [
+        f"{'endpoint':<44} {'req/s':>7} {'requests':>9} {'failures':>9} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}"
+    ]
     for row in rows:
         name = f"{row['Type']} {row['Name']}".strip() if row["Name"] != "Aggregated" else "ALL"
-        lines.append(f"{name[:44]:<44} {float(row['Requests/s']):>7.1f} {row['Request Count']:>9} "
-                     f"{row['Failure Count']:>9} {row['50%']:>7} {row['95%']:>7} {row['99%']:>7}")
+        lines.append(
+            f"{name[:44]:<44} {float(row['Requests/s']):>7.1f} {row['Request Count']:>9} "
+            f"{row['Failure Count']:>9} {row['50%']:>7} {row['95%']:>7} {row['99%']:>7}"
+        )
     return "\n".join(lines)
 
 

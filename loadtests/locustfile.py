@@ -13,6 +13,7 @@ endpoint `POST /api/v1/dev/tokens`. Only legal requests are sent: any failure is
 Only the HTTP contract is used (plus the check-digit rule of identity numbers, to make valid
 ones), so the scenarios run against any deployment.
 """
+
 from __future__ import annotations
 
 import random
@@ -28,11 +29,23 @@ HOT_ITEMS = 6  # citizens apply for these, so the clerks of their departments fi
 
 _lock = threading.Lock()
 _items: list[dict] = []
-_queues: dict[str, deque] = defaultdict(lambda: deque(maxlen=500))   # item code -> submitted case ids
-_payments: deque = deque(maxlen=500)                                  # (payment_id, amount_fen) to settle
+_queues: dict[str, deque] = defaultdict(
+    lambda: deque(maxlen=500)
+)  # item code -> submitted case ids
+_payments: deque = deque(maxlen=500)  # (payment_id, amount_fen) to settle
 _settled: set[str] = set()
-_case_ids: deque = deque(maxlen=2000)                                  # for auditors
-_regions = ["510104", "510105", "510106", "510107", "510108", "510116", "510302", "510402", "510703"]
+_case_ids: deque = deque(maxlen=2000)  # for auditors
+_regions = [
+    "510104",
+    "510105",
+    "510106",
+    "510107",
+    "510108",
+    "510116",
+    "510302",
+    "510402",
+    "510703",
+]
 
 
 # ------------------------------------------------------------------ identities
@@ -47,7 +60,26 @@ def resident_id(rng: random.Random, region: str) -> str:
 
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
-GIVEN = ["伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超"]
+GIVEN = [
+    "伟",
+    "芳",
+    "娜",
+    "秀英",
+    "敏",
+    "静",
+    "丽",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+]
 
 
 def _name(rng: random.Random) -> str:
@@ -67,7 +99,9 @@ def load_catalogue(environment, **_kwargs) -> None:
     answer.raise_for_status()
     items = [i for i in answer.json()["items"] if i.get("status", "active") != "withdrawn"]
     if not items:
-        raise RuntimeError("the catalogue is empty: seed the store first (make run seeds demo data)")
+        raise RuntimeError(
+            "the catalogue is empty: seed the store first (make run seeds demo data)"
+        )
     random.Random(7).shuffle(items)
     # The hot items: half with a fee (the gateway settles it), half without.
     paid = [i for i in items if (i.get("fee_fen") or 0) > 0][: HOT_ITEMS // 2]
@@ -92,8 +126,11 @@ class ApiUser(HttpUser):
     def on_start(self) -> None:
         self.rng = random.Random()
         self.sub = f"{self.role}-load-{uuid.uuid4().hex[:8]}"
-        answer = self.client.post(f"{API}/dev/tokens", json={"role": self.role, "sub": self.sub, **self.claims()},
-                                  name="/dev/tokens")
+        answer = self.client.post(
+            f"{API}/dev/tokens",
+            json={"role": self.role, "sub": self.sub, **self.claims()},
+            name="/dev/tokens",
+        )
         self.client.headers["Authorization"] = f"Bearer {answer.json()['token']}"
 
     def get(self, path: str, name: str, **params):
@@ -118,17 +155,28 @@ class Citizen(ApiUser):
 
     def on_start(self) -> None:
         super().on_start()
-        self.mine: list[tuple[str, int]] = []   # (case id, position)
+        self.mine: list[tuple[str, int]] = []  # (case id, position)
 
     @task(2)
     def apply(self) -> None:
         item = _hot_item(self.rng)
-        materials = [{"code": m["code"], "document_ref": f"doc-{uuid.uuid4().hex[:10]}"}
-                     for m in item["materials"] if m.get("required")]
-        answer = self.post("/cases", "/cases [submit]", {
-            "item_code": item["code"], "applicant": {"party_id": self.party_id, "kind": "person", "name": self.name},
-            "channel": self.rng.choice(["web", "app", "wechat"]), "materials": materials,
-            "form": {"contact_phone": f"138{self.rng.randrange(10**8):08d}"}}, key=uuid.uuid4().hex)
+        materials = [
+            {"code": m["code"], "document_ref": f"doc-{uuid.uuid4().hex[:10]}"}
+            for m in item["materials"]
+            if m.get("required")
+        ]
+        answer = self.post(
+            "/cases",
+            "/cases [submit]",
+            {
+                "item_code": item["code"],
+                "applicant": {"party_id": self.party_id, "kind": "person", "name": self.name},
+                "channel": self.rng.choice(["web", "app", "wechat"]),
+                "materials": materials,
+                "form": {"contact_phone": f"138{self.rng.randrange(10**8):08d}"},
+            },
+            key=uuid.uuid4().hex,
+        )
         if answer.status_code == 201:
             body = answer.json()
             self.mine.append((body["case_id"], body["position"]))
@@ -184,7 +232,9 @@ class Clerk(ApiUser):
         case_id = self._next_case()
         if case_id is None:
             return
-        accepted = self.post(f"/cases/{case_id}/accept", "/cases/{id}/accept", {}, key=uuid.uuid4().hex)
+        accepted = self.post(
+            f"/cases/{case_id}/accept", "/cases/{id}/accept", {}, key=uuid.uuid4().hex
+        )
         if accepted.status_code != 200:
             return
         payment_id = accepted.json().get("payment_id")
@@ -195,9 +245,15 @@ class Clerk(ApiUser):
         with _lock:
             settled = payment_id is None or payment_id in _settled
         outcome = "approved" if settled else "rejected"
-        self.post(f"/cases/{case_id}/decide", "/cases/{id}/decide",
-                  {"outcome": outcome, "reasons": "经审查，符合法定条件" if settled else "经审查，不符合法定条件",
-                   "legal_basis": self.item.get("legal_basis") or ""})
+        self.post(
+            f"/cases/{case_id}/decide",
+            "/cases/{id}/decide",
+            {
+                "outcome": outcome,
+                "reasons": "经审查，符合法定条件" if settled else "经审查，不符合法定条件",
+                "legal_basis": self.item.get("legal_basis") or "",
+            },
+        )
 
     @task(1)
     def search(self) -> None:
@@ -216,13 +272,18 @@ class Gateway(ApiUser):
         if entry is None:
             return
         payment_id, amount = entry
-        body = {"channel": self.rng.choice(["alipay", "wechat-pay", "unionpay"]),
-                "transaction_ref": f"TX{uuid.uuid4().hex[:16].upper()}", "amount_fen": amount}
+        body = {
+            "channel": self.rng.choice(["alipay", "wechat-pay", "unionpay"]),
+            "transaction_ref": f"TX{uuid.uuid4().hex[:16].upper()}",
+            "amount_fen": amount,
+        }
         answer = self.post(f"/payments/{payment_id}/settle", "/payments/{id}/settle", body)
         if answer.status_code == 200:
             with _lock:
                 _settled.add(payment_id)
-            if self.rng.random() < 0.3:  # the gateway's retry: the same transaction again answers 200
+            if (
+                self.rng.random() < 0.3
+            ):  # the gateway's retry: the same transaction again answers 200
                 self.post(f"/payments/{payment_id}/settle", "/payments/{id}/settle [retry]", body)
 
 
@@ -257,13 +318,20 @@ class Analyst(ApiUser):
 
     @task(3)
     def cases(self) -> None:
-        self.get("/analytics/cases", "/analytics/cases",
-                 group_by=self.rng.choice(["department", "item", "status", "channel", "region"]))
+        self.get(
+            "/analytics/cases",
+            "/analytics/cases",
+            group_by=self.rng.choice(["department", "item", "status", "channel", "region"]),
+        )
 
     @task(1)
     def revenue(self) -> None:
-        self.get("/analytics/revenue", "/analytics/revenue", group_by=self.rng.choice(["department", "kind"]),
-                 interval=self.rng.choice(["day", "month"]))
+        self.get(
+            "/analytics/revenue",
+            "/analytics/revenue",
+            group_by=self.rng.choice(["department", "kind"]),
+            interval=self.rng.choice(["day", "month"]),
+        )
 
     @task(1)
     def search(self) -> None:

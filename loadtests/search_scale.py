@@ -13,6 +13,7 @@ with Elasticsearch's own ``took``. The documents are real projections, their num
 loaded through the domain code: say so wherever the figures are quoted. Remove the run's topics,
 groups and indices afterwards with ``--remove`` (the cluster refuses a wildcard DELETE).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,8 +30,10 @@ from search.queries import SEARCH_TYPES
 
 
 def copies_of(client, alias: str, copies: int) -> Iterator[dict]:
-    documents = [(h["_id"], h["_source"]) for h in
-                 helpers.scan(client, index=alias, query={"query": {"match_all": {}}}, size=2000)]
+    documents = [
+        (h["_id"], h["_source"])
+        for h in helpers.scan(client, index=alias, query={"query": {"match_all": {}}}, size=2000)
+    ]
     for k in range(1, copies):
         for doc_id, source in documents:
             doc = json_copy(source)
@@ -46,13 +49,19 @@ def copies_of(client, alias: str, copies: int) -> Iterator[dict]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("run_id", help="the prefix of a bench run kept with --keep")
-    parser.add_argument("--copies", type=int, default=10, help="the cases index ends with this many times its cases")
+    parser.add_argument(
+        "--copies", type=int, default=10, help="the cases index ends with this many times its cases"
+    )
     parser.add_argument("--rates", type=float, nargs="+", default=[25, 50])
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--es", default=DEFAULTS["es"])
     parser.add_argument("--kafka", default=DEFAULTS["kafka"])
-    parser.add_argument("--remove", action="store_true", help="remove the kept run (indices, topics, groups, store) and stop")
+    parser.add_argument(
+        "--remove",
+        action="store_true",
+        help="remove the kept run (indices, topics, groups, store) and stop",
+    )
     args = parser.parse_args(argv)
     if args.remove:
         remove_run(args.run_id, kafka=args.kafka, es=args.es)
@@ -68,17 +77,29 @@ def main(argv: list[str] | None = None) -> None:
         client.indices.refresh(index=cases)
         print(f"indexed {indexed} copies in {time.perf_counter() - started:.0f} s")
     aliases = ",".join(names.alias(m) for m in SEARCH_TYPES.values())
-    print(f"{client.count(index=aliases)['count']} documents, {client.count(index=cases)['count']} cases")
-    items = [{"code": h["_source"]["code"]} for h in client.search(index=names.alias("catalog"), size=200)["hits"]["hits"]]
+    print(
+        f"{client.count(index=aliases)['count']} documents, {client.count(index=cases)['count']} cases"
+    )
+    items = [
+        {"code": h["_source"]["code"]}
+        for h in client.search(index=names.alias("catalog"), size=200)["hits"]["hits"]
+    ]
     mix = sample_mix(client, cases, items)
     warm(client, aliases, mix)
     for rate in args.rates:
-        step = search_steps(client, aliases, mix, rate=rate, duration_s=args.seconds, runs=args.runs)
-        print(f"at {rate:.0f} req/s: achieved {step['achieved_rate']:.0f}, p50 {step['p50_ms']:.0f} ms, "
-              f"p99 {step['p99_ms']:.0f} ms, {step['errors']} errors")
+        step = search_steps(
+            client, aliases, mix, rate=rate, duration_s=args.seconds, runs=args.runs
+        )
+        print(
+            f"at {rate:.0f} req/s: achieved {step['achieved_rate']:.0f}, p50 {step['p50_ms']:.0f} ms, "
+            f"p99 {step['p99_ms']:.0f} ms, {step['errors']} errors"
+        )
         for kind, k in step["by_kind"].items():
-            print(f"    {kind}: p50 {k['p50_ms']:.0f} ms, p99 {k['p99_ms']:.0f} ms "
-                  f"(took p50 {k['took_p50_ms']:.0f}, p99 {k['took_p99_ms']:.0f})")
+            print(
+                f"    {kind}: p50 {k['p50_ms']:.0f} ms, p99 {k['p99_ms']:.0f} ms "
+                f"(took p50 {k['took_p50_ms']:.0f}, p99 {k['took_p99_ms']:.0f})"
+            )
+
 
 if __name__ == "__main__":
     main()

@@ -3,6 +3,7 @@
 Entries are immutable; each is one document. It is not a case event and never touches a
 case stream (DESIGN.md, "Access logs are not case events").
 """
+
 from __future__ import annotations
 
 from projections.base import Document, Envelope, Projection
@@ -29,6 +30,10 @@ def recorded(_: Document | None, e: Envelope) -> Document:
 
 
 PROJECTION = Projection(
-    document_type="access", name=NAME, aggregate_type="AccessEntry", id_field="entry_id",
-    handlers={"AccessRecorded": recorded}, source="access",
+    document_type="access",
+    name=NAME,
+    aggregate_type="AccessEntry",
+    id_field="entry_id",
+    handlers={"AccessRecorded": recorded},
+    source="access",
 )

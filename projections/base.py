@@ -5,6 +5,7 @@ event envelope (plain JSON types, as read from Kafka) and returns the new docume
 runner (consumers/projector.py) adds `position`, `aggregate_version`, `updated_at` and
 `degraded`, and writes one document per aggregate, fully rewritten at each event.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -26,12 +27,12 @@ class ProjectionError(Exception):
 
 @dataclass(frozen=True)
 class Projection:
-    name: str                       # also the read model's alias suffix: casetrack-<name>
-    aggregate_type: str             # the envelopes it reads
-    id_field: str                   # the document's own id field (case_id, payment_id, ...)
+    name: str  # also the read model's alias suffix: casetrack-<name>
+    aggregate_type: str  # the envelopes it reads
+    id_field: str  # the document's own id field (case_id, payment_id, ...)
     handlers: Mapping[str, Handler] = field(default_factory=dict)
-    source: str = "events"          # the Kafka topic it reads: events or access
-    document_type: str = ""         # the documents' `type` (case, payment, item, ...)
+    source: str = "events"  # the Kafka topic it reads: events or access
+    document_type: str = ""  # the documents' `type` (case, payment, item, ...)
 
     def handles(self, envelope: Envelope) -> bool:
         return envelope.get("aggregate_type") == self.aggregate_type
@@ -51,14 +52,16 @@ class Projection:
         if document is None and envelope["aggregate_version"] != 1:
             raise ProjectionError(
                 f"{self.name}: {envelope['event_type']} v{envelope['aggregate_version']} arrived "
-                "without the aggregate's earlier events")
+                "without the aggregate's earlier events"
+            )
         try:
             new = handler(document, envelope)
         except ProjectionError:
             raise
         except (KeyError, TypeError, ValueError) as exc:
-            raise ProjectionError(f"{self.name}: cannot apply {envelope['event_type']}: "
-                                  f"{type(exc).__name__}: {exc}") from exc
+            raise ProjectionError(
+                f"{self.name}: cannot apply {envelope['event_type']}: {type(exc).__name__}: {exc}"
+            ) from exc
         new[self.id_field] = envelope["aggregate_id"]
         new["position"] = envelope["position"]
         new["aggregate_version"] = envelope["aggregate_version"]

@@ -1,4 +1,5 @@
 """Read model of cases: one document per case, with the scoping fields copied in."""
+
 from __future__ import annotations
 
 from projections.base import Document, Envelope, Projection, require, shanghai_day
@@ -7,11 +8,13 @@ NAME = "cases"
 
 
 def _step(document: Document, envelope: Envelope) -> None:
-    document.setdefault("timeline", []).append({
-        "step": envelope["event_type"],
-        "at": envelope["occurred_at"],
-        "role": (envelope.get("actor") or {}).get("role"),
-    })
+    document.setdefault("timeline", []).append(
+        {
+            "step": envelope["event_type"],
+            "at": envelope["occurred_at"],
+            "role": (envelope.get("actor") or {}).get("role"),
+        }
+    )
 
 
 def _handler(change):
@@ -21,6 +24,7 @@ def _handler(change):
         document = change(document, envelope["data"], envelope)
         _step(document, envelope)
         return document
+
     handle.__name__ = change.__name__
     return handle
 
@@ -91,13 +95,22 @@ def materials_supplemented(d: Document, data: dict, _: Envelope) -> Document:
 
 
 def accepted(d: Document, data: dict, _: Envelope) -> Document:
-    d.update(status="accepted", accepted_on=data["accepted_on"], promised_due=data["promised_due"],
-             statutory_due=data["statutory_due"], calendar_version=data["calendar_version"])
+    d.update(
+        status="accepted",
+        accepted_on=data["accepted_on"],
+        promised_due=data["promised_due"],
+        statutory_due=data["statutory_due"],
+        calendar_version=data["calendar_version"],
+    )
     return d
 
 
 def refused(d: Document, data: dict, envelope: Envelope) -> Document:
-    d.update(status="refused", closing_reason=data["reason"], decided_on=shanghai_day(envelope["occurred_at"]))
+    d.update(
+        status="refused",
+        closing_reason=data["reason"],
+        decided_on=shanghai_day(envelope["occurred_at"]),
+    )
     return d
 
 
@@ -107,15 +120,26 @@ def assigned(d: Document, data: dict, _: Envelope) -> Document:
 
 
 def suspended(d: Document, data: dict, _: Envelope) -> Document:
-    d.update(status="suspended", suspended_on=data["suspended_on"], suspension_reason=data["reason"],
-             promised_remaining=data["promised_remaining"], statutory_remaining=data["statutory_remaining"])
+    d.update(
+        status="suspended",
+        suspended_on=data["suspended_on"],
+        suspension_reason=data["reason"],
+        promised_remaining=data["promised_remaining"],
+        statutory_remaining=data["statutory_remaining"],
+    )
     return d
 
 
 def resumed(d: Document, data: dict, _: Envelope) -> Document:
-    d.update(status="accepted", promised_due=data["promised_due"], statutory_due=data["statutory_due"],
-             calendar_version=data["calendar_version"], suspended_on=None,
-             promised_remaining=None, statutory_remaining=None)
+    d.update(
+        status="accepted",
+        promised_due=data["promised_due"],
+        statutory_due=data["statutory_due"],
+        calendar_version=data["calendar_version"],
+        suspended_on=None,
+        promised_remaining=None,
+        statutory_remaining=None,
+    )
     return d
 
 
@@ -130,7 +154,9 @@ def extended(d: Document, data: dict, _: Envelope) -> Document:
 
 
 def payment_linked(d: Document, data: dict, _: Envelope) -> Document:
-    d["payments"].append({"payment_id": data["payment_id"], "kind": data["kind"], "amount_fen": data["amount_fen"]})
+    d["payments"].append(
+        {"payment_id": data["payment_id"], "kind": data["kind"], "amount_fen": data["amount_fen"]}
+    )
     if data["kind"] == "fee":
         d["fee_payment_id"] = data["payment_id"]
     return d
@@ -139,10 +165,19 @@ def payment_linked(d: Document, data: dict, _: Envelope) -> Document:
 def decided(d: Document, data: dict, envelope: Envelope) -> Document:
     decided_on = shanghai_day(envelope["occurred_at"])
     on_time = bool(d.get("statutory_due") and decided_on <= d["statutory_due"])
-    d.update(status=data["outcome"], decided_on=decided_on, on_time=on_time,
-             decision={"outcome": data["outcome"], "reasons": data["reasons"],
-                       "legal_basis": data["legal_basis"], "decided_at": envelope["occurred_at"]},
-             licence_id=data.get("licence_id"), licence_number=data.get("licence_number"))
+    d.update(
+        status=data["outcome"],
+        decided_on=decided_on,
+        on_time=on_time,
+        decision={
+            "outcome": data["outcome"],
+            "reasons": data["reasons"],
+            "legal_basis": data["legal_basis"],
+            "decided_at": envelope["occurred_at"],
+        },
+        licence_id=data.get("licence_id"),
+        licence_number=data.get("licence_number"),
+    )
     return d
 
 

@@ -1,4 +1,5 @@
 """Read model of the catalogue of service items ("one item, one standard, one code")."""
+
 from __future__ import annotations
 
 from projections.base import Document, Envelope, Projection, require
@@ -7,17 +8,44 @@ NAME = "catalog"
 
 
 def _terms(d: Document, terms: dict) -> Document:
-    d.update({k: terms[k] for k in (
-        "name", "item_type", "department", "level", "region_code", "conditions", "materials", "steps",
-        "statutory_days", "promised_days", "fee_fen", "legal_basis", "licence_type", "licence_valid_days")})
+    d.update(
+        {
+            k: terms[k]
+            for k in (
+                "name",
+                "item_type",
+                "department",
+                "level",
+                "region_code",
+                "conditions",
+                "materials",
+                "steps",
+                "statutory_days",
+                "promised_days",
+                "fee_fen",
+                "legal_basis",
+                "licence_type",
+                "licence_valid_days",
+            )
+        }
+    )
     d["title"] = terms["name"]
     return d
 
 
 def published(_: Document | None, e: Envelope) -> Document:
     data = e["data"]
-    return _terms({"type": "item", "code": data["code"], "status": "published", "revision": 1,
-                   "published_at": e["occurred_at"], "withdrawn_reason": ""}, data["terms"])
+    return _terms(
+        {
+            "type": "item",
+            "code": data["code"],
+            "status": "published",
+            "revision": 1,
+            "published_at": e["occurred_at"],
+            "withdrawn_reason": "",
+        },
+        data["terms"],
+    )
 
 
 def revised(d: Document | None, e: Envelope) -> Document:
@@ -34,6 +62,8 @@ def withdrawn(d: Document | None, e: Envelope) -> Document:
 
 PROJECTION = Projection(
     document_type="item",
-    name=NAME, aggregate_type="ServiceItem", id_field="item_id",
+    name=NAME,
+    aggregate_type="ServiceItem",
+    id_field="item_id",
     handlers={"ItemPublished": published, "ItemRevised": revised, "ItemWithdrawn": withdrawn},
 )

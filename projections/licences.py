@@ -1,4 +1,5 @@
 """Read model of electronic licences: one document per licence."""
+
 from __future__ import annotations
 
 from projections.base import Document, Envelope, Projection, require
@@ -36,15 +37,24 @@ def _change(status: str | None):
             d["status"] = status
         if "valid_until" in e["data"]:
             d["valid_until"] = e["data"]["valid_until"]
-        d["history"].append({"step": e["event_type"], "at": e["occurred_at"], "reason": e["data"].get("reason", "")})
+        d["history"].append(
+            {"step": e["event_type"], "at": e["occurred_at"], "reason": e["data"].get("reason", "")}
+        )
         return d
+
     return handle
 
 
 PROJECTION = Projection(
     document_type="licence",
-    name=NAME, aggregate_type="Licence", id_field="licence_id",
-    handlers={"LicenceIssued": issued, "LicenceRenewed": _change(None),
-              "LicenceSuspended": _change("suspended"), "LicenceResumed": _change("active"),
-              "LicenceRevoked": _change("revoked")},
+    name=NAME,
+    aggregate_type="Licence",
+    id_field="licence_id",
+    handlers={
+        "LicenceIssued": issued,
+        "LicenceRenewed": _change(None),
+        "LicenceSuspended": _change("suspended"),
+        "LicenceResumed": _change("active"),
+        "LicenceRevoked": _change("revoked"),
+    },
 )

@@ -1,4 +1,5 @@
 """Read model of payments (fees, fines, charges): one document per payment."""
+
 from __future__ import annotations
 
 from projections.base import Document, Envelope, Projection, require
@@ -11,7 +12,9 @@ def requested(_: Document | None, e: Envelope) -> Document:
     return {
         "type": "payment",
         "kind": data["kind"],
-        "title": {"fee": "办理费用", "fine": "罚款", "charge": "收费"}.get(data["kind"], data["kind"]),
+        "title": {"fee": "办理费用", "fine": "罚款", "charge": "收费"}.get(
+            data["kind"], data["kind"]
+        ),
         "amount_fen": data["amount_fen"],
         "currency": data["currency"],
         "payer_party_id": data["payer_party_id"],
@@ -36,8 +39,13 @@ def requested(_: Document | None, e: Envelope) -> Document:
 def settled(d: Document | None, e: Envelope) -> Document:
     d = require(d, NAME)
     data = e["data"]
-    d.update(status="settled", channel=data["channel"], transaction_ref=data["transaction_ref"],
-             paid_fen=data["amount_fen"], settled_at=e["occurred_at"])
+    d.update(
+        status="settled",
+        channel=data["channel"],
+        transaction_ref=data["transaction_ref"],
+        paid_fen=data["amount_fen"],
+        settled_at=e["occurred_at"],
+    )
     return d
 
 
@@ -57,7 +65,13 @@ def cancelled(d: Document | None, e: Envelope) -> Document:
 
 PROJECTION = Projection(
     document_type="payment",
-    name=NAME, aggregate_type="Payment", id_field="payment_id",
-    handlers={"PaymentRequested": requested, "PaymentSettled": settled,
-              "PaymentRefunded": refunded, "PaymentCancelled": cancelled},
+    name=NAME,
+    aggregate_type="Payment",
+    id_field="payment_id",
+    handlers={
+        "PaymentRequested": requested,
+        "PaymentSettled": settled,
+        "PaymentRefunded": refunded,
+        "PaymentCancelled": cancelled,
+    },
 )

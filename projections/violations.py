@@ -1,4 +1,5 @@
 """Read model of violations (penalty cases) and their fines."""
+
 from __future__ import annotations
 
 from projections.base import Document, Envelope, Projection, require
@@ -49,7 +50,13 @@ def resolved(d: Document | None, e: Envelope) -> Document:
 
 PROJECTION = Projection(
     document_type="violation",
-    name=NAME, aggregate_type="Violation", id_field="violation_id",
-    handlers={"ViolationRecorded": recorded, "ViolationFineRequested": fine_requested,
-              "ViolationContested": contested, "ViolationResolved": resolved},
+    name=NAME,
+    aggregate_type="Violation",
+    id_field="violation_id",
+    handlers={
+        "ViolationRecorded": recorded,
+        "ViolationFineRequested": fine_requested,
+        "ViolationContested": contested,
+        "ViolationResolved": resolved,
+    },
 )

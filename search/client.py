@@ -1,4 +1,5 @@
 """The Elasticsearch client, made in one place so every caller shares its settings."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -19,14 +20,25 @@ class OrjsonNdjsonSerializer(NdjsonSerializer):
         return orjson.loads(data)
 
 
-SERIALIZERS = {"application/json": OrjsonSerializer(), "application/x-ndjson": OrjsonNdjsonSerializer()}
+SERIALIZERS = {
+    "application/json": OrjsonSerializer(),
+    "application/x-ndjson": OrjsonNdjsonSerializer(),
+}
 
 
-def make_client(url: str, *, timeout_s: float = 10.0, retries: int = 0, ca_certs: str = "") -> Elasticsearch:
+def make_client(
+    url: str, *, timeout_s: float = 10.0, retries: int = 0, ca_certs: str = ""
+) -> Elasticsearch:
     """`url` may carry credentials (https://user:pass@host:9200); `ca_certs` verifies a private CA."""
     options = {"ca_certs": ca_certs} if ca_certs else {}
-    return Elasticsearch(url, request_timeout=timeout_s, max_retries=retries, retry_on_timeout=False,
-                         serializers=SERIALIZERS, **options)
+    return Elasticsearch(
+        url,
+        request_timeout=timeout_s,
+        max_retries=retries,
+        retry_on_timeout=False,
+        serializers=SERIALIZERS,
+        **options,
+    )
 
 
 def ping(client: Elasticsearch, *, timeout_s: float = 2.0) -> str:

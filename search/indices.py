@@ -5,6 +5,7 @@ fills `v<N+1>` and swaps the alias in one atomic request. Fields that are not ma
 kept in `_source` but not indexed (`dynamic: false`), so a new event field never changes a
 mapping by accident.
 """
+
 from __future__ import annotations
 
 import copy
@@ -17,22 +18,39 @@ SETTINGS = {
     "max_ngram_diff": 8,
     "analysis": {
         "tokenizer": {
-            "id_ngram": {"type": "ngram", "min_gram": 3, "max_gram": 8, "token_chars": ["letter", "digit"]},
+            "id_ngram": {
+                "type": "ngram",
+                "min_gram": 3,
+                "max_gram": 8,
+                "token_chars": ["letter", "digit"],
+            },
         },
         "normalizer": {"lower": {"type": "custom", "filter": ["lowercase"]}},
         "analyzer": {
             "id_ngram": {"type": "custom", "tokenizer": "id_ngram", "filter": ["lowercase"]},
-            "latin": {"type": "custom", "tokenizer": "standard", "filter": ["lowercase", "asciifolding"]},
+            "latin": {
+                "type": "custom",
+                "tokenizer": "standard",
+                "filter": ["lowercase", "asciifolding"],
+            },
         },
     },
 }
 
 KEYWORD = {"type": "keyword"}
-IDENTIFIER = {"type": "keyword", "normalizer": "lower",
-              "fields": {"ngram": {"type": "text", "analyzer": "id_ngram", "search_analyzer": "latin"}}}
-CHINESE_TEXT = {"type": "text", "analyzer": "cjk",
-                "fields": {"keyword": {"type": "keyword", "ignore_above": 256},
-                           "latin": {"type": "text", "analyzer": "latin"}}}
+IDENTIFIER = {
+    "type": "keyword",
+    "normalizer": "lower",
+    "fields": {"ngram": {"type": "text", "analyzer": "id_ngram", "search_analyzer": "latin"}},
+}
+CHINESE_TEXT = {
+    "type": "text",
+    "analyzer": "cjk",
+    "fields": {
+        "keyword": {"type": "keyword", "ignore_above": 256},
+        "latin": {"type": "text", "analyzer": "latin"},
+    },
+}
 DATE = {"type": "date"}
 LONG = {"type": "long"}
 INT = {"type": "integer"}
@@ -57,52 +75,115 @@ PARTY = {"properties": {"party_id": KEYWORD, "kind": KEYWORD, "name": CHINESE_TE
 
 MODELS: dict[str, dict] = {
     "cases": {
-        "case_id": KEYWORD, "case_number": IDENTIFIER, "item_code": IDENTIFIER, "item_name": CHINESE_TEXT,
-        "item_type": KEYWORD, "item_revision": INT, "fee_fen": LONG, "statutory_days": INT,
-        "promised_days": INT, "applicant": PARTY, "channel": KEYWORD, "assigned_to": KEYWORD,
-        "submitted_at": DATE, "submitted_on": DATE, "accepted_on": DATE, "promised_due": DATE,
-        "statutory_due": DATE, "suspended_on": DATE, "decided_on": DATE, "on_time": BOOL,
-        "extended_days": INT, "licence_number": IDENTIFIER, "fee_payment_id": KEYWORD,
+        "case_id": KEYWORD,
+        "case_number": IDENTIFIER,
+        "item_code": IDENTIFIER,
+        "item_name": CHINESE_TEXT,
+        "item_type": KEYWORD,
+        "item_revision": INT,
+        "fee_fen": LONG,
+        "statutory_days": INT,
+        "promised_days": INT,
+        "applicant": PARTY,
+        "channel": KEYWORD,
+        "assigned_to": KEYWORD,
+        "submitted_at": DATE,
+        "submitted_on": DATE,
+        "accepted_on": DATE,
+        "promised_due": DATE,
+        "statutory_due": DATE,
+        "suspended_on": DATE,
+        "decided_on": DATE,
+        "on_time": BOOL,
+        "extended_days": INT,
+        "licence_number": IDENTIFIER,
+        "fee_payment_id": KEYWORD,
         "rating": {"properties": {"score": INT, "comment": {"type": "text", "analyzer": "cjk"}}},
-        "decision": {"properties": {"outcome": KEYWORD, "decided_at": DATE,
-                                    "reasons": {"type": "text", "analyzer": "cjk"}}},
-        "timeline": STORED_ONLY, "payments": {"properties": {"payment_id": KEYWORD, "kind": KEYWORD}},
+        "decision": {
+            "properties": {
+                "outcome": KEYWORD,
+                "decided_at": DATE,
+                "reasons": {"type": "text", "analyzer": "cjk"},
+            }
+        },
+        "timeline": STORED_ONLY,
+        "payments": {"properties": {"payment_id": KEYWORD, "kind": KEYWORD}},
     },
     "payments": {
-        "payment_id": KEYWORD, "kind": KEYWORD, "amount_fen": LONG, "paid_fen": LONG, "refunded_fen": LONG,
-        "payer_party_id": KEYWORD, "payer_name": CHINESE_TEXT, "case_id": KEYWORD, "violation_id": KEYWORD,
-        "due_date": DATE, "requested_at": DATE, "settled_at": DATE, "channel": KEYWORD,
+        "payment_id": KEYWORD,
+        "kind": KEYWORD,
+        "amount_fen": LONG,
+        "paid_fen": LONG,
+        "refunded_fen": LONG,
+        "payer_party_id": KEYWORD,
+        "payer_name": CHINESE_TEXT,
+        "case_id": KEYWORD,
+        "violation_id": KEYWORD,
+        "due_date": DATE,
+        "requested_at": DATE,
+        "settled_at": DATE,
+        "channel": KEYWORD,
         "transaction_ref": IDENTIFIER,
     },
     "licences": {
-        "licence_id": KEYWORD, "licence_number": IDENTIFIER, "licence_type": CHINESE_TEXT, "holder": PARTY,
-        "item_code": IDENTIFIER, "item_name": CHINESE_TEXT, "case_id": KEYWORD, "valid_from": DATE,
-        "valid_until": DATE, "issued_at": DATE, "history": STORED_ONLY,
+        "licence_id": KEYWORD,
+        "licence_number": IDENTIFIER,
+        "licence_type": CHINESE_TEXT,
+        "holder": PARTY,
+        "item_code": IDENTIFIER,
+        "item_name": CHINESE_TEXT,
+        "case_id": KEYWORD,
+        "valid_from": DATE,
+        "valid_until": DATE,
+        "issued_at": DATE,
+        "history": STORED_ONLY,
     },
     "catalog": {
-        "item_id": KEYWORD, "code": IDENTIFIER, "name": CHINESE_TEXT, "item_type": KEYWORD, "level": KEYWORD,
-        "conditions": {"type": "text", "analyzer": "cjk"}, "legal_basis": {"type": "text", "analyzer": "cjk"},
-        "statutory_days": INT, "promised_days": INT, "fee_fen": LONG, "licence_type": CHINESE_TEXT,
-        "revision": INT, "published_at": DATE,
+        "item_id": KEYWORD,
+        "code": IDENTIFIER,
+        "name": CHINESE_TEXT,
+        "item_type": KEYWORD,
+        "level": KEYWORD,
+        "conditions": {"type": "text", "analyzer": "cjk"},
+        "legal_basis": {"type": "text", "analyzer": "cjk"},
+        "statutory_days": INT,
+        "promised_days": INT,
+        "fee_fen": LONG,
+        "licence_type": CHINESE_TEXT,
+        "revision": INT,
+        "published_at": DATE,
     },
     "violations": {
-        "violation_id": KEYWORD, "party": PARTY, "description": CHINESE_TEXT,
-        "location": {"type": "text", "analyzer": "cjk"}, "occurred_at": DATE, "recorded_at": DATE,
-        "fine_fen": LONG, "fine_payment_id": KEYWORD, "outcome": KEYWORD,
+        "violation_id": KEYWORD,
+        "party": PARTY,
+        "description": CHINESE_TEXT,
+        "location": {"type": "text", "analyzer": "cjk"},
+        "occurred_at": DATE,
+        "recorded_at": DATE,
+        "fine_fen": LONG,
+        "fine_payment_id": KEYWORD,
+        "outcome": KEYWORD,
     },
 }
 
 MODELS["access"] = {
-    "entry_id": KEYWORD, "at": DATE, "role": KEYWORD, "sub": KEYWORD, "endpoint": KEYWORD,
-    "record_ids": KEYWORD, "query": {"type": "text", "analyzer": "cjk"},
+    "entry_id": KEYWORD,
+    "at": DATE,
+    "role": KEYWORD,
+    "sub": KEYWORD,
+    "endpoint": KEYWORD,
+    "record_ids": KEYWORD,
+    "query": {"type": "text", "analyzer": "cjk"},
 }
 
 CHECKPOINTS = {"projection": KEYWORD, "partition": INT, "position": LONG, "updated_at": DATE}
 
 
 def index_body(model: str) -> dict:
-    return {"settings": copy.deepcopy(SETTINGS),
-            "mappings": {"dynamic": False, "properties": {**COMMON, **MODELS[model]}}}
+    return {
+        "settings": copy.deepcopy(SETTINGS),
+        "mappings": {"dynamic": False, "properties": {**COMMON, **MODELS[model]}},
+    }
 
 
 class Names:

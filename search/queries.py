@@ -4,6 +4,7 @@ Scoping is always part of the query (a filter), never a filter over results afte
 whatever Elasticsearch returns, counts and facets included, is already what the caller may
 see. The scope of a caller comes from their token (API.md, "Identifiers and scope").
 """
+
 from __future__ import annotations
 
 import re
@@ -18,16 +19,26 @@ MAX_WINDOW = 10_000  # Elasticsearch's index.max_result_window
 
 # The `type` of a hit -> the read model it lives in and the field holding its public id.
 SEARCH_TYPES: dict[str, str] = {
-    "case": "cases", "payment": "payments", "licence": "licences", "violation": "violations", "item": "catalog",
+    "case": "cases",
+    "payment": "payments",
+    "licence": "licences",
+    "violation": "violations",
+    "item": "catalog",
 }
 ID_FIELDS: dict[str, str] = {
-    "case": "case_id", "payment": "payment_id", "licence": "licence_number", "violation": "violation_id",
+    "case": "case_id",
+    "payment": "payment_id",
+    "licence": "licence_number",
+    "violation": "violation_id",
     "item": "code",
 }
 # Values of the documents' `type` field per search type (a degraded catalogue document
 # carries the projection's name).
 TYPE_VALUES: dict[str, list[str]] = {
-    "case": ["case"], "payment": ["payment"], "licence": ["licence"], "violation": ["violation"],
+    "case": ["case"],
+    "payment": ["payment"],
+    "licence": ["licence"],
+    "violation": ["violation"],
     "item": ["item", "catalog"],
 }
 PUBLIC_TYPES = frozenset({"item"})  # the catalogue: everyone sees it
@@ -44,24 +55,73 @@ MATCH_NONE = {"bool": {"must_not": [{"match_all": {}}]}}
 # each boosted on the record it identifies: a licence number ranks the licence above the
 # case that mentions it.
 EXACT_FIELDS: list[tuple[str, str | None, float]] = [
-    ("case_number", "case", 100.0), ("licence_number", "licence", 100.0),
-    ("transaction_ref", "payment", 100.0), ("code", None, 100.0),
-    ("case_id", "case", 100.0), ("payment_id", "payment", 100.0), ("violation_id", "violation", 100.0),
-    ("licence_number", "case", 20.0), ("item_code", None, 20.0), ("case_id", None, 20.0),
+    ("case_number", "case", 100.0),
+    ("licence_number", "licence", 100.0),
+    ("transaction_ref", "payment", 100.0),
+    ("code", None, 100.0),
+    ("case_id", "case", 100.0),
+    ("payment_id", "payment", 100.0),
+    ("violation_id", "violation", 100.0),
+    ("licence_number", "case", 20.0),
+    ("item_code", None, 20.0),
+    ("case_id", None, 20.0),
     ("party_ids", None, 50.0),
 ]
 # Part of an identifier (a few digits of a case number): the ngram subfields.
-PARTIAL_ID_FIELDS = ["case_number.ngram^4", "licence_number.ngram^4", "transaction_ref.ngram^4",
-                     "code.ngram^4", "item_code.ngram^2"]
+PARTIAL_ID_FIELDS = [
+    "case_number.ngram^4",
+    "licence_number.ngram^4",
+    "transaction_ref.ngram^4",
+    "code.ngram^4",
+    "item_code.ngram^2",
+]
 # Chinese names and titles, analysed with `cjk` (bigrams).
-CHINESE_FIELDS = ["title^6", "name^6", "item_name^5", "licence_type^3", "description^3",
-                  "location^2", "conditions", "decision.reasons"]
+CHINESE_FIELDS = [
+    "title^6",
+    "name^6",
+    "item_name^5",
+    "licence_type^3",
+    "description^3",
+    "location^2",
+    "conditions",
+    "decision.reasons",
+]
 # Latin text with typo tolerance (the `.latin` subfields).
-LATIN_FIELDS = ["title.latin^2", "name.latin^2", "item_name.latin^2", "description.latin", "licence_type.latin"]
-HIGHLIGHT_FIELDS = ["title", "name", "item_name", "description", "location", "case_number", "licence_number",
-                    "code", "transaction_ref", "title.latin", "name.latin", "item_name.latin"]
-SOURCE_FIELDS = ["type", "title", "status", "department", "region_code", "updated_at", "position", "degraded",
-                 "party_ids", "case_number", "kind", *sorted(set(ID_FIELDS.values()))]
+LATIN_FIELDS = [
+    "title.latin^2",
+    "name.latin^2",
+    "item_name.latin^2",
+    "description.latin",
+    "licence_type.latin",
+]
+HIGHLIGHT_FIELDS = [
+    "title",
+    "name",
+    "item_name",
+    "description",
+    "location",
+    "case_number",
+    "licence_number",
+    "code",
+    "transaction_ref",
+    "title.latin",
+    "name.latin",
+    "item_name.latin",
+]
+SOURCE_FIELDS = [
+    "type",
+    "title",
+    "status",
+    "department",
+    "region_code",
+    "updated_at",
+    "position",
+    "degraded",
+    "party_ids",
+    "case_number",
+    "kind",
+    *sorted(set(ID_FIELDS.values())),
+]
 
 
 @dataclass(frozen=True)
@@ -100,8 +160,10 @@ def scope_filters(scope: Scope) -> list[dict]:
     if scope.role == "clerk":
         if not (scope.department and scope.region_code):
             return [MATCH_NONE]
-        return [{"term": {"department": scope.department}},
-                {"prefix": {"region_code": region_prefix(scope.region_code)}}]
+        return [
+            {"term": {"department": scope.department}},
+            {"prefix": {"region_code": region_prefix(scope.region_code)}},
+        ]
     if scope.sees_everything:
         return []
     return [MATCH_NONE]
@@ -135,7 +197,9 @@ def page_window(page: int, size: int) -> tuple[int, int]:
         raise BadQuery("size", f"must be between 1 and {MAX_SIZE}")
     start = (page - 1) * size
     if start + size > MAX_WINDOW:
-        raise BadQuery("page", f"page * size must not exceed {MAX_WINDOW}; narrow the query instead")
+        raise BadQuery(
+            "page", f"page * size must not exceed {MAX_WINDOW}; narrow the query instead"
+        )
     return start, size
 
 
@@ -164,15 +228,39 @@ def text_query(q: str) -> dict:
     q = q.strip()
     should: list[dict] = [_exact(field, kind, q, boost) for field, kind, boost in EXACT_FIELDS]
     should += [
-        {"multi_match": {"query": q, "fields": PARTIAL_ID_FIELDS, "type": "best_fields", "boost": 1.0,
-                         "minimum_should_match": "100%"}},
-        {"multi_match": {"query": q, "fields": CHINESE_FIELDS, "type": "best_fields", "boost": 3.0,
-                         "minimum_should_match": "75%"}},
+        {
+            "multi_match": {
+                "query": q,
+                "fields": PARTIAL_ID_FIELDS,
+                "type": "best_fields",
+                "boost": 1.0,
+                "minimum_should_match": "100%",
+            }
+        },
+        {
+            "multi_match": {
+                "query": q,
+                "fields": CHINESE_FIELDS,
+                "type": "best_fields",
+                "boost": 3.0,
+                "minimum_should_match": "75%",
+            }
+        },
     ]
     words = latin_words(q)
     if words:
-        should.append({"multi_match": {"query": words, "fields": LATIN_FIELDS, "type": "best_fields",
-                                       "fuzziness": "AUTO", "prefix_length": 1, "boost": 1.0}})
+        should.append(
+            {
+                "multi_match": {
+                    "query": words,
+                    "fields": LATIN_FIELDS,
+                    "type": "best_fields",
+                    "fuzziness": "AUTO",
+                    "prefix_length": 1,
+                    "boost": 1.0,
+                }
+            }
+        )
     return {"bool": {"should": should, "minimum_should_match": 1}}
 
 
@@ -180,8 +268,13 @@ def highlight(q: str | None) -> dict:
     """The plain highlighter: the unified one re-ran the whole query per field per hit and
     was most of a name search's time. The Latin subfields only for a query with Latin words."""
     fields = [f for f in HIGHLIGHT_FIELDS if not f.endswith(".latin") or (q and latin_words(q))]
-    return {"type": "plain", "fields": {f: {} for f in fields}, "pre_tags": ["<em>"], "post_tags": ["</em>"],
-            "require_field_match": True}
+    return {
+        "type": "plain",
+        "fields": {f: {} for f in fields},
+        "pre_tags": ["<em>"],
+        "post_tags": ["</em>"],
+        "require_field_match": True,
+    }
 
 
 def date_range(field: str, start: date | str | None, end: date | str | None) -> dict | None:
@@ -193,13 +286,29 @@ def date_range(field: str, start: date | str | None, end: date | str | None) -> 
         bounds["lte"] = f"{end}||/d"  # the whole last day
     if not bounds:
         return None
-    return {"range": {field: {**bounds, "format": "strict_date_optional_time||yyyy-MM-dd",
-                              "time_zone": "+08:00"}}}
+    return {
+        "range": {
+            field: {
+                **bounds,
+                "format": "strict_date_optional_time||yyyy-MM-dd",
+                "time_zone": "+08:00",
+            }
+        }
+    }
 
 
-def search_body(*, q: str | None, scope: Scope, types: Sequence[str] = (), department: str | None = None,
-                status: str | None = None, date_from: date | str | None = None, date_to: date | str | None = None,
-                page: int = 1, size: int = 20) -> dict:
+def search_body(
+    *,
+    q: str | None,
+    scope: Scope,
+    types: Sequence[str] = (),
+    department: str | None = None,
+    status: str | None = None,
+    date_from: date | str | None = None,
+    date_to: date | str | None = None,
+    page: int = 1,
+    size: int = 20,
+) -> dict:
     """The body of `GET /search`, to run over the aliases of `types` (all when empty).
 
     Scope and date bounds are in `query`, so facets count only what the caller may see;
@@ -259,11 +368,23 @@ def by_id_body(id_field: str, value: str, scope: Scope, *, public: bool = False)
     return {"query": {"bool": {"filter": filters}}, "size": 1}
 
 
-def list_body(scope: Scope, *, filters: Sequence[dict] = (), sort: Sequence = (), page: int = 1,
-              size: int = 20, source: Sequence[str] | None = None) -> dict:
+def list_body(
+    scope: Scope,
+    *,
+    filters: Sequence[dict] = (),
+    sort: Sequence = (),
+    page: int = 1,
+    size: int = 20,
+    source: Sequence[str] | None = None,
+) -> dict:
     start, size = page_window(page, size)
-    body: dict = {"query": {"bool": {"filter": [*scope_filters(scope), *filters]}}, "from": start, "size": size,
-                  "track_total_hits": True, "sort": list(sort) or [{"updated_at": {"order": "desc"}}]}
+    body: dict = {
+        "query": {"bool": {"filter": [*scope_filters(scope), *filters]}},
+        "from": start,
+        "size": size,
+        "track_total_hits": True,
+        "sort": list(sort) or [{"updated_at": {"order": "desc"}}],
+    }
     if source is not None:
         body["_source"] = list(source)
     return body
@@ -271,31 +392,57 @@ def list_body(scope: Scope, *, filters: Sequence[dict] = (), sort: Sequence = ()
 
 def overdue_filter(today: date) -> dict:
     """Open cases whose statutory clock runs and whose statutory due day has passed."""
-    return {"bool": {"filter": [{"terms": {"status": list(RUNNING_STATUSES)}},
-                                {"range": {"statutory_due": {"lt": today.isoformat()}}}]}}
+    return {
+        "bool": {
+            "filter": [
+                {"terms": {"status": list(RUNNING_STATUSES)}},
+                {"range": {"statutory_due": {"lt": today.isoformat()}}},
+            ]
+        }
+    }
 
 
-def worklist_body(scope: Scope, *, today: date, status: str | None = None, assigned_to: str | None = None,
-                  overdue: bool | None = None, page: int = 1, size: int = 20) -> dict:
+def worklist_body(
+    scope: Scope,
+    *,
+    today: date,
+    status: str | None = None,
+    assigned_to: str | None = None,
+    overdue: bool | None = None,
+    page: int = 1,
+    size: int = 20,
+) -> dict:
     """Open cases of the clerk's department and region, soonest due first."""
     if status is not None and status not in OPEN_STATUSES:
         raise BadQuery("status", f"must be an open status: {', '.join(OPEN_STATUSES)}")
-    filters: list[dict] = [{"term": {"type": "case"}}, {"terms": {"status": [status] if status else list(OPEN_STATUSES)}}]
+    filters: list[dict] = [
+        {"term": {"type": "case"}},
+        {"terms": {"status": [status] if status else list(OPEN_STATUSES)}},
+    ]
     if assigned_to:
         filters.append({"term": {"assigned_to": assigned_to}})
     if overdue is True:
         filters.append(overdue_filter(today))
     elif overdue is False:
         filters.append({"bool": {"must_not": [overdue_filter(today)]}})
-    sort = [{"statutory_due": {"order": "asc", "missing": "_last"}},
-            {"promised_due": {"order": "asc", "missing": "_last"}},
-            {"submitted_at": {"order": "asc"}}]
+    sort = [
+        {"statutory_due": {"order": "asc", "missing": "_last"}},
+        {"promised_due": {"order": "asc", "missing": "_last"}},
+        {"submitted_at": {"order": "asc"}},
+    ]
     return list_body(scope, filters=filters, sort=sort, page=page, size=size)
 
 
-def catalog_body(*, q: str | None = None, department: str | None = None, level: str | None = None,
-                 region_code: str | None = None, include_withdrawn: bool = False, page: int = 1,
-                 size: int = 20) -> dict:
+def catalog_body(
+    *,
+    q: str | None = None,
+    department: str | None = None,
+    level: str | None = None,
+    region_code: str | None = None,
+    include_withdrawn: bool = False,
+    page: int = 1,
+    size: int = 20,
+) -> dict:
     """Public catalogue search. A region filter finds the items available there: those of
     the region and the regions inside it, and those of the city and province above it."""
     start, size = page_window(page, size)
@@ -306,28 +453,50 @@ def catalog_body(*, q: str | None = None, department: str | None = None, level: 
         filters.append({"term": {"level": level}})
     if region_code:
         above = sorted({f"{region_code[:2]}0000", f"{region_code[:4]}00"} - {region_code})
-        filters.append({"bool": {"should": [region_filter(region_code), {"terms": {"region_code": above}}],
-                                 "minimum_should_match": 1}})
+        filters.append(
+            {
+                "bool": {
+                    "should": [region_filter(region_code), {"terms": {"region_code": above}}],
+                    "minimum_should_match": 1,
+                }
+            }
+        )
     if not include_withdrawn:
         filters.append({"term": {"status": "published"}})
     query: dict = {"bool": {"filter": filters}}
     if q and q.strip():
         query["bool"]["must"] = [text_query(q)]
-    return {"query": query, "from": start, "size": size, "track_total_hits": True,
-            "sort": ["_score", {"code": {"order": "asc"}}]}
+    return {
+        "query": query,
+        "from": start,
+        "size": size,
+        "track_total_hits": True,
+        "sort": ["_score", {"code": {"order": "asc"}}],
+    }
 
 
 # ------------------------------------------------------------------ analytics
 
-CASE_GROUPS = {"department": "department", "item": "item_code", "status": "status", "channel": "channel",
-               "region": "region_code"}
+CASE_GROUPS = {
+    "department": "department",
+    "item": "item_code",
+    "status": "status",
+    "channel": "channel",
+    "region": "region_code",
+}
 REVENUE_GROUPS = {"department": "department", "kind": "kind"}
 PAID_STATUSES = ("settled", "partially_refunded", "refunded")
 
 
-def analytics_filters(*, department: str | None = None, region_code: str | None = None,
-                      item: str | None = None, date_field: str, date_from: date | str | None = None,
-                      date_to: date | str | None = None) -> list[dict]:
+def analytics_filters(
+    *,
+    department: str | None = None,
+    region_code: str | None = None,
+    item: str | None = None,
+    date_field: str,
+    date_from: date | str | None = None,
+    date_to: date | str | None = None,
+) -> list[dict]:
     filters: list[dict] = []
     if department:
         filters.append({"term": {"department": department}})
@@ -341,47 +510,74 @@ def analytics_filters(*, department: str | None = None, region_code: str | None 
     return filters
 
 
-def case_counts_body(group_by: str, *, today: date, filters: Sequence[dict] = (), after: dict | None = None,
-                     page_size: int = 500) -> dict:
+def case_counts_body(
+    group_by: str,
+    *,
+    today: date,
+    filters: Sequence[dict] = (),
+    after: dict | None = None,
+    page_size: int = 500,
+) -> dict:
     """Counts per group in one pass: composite buckets with filter and metric sub-aggregations."""
     if group_by not in CASE_GROUPS:
         raise BadQuery("group_by", f"must be one of {', '.join(CASE_GROUPS)}")
-    composite: dict = {"size": page_size, "sources": [{"group": {"terms": {"field": CASE_GROUPS[group_by]}}}]}
+    composite: dict = {
+        "size": page_size,
+        "sources": [{"group": {"terms": {"field": CASE_GROUPS[group_by]}}}],
+    }
     if after:
         composite["after"] = after
     return {
         "size": 0,
         "query": {"bool": {"filter": [{"term": {"type": "case"}}, *filters]}},
-        "aggs": {"groups": {"composite": composite, "aggs": {
-            "decided": {"filter": {"terms": {"status": list(DECIDED_STATUSES)}}},
-            "approved": {"filter": {"term": {"status": "approved"}}},
-            "rejected": {"filter": {"term": {"status": "rejected"}}},
-            "open": {"filter": {"terms": {"status": list(OPEN_STATUSES)}}},
-            "overdue": {"filter": overdue_filter(today)},
-            "timed": {"filter": {"exists": {"field": "on_time"}}},
-            "on_time": {"filter": {"term": {"on_time": True}}},
-            "rating": {"avg": {"field": "rating.score"}},
-        }}},
+        "aggs": {
+            "groups": {
+                "composite": composite,
+                "aggs": {
+                    "decided": {"filter": {"terms": {"status": list(DECIDED_STATUSES)}}},
+                    "approved": {"filter": {"term": {"status": "approved"}}},
+                    "rejected": {"filter": {"term": {"status": "rejected"}}},
+                    "open": {"filter": {"terms": {"status": list(OPEN_STATUSES)}}},
+                    "overdue": {"filter": overdue_filter(today)},
+                    "timed": {"filter": {"exists": {"field": "on_time"}}},
+                    "on_time": {"filter": {"term": {"on_time": True}}},
+                    "rating": {"avg": {"field": "rating.score"}},
+                },
+            }
+        },
     }
 
 
-def durations_body(group_by: str, *, filters: Sequence[dict] = (), after: dict | None = None,
-                   page_size: int = 1000) -> dict:
+def durations_body(
+    group_by: str, *, filters: Sequence[dict] = (), after: dict | None = None, page_size: int = 1000
+) -> dict:
     """(group, submitted day, decided day) -> count of decided cases; working days are
     counted from these pairs with the calendar (no scripts on this cluster)."""
     if group_by not in CASE_GROUPS:
         raise BadQuery("group_by", f"must be one of {', '.join(CASE_GROUPS)}")
-    composite: dict = {"size": page_size, "sources": [
-        {"group": {"terms": {"field": CASE_GROUPS[group_by]}}},
-        {"start": {"terms": {"field": "submitted_on"}}},
-        {"end": {"terms": {"field": "decided_on"}}},
-    ]}
+    composite: dict = {
+        "size": page_size,
+        "sources": [
+            {"group": {"terms": {"field": CASE_GROUPS[group_by]}}},
+            {"start": {"terms": {"field": "submitted_on"}}},
+            {"end": {"terms": {"field": "decided_on"}}},
+        ],
+    }
     if after:
         composite["after"] = after
-    return {"size": 0,
-            "query": {"bool": {"filter": [{"term": {"type": "case"}}, {"terms": {"status": list(DECIDED_STATUSES)}},
-                                          *filters]}},
-            "aggs": {"pairs": {"composite": composite}}}
+    return {
+        "size": 0,
+        "query": {
+            "bool": {
+                "filter": [
+                    {"term": {"type": "case"}},
+                    {"terms": {"status": list(DECIDED_STATUSES)}},
+                    *filters,
+                ]
+            }
+        },
+        "aggs": {"pairs": {"composite": composite}},
+    }
 
 
 def revenue_body(group_by: str, interval: str, *, filters: Sequence[dict] = ()) -> dict:
@@ -392,17 +588,37 @@ def revenue_body(group_by: str, interval: str, *, filters: Sequence[dict] = ()) 
         raise BadQuery("interval", "must be day or month")
     return {
         "size": 0,
-        "query": {"bool": {"filter": [{"term": {"type": "payment"}}, {"terms": {"status": list(PAID_STATUSES)}},
-                                      *filters]}},
-        "aggs": {"groups": {"terms": {"field": REVENUE_GROUPS[group_by], "size": 1000}, "aggs": {
-            "paid": {"sum": {"field": "paid_fen"}},
-            "refunded": {"sum": {"field": "refunded_fen"}},
-            "periods": {"date_histogram": {"field": "settled_at", "calendar_interval": interval,
-                                           "time_zone": "Asia/Shanghai", "min_doc_count": 1,
-                                           "format": "yyyy-MM-dd" if interval == "day" else "yyyy-MM"},
-                        "aggs": {"paid": {"sum": {"field": "paid_fen"}},
-                                 "refunded": {"sum": {"field": "refunded_fen"}}}},
-        }}},
+        "query": {
+            "bool": {
+                "filter": [
+                    {"term": {"type": "payment"}},
+                    {"terms": {"status": list(PAID_STATUSES)}},
+                    *filters,
+                ]
+            }
+        },
+        "aggs": {
+            "groups": {
+                "terms": {"field": REVENUE_GROUPS[group_by], "size": 1000},
+                "aggs": {
+                    "paid": {"sum": {"field": "paid_fen"}},
+                    "refunded": {"sum": {"field": "refunded_fen"}},
+                    "periods": {
+                        "date_histogram": {
+                            "field": "settled_at",
+                            "calendar_interval": interval,
+                            "time_zone": "Asia/Shanghai",
+                            "min_doc_count": 1,
+                            "format": "yyyy-MM-dd" if interval == "day" else "yyyy-MM",
+                        },
+                        "aggs": {
+                            "paid": {"sum": {"field": "paid_fen"}},
+                            "refunded": {"sum": {"field": "refunded_fen"}},
+                        },
+                    },
+                },
+            }
+        },
     }
 
 

@@ -3,6 +3,7 @@
 Writes are `index` actions with `version_type=external` and `version` = the aggregate version,
 so a duplicate or stale write is refused by Elasticsearch itself (409) and counts as applied.
 """
+
 from __future__ import annotations
 
 import logging
@@ -99,14 +100,24 @@ class ReadModels:
         response = self.client.mget(index=target, ids=ids, realtime=True)
         return {d["_id"]: d["_source"] for d in response["docs"] if d.get("found")}
 
-    def write(self, target: str, writes: list[Write], *, version_type: str = "external") -> BulkResult:
+    def write(
+        self, target: str, writes: list[Write], *, version_type: str = "external"
+    ) -> BulkResult:
         result = BulkResult()
         if not writes:
             return result
         operations: list[dict] = []
         for w in writes:
-            operations.append({"index": {"_index": target, "_id": w.doc_id, "version": w.version,
-                                         "version_type": version_type}})
+            operations.append(
+                {
+                    "index": {
+                        "_index": target,
+                        "_id": w.doc_id,
+                        "version": w.version,
+                        "version_type": version_type,
+                    }
+                }
+            )
             operations.append(w.document)
         response = self.client.bulk(operations=operations)
         for item in response["items"]:
@@ -119,7 +130,9 @@ class ReadModels:
             else:
                 result.failures.append(outcome)
         if result.failures:
-            raise BulkFailed(f"{len(result.failures)} documents refused, first: {result.failures[0].get('error')}")
+            raise BulkFailed(
+                f"{len(result.failures)} documents refused, first: {result.failures[0].get('error')}"
+            )
         return result
 
     def refresh(self, target: str) -> None:
@@ -131,8 +144,10 @@ class ReadModels:
         index = self.names.checkpoints
         if not self.client.indices.exists(index=index):
             self.client.options(ignore_status=400).indices.create(
-                index=index, settings={"number_of_shards": 1, "number_of_replicas": 0},
-                mappings={"dynamic": False, "properties": CHECKPOINTS})
+                index=index,
+                settings={"number_of_shards": 1, "number_of_replicas": 0},
+                mappings={"dynamic": False, "properties": CHECKPOINTS},
+            )
 
     def save_checkpoints(self, projection: str, positions: Mapping[int, int]) -> None:
         if not positions:
@@ -141,13 +156,30 @@ class ReadModels:
         operations: list[dict] = []
         for partition, position in positions.items():
             # external_gte: a checkpoint never moves backwards, even if an old writer is late.
-            operations.append({"index": {"_index": self.names.checkpoints, "_id": f"{projection}:{partition}",
-                                         "version": position, "version_type": "external_gte"}})
-            operations.append({"projection": projection, "partition": partition, "position": position,
-                               "updated_at": now})
+            operations.append(
+                {
+                    "index": {
+                        "_index": self.names.checkpoints,
+                        "_id": f"{projection}:{partition}",
+                        "version": position,
+                        "version_type": "external_gte",
+                    }
+                }
+            )
+            operations.append(
+                {
+                    "projection": projection,
+                    "partition": partition,
+                    "position": position,
+                    "updated_at": now,
+                }
+            )
         response = self.client.bulk(operations=operations)
-        bad = [i["index"] for i in response["items"] if i["index"].get("status", 500) >= 300
-               and i["index"].get("status") != 409]
+        bad = [
+            i["index"]
+            for i in response["items"]
+            if i["index"].get("status", 500) >= 300 and i["index"].get("status") != 409
+        ]
         if bad:
             raise BulkFailed(f"checkpoint write refused: {bad[0].get('error')}")
 

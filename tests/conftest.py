@@ -31,7 +31,13 @@ def _remove_what_tests_made(kafka_bootstrap: str, es_url: str) -> Iterator[None]
     yield
     if _UNIQUES:  # a unit-only run made none, and may have no servers to clean
         from loadtests.cleanup import remove_named
-        remove_named(lambda name: any(u in name for u in _UNIQUES), kafka=kafka_bootstrap, es=es_url, timeout_s=10)
+
+        remove_named(
+            lambda name: any(u in name for u in _UNIQUES),
+            kafka=kafka_bootstrap,
+            es=es_url,
+            timeout_s=10,
+        )
 
 
 @pytest.fixture(scope="session")
@@ -46,4 +52,6 @@ def es_url() -> str:
 
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
-    return os.environ.get("CASETRACK_POSTGRES_URL", "postgresql://casetrack:casetrack@127.0.0.1:15432/casetrack")
+    return os.environ.get(
+        "CASETRACK_POSTGRES_URL", "postgresql://casetrack:casetrack@127.0.0.1:15432/casetrack"
+    )

@@ -4,6 +4,7 @@ and the process configuration pointed at them (Django's test client then talks t
 
 Everything it made (indices, topics, threads, the store) is removed on exit.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -34,21 +35,34 @@ class Live:
 
     def caught_up(self, position: int | None = None) -> bool:
         target = self.app.max_position() if position is None else position
-        return all(self.read_models.watermark(name, self.partitions) >= target for name in EVENT_PROJECTIONS)
+        return all(
+            self.read_models.watermark(name, self.partitions) >= target
+            for name in EVENT_PROJECTIONS
+        )
 
     def wait_caught_up(self, timeout_s: float = 120) -> None:
-        wait_until(self.caught_up, timeout_s=timeout_s, interval_s=0.2,
-                   what="the projections to catch up with the event store")
+        wait_until(
+            self.caught_up,
+            timeout_s=timeout_s,
+            interval_s=0.2,
+            what="the projections to catch up with the event store",
+        )
 
 
 @contextlib.contextmanager
-def live_casetrack(store_dir: Path, *, kafka_bootstrap: str, es_url: str, name: str,
-                   partitions: int = 2) -> Iterator[Live]:
+def live_casetrack(
+    store_dir: Path, *, kafka_bootstrap: str, es_url: str, name: str, partitions: int = 2
+) -> Iterator[Live]:
     prefix = f"test-{name}-{uuid4().hex[:8]}"
-    settings = {"CASETRACK_EVENT_STORE": f"sqlite:///{store_dir / 'events.db'}", "CASETRACK_TOPIC_PREFIX": prefix,
-                "CASETRACK_INDEX_PREFIX": prefix, "CASETRACK_PARTITIONS": str(partitions),
-                "CASETRACK_KAFKA_BOOTSTRAP": kafka_bootstrap, "CASETRACK_ES_URL": es_url,
-                "CASETRACK_ENV": "development"}
+    settings = {
+        "CASETRACK_EVENT_STORE": f"sqlite:///{store_dir / 'events.db'}",
+        "CASETRACK_TOPIC_PREFIX": prefix,
+        "CASETRACK_INDEX_PREFIX": prefix,
+        "CASETRACK_PARTITIONS": str(partitions),
+        "CASETRACK_KAFKA_BOOTSTRAP": kafka_bootstrap,
+        "CASETRACK_ES_URL": es_url,
+        "CASETRACK_ENV": "development",
+    }
     with pytest.MonkeyPatch.context() as env:
         for key, value in settings.items():
             env.setenv(key, value)
@@ -58,16 +72,35 @@ def live_casetrack(store_dir: Path, *, kafka_bootstrap: str, es_url: str, name: 
         read_models = wiring.make_read_models()
         read_models.ensure_all()
         topics = Topics(prefix)
-        kafka_admin.ensure_topic(kafka_bootstrap, topics.events, partitions=partitions, config={"retention.ms": "-1"})
-        kafka_admin.ensure_topic(kafka_bootstrap, topics.access, partitions=partitions, config={"retention.ms": "-1"})
+        kafka_admin.ensure_topic(
+            kafka_bootstrap, topics.events, partitions=partitions, config={"retention.ms": "-1"}
+        )
+        kafka_admin.ensure_topic(
+            kafka_bootstrap, topics.access, partitions=partitions, config={"retention.ms": "-1"}
+        )
         stop = threading.Event()
-        workers = [Relay(read_log=app.read_log, mapper=app.mapper, bootstrap=kafka_bootstrap, topic=topics.events,
-                         partitions=partitions, marker_interval_s=0.1),
-                   access_log_relay(app, bootstrap=kafka_bootstrap, topic=topics.access, partitions=partitions,
-                                    marker_interval_s=0.1)]
+        workers = [
+            Relay(
+                read_log=app.read_log,
+                mapper=app.mapper,
+                bootstrap=kafka_bootstrap,
+                topic=topics.events,
+                partitions=partitions,
+                marker_interval_s=0.1,
+            ),
+            access_log_relay(
+                app,
+                bootstrap=kafka_bootstrap,
+                topic=topics.access,
+                partitions=partitions,
+                marker_interval_s=0.1,
+            ),
+        ]
         workers += [wiring.make_projector(projection) for projection in PROJECTIONS]
-        threads = [threading.Thread(target=w.run, args=(stop,), daemon=True, name=f"{name}-{i}")
-                   for i, w in enumerate(workers)]
+        threads = [
+            threading.Thread(target=w.run, args=(stop,), daemon=True, name=f"{name}-{i}")
+            for i, w in enumerate(workers)
+        ]
         for thread in threads:
             thread.start()
         try:
@@ -76,7 +109,9 @@ def live_casetrack(store_dir: Path, *, kafka_bootstrap: str, es_url: str, name: 
             stop.set()
             for thread in threads:
                 thread.join(timeout=60)
-            for index in read_models.client.indices.get(index=f"{prefix}-*", expand_wildcards="all"):
+            for index in read_models.client.indices.get(
+                index=f"{prefix}-*", expand_wildcards="all"
+            ):
                 read_models.client.indices.delete(index=index)
             admin = kafka_admin.admin_client(kafka_bootstrap)
             try:

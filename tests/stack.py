@@ -4,6 +4,7 @@ Fault-injection tests use this to take Kafka, Elasticsearch or PostgreSQL away f
 They only run against the stack that `make up` manages on loopback; pointing the suite at
 external clusters (URLs that are not the local defaults) skips them.
 """
+
 from __future__ import annotations
 
 import os
@@ -28,8 +29,9 @@ def _stack_env() -> dict[str, str]:
 
 
 def _local_url(service: str) -> str:
-    out = subprocess.run(["bash", str(STACK), "env"], env=_stack_env(), check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["bash", str(STACK), "env"], env=_stack_env(), check=True, capture_output=True, text=True
+    ).stdout
     values = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
     return values[URL_VARS[service]]
 
@@ -40,17 +42,32 @@ def is_local(service: str) -> bool:
 
 
 def stop(service: str) -> None:
-    subprocess.run(["bash", str(STACK), "down", service], env=_stack_env(), check=True,
-                   capture_output=True, text=True)
+    subprocess.run(
+        ["bash", str(STACK), "down", service],
+        env=_stack_env(),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
 
 
 def start(service: str) -> None:
-    subprocess.run(["bash", str(STACK), "up", service], env=_stack_env(), check=True,
-                   capture_output=True, text=True)
+    subprocess.run(
+        ["bash", str(STACK), "up", service],
+        env=_stack_env(),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
 
 
-def wait_until(condition: Callable[[], bool], *, timeout_s: float, interval_s: float = 0.2,
-               what: str = "condition") -> None:
+def wait_until(
+    condition: Callable[[], bool],
+    *,
+    timeout_s: float,
+    interval_s: float = 0.2,
+    what: str = "condition",
+) -> None:
     """Poll `condition` until it is true; fail with `what` after the deadline."""
     deadline = time.monotonic() + timeout_s
     while True:

@@ -5,6 +5,7 @@ payment due, a valid or a revoked licence, or a recent application, and clerks o
 departments and regions those cases belong to. They are read from the read models (the
 same Elasticsearch documents the API reads), never invented.
 """
+
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, JsonResponse
@@ -19,8 +20,11 @@ PER_KIND = 3
 
 
 def _docs(model: str, filters: list[dict], sort_field: str, size: int = 20) -> list[dict]:
-    body = {"query": {"bool": {"filter": filters}}, "size": size,
-            "sort": [{sort_field: {"order": "desc", "unmapped_type": "date"}}]}
+    body = {
+        "query": {"bool": {"filter": filters}},
+        "size": size,
+        "sort": [{sort_field: {"order": "desc", "unmapped_type": "date"}}],
+    }
     return readside.hits(readside.search([model], body))
 
 
@@ -30,16 +34,34 @@ def demo_people() -> dict:
     def add(party: dict | None, note: str, limit: int = PER_KIND) -> None:
         taken = sum(1 for c in citizens.values() if c["note"] == note)
         if party and party.get("party_id") and party["party_id"] not in citizens and taken < limit:
-            citizens[party["party_id"]] = {"party_id": party["party_id"], "name": party.get("name") or "",
-                                           "kind": party.get("kind") or "", "note": note}
+            citizens[party["party_id"]] = {
+                "party_id": party["party_id"],
+                "name": party.get("name") or "",
+                "kind": party.get("kind") or "",
+                "note": note,
+            }
 
-    for doc in _docs("payments", [{"term": {"type": "payment"}}, {"term": {"status": "requested"}}], "requested_at"):
+    for doc in _docs(
+        "payments",
+        [{"term": {"type": "payment"}}, {"term": {"status": "requested"}}],
+        "requested_at",
+    ):
         payer = doc.get("payer_party_id") or ""
-        add({"party_id": payer, "name": doc.get("payer_name"),
-             "kind": "person" if is_resident_id(payer) else "business"}, "payment_due")
-    for doc in _docs("licences", [{"term": {"type": "licence"}}, {"term": {"status": "revoked"}}], "issued_at"):
+        add(
+            {
+                "party_id": payer,
+                "name": doc.get("payer_name"),
+                "kind": "person" if is_resident_id(payer) else "business",
+            },
+            "payment_due",
+        )
+    for doc in _docs(
+        "licences", [{"term": {"type": "licence"}}, {"term": {"status": "revoked"}}], "issued_at"
+    ):
         add(doc.get("holder"), "licence_revoked")
-    for doc in _docs("licences", [{"term": {"type": "licence"}}, {"term": {"status": "active"}}], "issued_at"):
+    for doc in _docs(
+        "licences", [{"term": {"type": "licence"}}, {"term": {"status": "active"}}], "issued_at"
+    ):
         add(doc.get("holder"), "licence_valid")
     cases = _docs("cases", [{"term": {"type": "case"}}], "submitted_at", size=50)
     for doc in cases:
@@ -48,10 +70,18 @@ def demo_people() -> dict:
     for doc in cases:
         key = (doc.get("department") or "", doc.get("region_code") or "")
         if all(key) and key not in clerks and len(clerks) < 6:
-            clerks[key] = {"department": key[0], "department_name": DEPARTMENTS.get(key[0], key[0]),
-                           "region_code": key[1], "sub": f"clerk-{key[0]}-{key[1]}-1"}
-    return {"citizens": list(citizens.values()), "clerks": list(clerks.values()),
-            "auditors": [{"sub": "auditor-demo"}], "analysts": [{"sub": "analyst-demo"}]}
+            clerks[key] = {
+                "department": key[0],
+                "department_name": DEPARTMENTS.get(key[0], key[0]),
+                "region_code": key[1],
+                "sub": f"clerk-{key[0]}-{key[1]}-1",
+            }
+    return {
+        "citizens": list(citizens.values()),
+        "clerks": list(clerks.values()),
+        "auditors": [{"sub": "auditor-demo"}],
+        "analysts": [{"sub": "analyst-demo"}],
+    }
 
 
 @require_GET

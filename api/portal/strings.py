@@ -1,5 +1,6 @@
 """Words the page scripts show, translated on the server (Django i18n) and handed to the
 scripts as JSON, so the portal has one catalogue (`locale/*/LC_MESSAGES/django.po`)."""
+
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
@@ -8,22 +9,38 @@ from django.utils.translation import gettext as _
 def js_strings() -> dict:
     return {
         "types": {
-            "case": _("Applications"), "payment": _("Payments"), "licence": _("Licences"),
-            "violation": _("Violations"), "item": _("Services"),
+            "case": _("Applications"),
+            "payment": _("Payments"),
+            "licence": _("Licences"),
+            "violation": _("Violations"),
+            "item": _("Services"),
         },
         "status": {
             # cases
-            "submitted": _("Submitted"), "materials_requested": _("Materials requested"),
-            "accepted": _("Accepted"), "suspended": _("Suspended"), "approved": _("Approved"),
-            "rejected": _("Rejected"), "refused": _("Not accepted"), "withdrawn": _("Withdrawn"),
+            "submitted": _("Submitted"),
+            "materials_requested": _("Materials requested"),
+            "accepted": _("Accepted"),
+            "suspended": _("Suspended"),
+            "approved": _("Approved"),
+            "rejected": _("Rejected"),
+            "refused": _("Not accepted"),
+            "withdrawn": _("Withdrawn"),
             # payments
-            "requested": _("Awaiting payment"), "settled": _("Paid"), "refunded": _("Refunded"),
-            "partially_refunded": _("Partly refunded"), "cancelled": _("Cancelled"),
+            "requested": _("Awaiting payment"),
+            "settled": _("Paid"),
+            "refunded": _("Refunded"),
+            "partially_refunded": _("Partly refunded"),
+            "cancelled": _("Cancelled"),
             # licences
-            "active": _("Active"), "valid": _("Valid"), "expired": _("Expired"), "revoked": _("Revoked"),
+            "active": _("Active"),
+            "valid": _("Valid"),
+            "expired": _("Expired"),
+            "revoked": _("Revoked"),
             "unknown": _("Unknown"),
             # violations
-            "recorded": _("Recorded"), "fine_requested": _("Fine requested"), "contested": _("Contested"),
+            "recorded": _("Recorded"),
+            "fine_requested": _("Fine requested"),
+            "contested": _("Contested"),
             "resolved": _("Resolved"),
             # catalogue
             "published": _("Available"),
@@ -44,19 +61,31 @@ def js_strings() -> dict:
             "CaseRated": _("Service rated"),
         },
         "roles": {
-            "citizen": _("Applicant"), "clerk": _("Clerk"), "auditor": _("Auditor"), "analyst": _("Analyst"),
-            "admin": _("Administrator"), "gateway": _("Payment gateway"), "public": _("Public"),
+            "citizen": _("Applicant"),
+            "clerk": _("Clerk"),
+            "auditor": _("Auditor"),
+            "analyst": _("Analyst"),
+            "admin": _("Administrator"),
+            "gateway": _("Payment gateway"),
+            "public": _("Public"),
         },
         "kinds": {"fee": _("Fee"), "fine": _("Fine"), "charge": _("Charge")},
         "departments": {
-            "market-regulation": _("Market Regulation"), "traffic-police": _("Traffic Police"),
-            "housing": _("Housing and Construction"), "agriculture": _("Agriculture and Rural Affairs"),
-            "science-technology": _("Science and Technology"), "taxation": _("Taxation"),
-            "utilities": _("Public Utilities"), "civil-affairs": _("Civil Affairs"),
+            "market-regulation": _("Market Regulation"),
+            "traffic-police": _("Traffic Police"),
+            "housing": _("Housing and Construction"),
+            "agriculture": _("Agriculture and Rural Affairs"),
+            "science-technology": _("Science and Technology"),
+            "taxation": _("Taxation"),
+            "utilities": _("Public Utilities"),
+            "civil-affairs": _("Civil Affairs"),
             "human-resources": _("Human Resources and Social Security"),
             "natural-resources": _("Natural Resources and Planning"),
-            "ecology-environment": _("Ecology and Environment"), "health": _("Health"),
-            "education": _("Education"), "culture-tourism": _("Culture and Tourism"), "transport": _("Transport"),
+            "ecology-environment": _("Ecology and Environment"),
+            "health": _("Health"),
+            "education": _("Education"),
+            "culture-tourism": _("Culture and Tourism"),
+            "transport": _("Transport"),
         },
         "ui": {
             "loading": _("Loading…"),
@@ -68,7 +97,9 @@ def js_strings() -> dict:
             "not_found": _("No such record, or it is not yours to see."),
             "forbidden": _("Your role may not see this page."),
             "need_signin": _("Sign in to see this page."),
-            "anonymous_hint": _("Signed-in citizens also find their own applications, payments and licences here."),
+            "anonymous_hint": _(
+                "Signed-in citizens also find their own applications, payments and licences here."
+            ),
             "licence_check": _("Licence %(number)s"),
             "open": _("Open"),
             "view": _("View"),

@@ -1,4 +1,5 @@
 """The portal's pages, mounted at `/` after the API and the probes."""
+
 from django.urls import include, path, re_path
 
 from api.portal import dev, views

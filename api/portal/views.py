@@ -1,6 +1,7 @@
 """Server-rendered page shells. Every record on a page comes from the JSON API, called by the
 page's script with the bearer token the visitor holds in sessionStorage; these views only
 render the frame, the translated strings and whether the development helpers are on."""
+
 from __future__ import annotations
 
 import re
@@ -38,6 +39,7 @@ def regions() -> list[tuple[str, str]]:
 
 def page(template: str, active: str):
     """A GET view rendering `template` in the visitor's language with the shared context."""
+
     @require_GET
     def view(request: HttpRequest, **kwargs) -> HttpResponse:
         language = language_of(request)
@@ -55,6 +57,7 @@ def page(template: str, active: str):
         response.headers["Content-Language"] = language
         response.headers["Vary"] = "Cookie"
         return response
+
     return view
 
 
@@ -79,5 +82,7 @@ def static_file(request: HttpRequest, path: str) -> HttpResponse:
         raise Http404("No such file.")
     found_path = Path(found)
     response = serve(request, found_path.name, document_root=str(found_path.parent))
-    response.headers["Cache-Control"] = "no-cache" if re.search(r"\.(js|css)$", path) else "max-age=3600"
+    response.headers["Cache-Control"] = (
+        "no-cache" if re.search(r"\.(js|css)$", path) else "max-age=3600"
+    )
     return response

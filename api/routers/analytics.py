@@ -5,6 +5,7 @@ in working days on the calendar (Asia/Shanghai, public holidays and make-up days
 aggregation can do without scripts: an aggregation returns (group, submitted day, decided
 day) -> count, and the working days of each pair are counted here, weighted by its count.
 """
+
 from __future__ import annotations
 
 import math
@@ -46,9 +47,15 @@ class CaseGroupOut(Schema):
     rejected: int
     open: int
     overdue: int
-    median_days: float | None = Field(None, description="working days from submission to decision, median")
-    p90_days: float | None = Field(None, description="working days from submission to decision, 90th percentile")
-    on_time_rate: float | None = Field(None, description="decided within the statutory deadline / decided")
+    median_days: float | None = Field(
+        None, description="working days from submission to decision, median"
+    )
+    p90_days: float | None = Field(
+        None, description="working days from submission to decision, 90th percentile"
+    )
+    on_time_rate: float | None = Field(
+        None, description="decided within the statutory deadline / decided"
+    )
     avg_rating: float | None = None
 
 
@@ -123,56 +130,112 @@ def _composite(models: list[str], make, name: str):
             return
 
 
-@router.get("/cases", response={200: CasesOut, **PROBLEMS}, summary="Case counts and processing times per group")
+@router.get(
+    "/cases",
+    response={200: CasesOut, **PROBLEMS},
+    summary="Case counts and processing times per group",
+)
 def cases(request: HttpRequest, params: Query[CasesIn]):
     require(request, *ANALYSTS)
     today = readside.today()
-    filters = analytics_filters(department=params.department, region_code=params.region_code, item=params.item,
-                                date_field="submitted_at", date_from=params.from_, date_to=params.to)
+    filters = analytics_filters(
+        department=params.department,
+        region_code=params.region_code,
+        item=params.item,
+        date_field="submitted_at",
+        date_from=params.from_,
+        date_to=params.to,
+    )
     readside.build(case_counts_body, params.group_by, today=today, filters=filters)
     consistent = readside.consistent(params.consistent_after, ["cases"])
     groups: dict[str, dict] = {}
-    for b in _composite(["cases"], lambda after: case_counts_body(params.group_by, today=today, filters=filters,
-                                                                   after=after), "groups"):
+    for b in _composite(
+        ["cases"],
+        lambda after: case_counts_body(params.group_by, today=today, filters=filters, after=after),
+        "groups",
+    ):
         timed = b["timed"]["doc_count"]
         groups[str(b["key"]["group"])] = {
-            "group": str(b["key"]["group"]), "submitted": b["doc_count"], "decided": b["decided"]["doc_count"],
-            "approved": b["approved"]["doc_count"], "rejected": b["rejected"]["doc_count"],
-            "open": b["open"]["doc_count"], "overdue": b["overdue"]["doc_count"],
+            "group": str(b["key"]["group"]),
+            "submitted": b["doc_count"],
+            "decided": b["decided"]["doc_count"],
+            "approved": b["approved"]["doc_count"],
+            "rejected": b["rejected"]["doc_count"],
+            "open": b["open"]["doc_count"],
+            "overdue": b["overdue"]["doc_count"],
             "on_time_rate": round(b["on_time"]["doc_count"] / timed, 4) if timed else None,
-            "avg_rating": round(b["rating"]["value"], 2) if b["rating"]["value"] is not None else None,
-            "median_days": None, "p90_days": None,
+            "avg_rating": round(b["rating"]["value"], 2)
+            if b["rating"]["value"] is not None
+            else None,
+            "median_days": None,
+            "p90_days": None,
         }
     durations: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for b in _composite(["cases"], lambda after: durations_body(params.group_by, filters=filters, after=after),
-                        "pairs"):
+    for b in _composite(
+        ["cases"],
+        lambda after: durations_body(params.group_by, filters=filters, after=after),
+        "pairs",
+    ):
         start, end = _day(b["key"]["start"]), _day(b["key"]["end"])
-        durations[str(b["key"]["group"])][DEFAULT_CALENDAR.working_days_between(start, end)] += b["doc_count"]
+        durations[str(b["key"]["group"])][DEFAULT_CALENDAR.working_days_between(start, end)] += b[
+            "doc_count"
+        ]
     for group, values in durations.items():
         if group in groups:
             groups[group]["median_days"] = weighted_percentile(values, 0.5)
             groups[group]["p90_days"] = weighted_percentile(values, 0.9)
-    return {"group_by": params.group_by, "groups": sorted(groups.values(), key=lambda g: g["group"]),
-            "consistent": consistent}
+    return {
+        "group_by": params.group_by,
+        "groups": sorted(groups.values(), key=lambda g: g["group"]),
+        "consistent": consistent,
+    }
 
 
-@router.get("/revenue", response={200: RevenueOut, **PROBLEMS}, summary="Money received per group and day or month",
-            description="Settled payments by the day or month of settlement (Asia/Shanghai); refunds are counted "
-                        "against the period of the payment they refund.")
+@router.get(
+    "/revenue",
+    response={200: RevenueOut, **PROBLEMS},
+    summary="Money received per group and day or month",
+    description="Settled payments by the day or month of settlement (Asia/Shanghai); refunds are counted "
+    "against the period of the payment they refund.",
+)
 def revenue(request: HttpRequest, params: Query[RevenueIn]):
     require(request, *ANALYSTS)
-    filters = analytics_filters(department=params.department, region_code=params.region_code,
-                                date_field="settled_at", date_from=params.from_, date_to=params.to)
+    filters = analytics_filters(
+        department=params.department,
+        region_code=params.region_code,
+        date_field="settled_at",
+        date_from=params.from_,
+        date_to=params.to,
+    )
     body = readside.build(revenue_body, params.group_by, params.interval, filters=filters)
     consistent = readside.consistent(params.consistent_after, ["payments"])
     response = readside.search(["payments"], body)
     groups = []
     for b in response["aggregations"]["groups"]["buckets"]:
         paid, refunded = int(b["paid"]["value"]), int(b["refunded"]["value"])
-        periods = [{"period": p["key_as_string"], "payments": p["doc_count"], "paid_fen": int(p["paid"]["value"]),
-                    "refunded_fen": int(p["refunded"]["value"]),
-                    "net_fen": int(p["paid"]["value"]) - int(p["refunded"]["value"])}
-                   for p in b["periods"]["buckets"]]
-        groups.append({"group": str(b["key"]), "payments": b["doc_count"], "paid_fen": paid,
-                       "refunded_fen": refunded, "net_fen": paid - refunded, "periods": periods})
-    return {"group_by": params.group_by, "interval": params.interval, "groups": groups, "consistent": consistent}
+        periods = [
+            {
+                "period": p["key_as_string"],
+                "payments": p["doc_count"],
+                "paid_fen": int(p["paid"]["value"]),
+                "refunded_fen": int(p["refunded"]["value"]),
+                "net_fen": int(p["paid"]["value"]) - int(p["refunded"]["value"]),
+            }
+            for p in b["periods"]["buckets"]
+        ]
+        groups.append(
+            {
+                "group": str(b["key"]),
+                "payments": b["doc_count"],
+                "paid_fen": paid,
+                "refunded_fen": refunded,
+                "net_fen": paid - refunded,
+                "periods": periods,
+            }
+        )
+    return {
+        "group_by": params.group_by,
+        "interval": params.interval,
+        "groups": groups,
+        "consistent": consistent,
+    }

@@ -5,6 +5,7 @@ global feed in position order, verification of the hash chain and the signed che
 and the access log. Personal data in event payloads and states is masked; every read of a
 stream is itself recorded in the access log.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -17,15 +18,14 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import AwareDatetime, Field
 
-from api import access
-from domain.store.access_log import find_access
+from api import access, wiring
 from api.auth import require
 from api.routers import readside
 from api.schemas.common import PROBLEMS
-from api import wiring
 from consumers.envelope import build_envelope
 from domain.errors import InvalidInput, NotFound
 from domain.identifiers import mask_id
+from domain.store.access_log import find_access
 
 router = Router(tags=["audit"])
 
@@ -76,7 +76,9 @@ class VerifyOut(Schema):
 
 class StateIn(Schema):
     version: int | None = Field(None, ge=1, le=2**31 - 1)
-    at: AwareDatetime | None = Field(None, description="an instant with its offset: the state as it was then")
+    at: AwareDatetime | None = Field(
+        None, description="an instant with its offset: the state as it was then"
+    )
 
 
 class FeedIn(Schema):
@@ -143,20 +145,35 @@ def plain(value: Any) -> Any:
 
 
 def _envelope(logged) -> dict:
-    return build_envelope(wiring.application().mapper, position=logged.position, originator_id=logged.originator_id,
-                          originator_version=logged.originator_version, topic=logged.topic, state=logged.state,
-                          prev_hash=logged.prev_hash, hash_=logged.hash)
+    return build_envelope(
+        wiring.application().mapper,
+        position=logged.position,
+        originator_id=logged.originator_id,
+        originator_version=logged.originator_version,
+        topic=logged.topic,
+        state=logged.state,
+        prev_hash=logged.prev_hash,
+        hash_=logged.hash,
+    )
 
 
 def _event_out(envelope: dict) -> dict:
-    return readside.mask_personal({
-        "position": envelope["position"], "aggregate_id": envelope["aggregate_id"],
-        "aggregate_type": envelope["aggregate_type"], "version": envelope["aggregate_version"],
-        "event_type": envelope["event_type"], "schema_version": envelope["schema_version"],
-        "occurred_at": envelope["occurred_at"], "actor": plain(envelope["actor"]),
-        "department": envelope["department"], "data": plain(envelope["data"]),
-        "prev_hash": envelope["prev_hash"], "hash": envelope["hash"],
-    })
+    return readside.mask_personal(
+        {
+            "position": envelope["position"],
+            "aggregate_id": envelope["aggregate_id"],
+            "aggregate_type": envelope["aggregate_type"],
+            "version": envelope["aggregate_version"],
+            "event_type": envelope["event_type"],
+            "schema_version": envelope["schema_version"],
+            "occurred_at": envelope["occurred_at"],
+            "actor": plain(envelope["actor"]),
+            "department": envelope["department"],
+            "data": plain(envelope["data"]),
+            "prev_hash": envelope["prev_hash"],
+            "hash": envelope["hash"],
+        }
+    )
 
 
 def parties_in(value: Any) -> set[str]:
@@ -183,20 +200,30 @@ def _stream(aggregate_id: uuid.UUID) -> list[dict]:
     return [_envelope(e) for e in stream]
 
 
-@router.get("/streams/{aggregate_id}/events", response={200: EventsOut, **PROBLEMS},
-            summary="Every stored event of one aggregate, with its hashes")
+@router.get(
+    "/streams/{aggregate_id}/events",
+    response={200: EventsOut, **PROBLEMS},
+    summary="Every stored event of one aggregate, with its hashes",
+)
 def stream_events(request: HttpRequest, aggregate_id: str):
     principal = require(request, *AUDITORS)
     envelopes = _stream(_aggregate_id(aggregate_id))
-    access.record(request, principal, record_ids=[aggregate_id],
-                  party_ids=sorted(parties_in([e["data"] for e in envelopes])))
+    access.record(
+        request,
+        principal,
+        record_ids=[aggregate_id],
+        party_ids=sorted(parties_in([e["data"] for e in envelopes])),
+    )
     return {"total": len(envelopes), "items": [_event_out(e) for e in envelopes]}
 
 
-@router.get("/streams/{aggregate_id}/state", response={200: StateOut, **PROBLEMS},
-            summary="The aggregate replayed to a version or an instant",
-            description="Without `version` or `at`: the current state. With `at`: the state after the last event "
-                        "that occurred at or before it (404 before the first).")
+@router.get(
+    "/streams/{aggregate_id}/state",
+    response={200: StateOut, **PROBLEMS},
+    summary="The aggregate replayed to a version or an instant",
+    description="Without `version` or `at`: the current state. With `at`: the state after the last event "
+    "that occurred at or before it (404 before the first).",
+)
 def stream_state(request: HttpRequest, aggregate_id: str, params: Query[StateIn]):
     principal = require(request, *AUDITORS)
     if params.version is not None and params.at is not None:
@@ -208,21 +235,36 @@ def stream_state(request: HttpRequest, aggregate_id: str, params: Query[StateIn]
         chosen = [e for e in envelopes if e["aggregate_version"] <= params.version]
     elif params.at is not None:
         chosen = [e for e in envelopes if datetime.fromisoformat(e["occurred_at"]) <= params.at]
-    if not chosen or (params.version is not None and params.version > envelopes[-1]["aggregate_version"]):
+    if not chosen or (
+        params.version is not None and params.version > envelopes[-1]["aggregate_version"]
+    ):
         raise NotFound("The aggregate has no such version (or did not exist yet at that instant).")
     last = chosen[-1]
     aggregate = wiring.application().repository.get(identifier, version=last["aggregate_version"])
     state = {k.lstrip("_"): plain(v) for k, v in vars(aggregate).items() if k != "_pending_events"}
-    access.record(request, principal, record_ids=[aggregate_id],
-                  party_ids=sorted(parties_in([e["data"] for e in chosen])))
-    return {"aggregate_id": str(identifier), "aggregate_type": last["aggregate_type"],
-            "version": last["aggregate_version"], "position": last["position"], "occurred_at": last["occurred_at"],
-            "state": readside.mask_personal(state)}
+    access.record(
+        request,
+        principal,
+        record_ids=[aggregate_id],
+        party_ids=sorted(parties_in([e["data"] for e in chosen])),
+    )
+    return {
+        "aggregate_id": str(identifier),
+        "aggregate_type": last["aggregate_type"],
+        "version": last["aggregate_version"],
+        "position": last["position"],
+        "occurred_at": last["occurred_at"],
+        "state": readside.mask_personal(state),
+    }
 
 
-@router.get("/events", response={200: FeedOut, **PROBLEMS}, summary="The global feed of events in position order",
-            description="`next_after` is the position to pass as `after` for the next page; `total` counts the "
-                        "events after `after`.")
+@router.get(
+    "/events",
+    response={200: FeedOut, **PROBLEMS},
+    summary="The global feed of events in position order",
+    description="`next_after` is the position to pass as `after` for the next page; `total` counts the "
+    "events after `after`.",
+)
 def feed(request: HttpRequest, params: Query[FeedIn]):
     principal = require(request, *AUDITORS)
     app = wiring.application()
@@ -230,17 +272,31 @@ def feed(request: HttpRequest, params: Query[FeedIn]):
     envelopes = [_envelope(e) for e in logged]
     with app.store.read_cursor() as cursor:
         max_position = app.store.max_position_in(cursor)
-        remaining = app.store.count_events(cursor, max_position) - app.store.count_events(cursor, params.after)
+        remaining = app.store.count_events(cursor, max_position) - app.store.count_events(
+            cursor, params.after
+        )
     if envelopes:
-        access.record(request, principal, record_ids=[e["aggregate_id"] for e in envelopes],
-                      party_ids=sorted(parties_in([e["data"] for e in envelopes])))
-    return {"total": remaining, "items": [_event_out(e) for e in envelopes],
-            "next_after": logged[-1].position if logged else params.after, "max_position": max_position}
+        access.record(
+            request,
+            principal,
+            record_ids=[e["aggregate_id"] for e in envelopes],
+            party_ids=sorted(parties_in([e["data"] for e in envelopes])),
+        )
+    return {
+        "total": remaining,
+        "items": [_event_out(e) for e in envelopes],
+        "next_after": logged[-1].position if logged else params.after,
+        "max_position": max_position,
+    }
 
 
-@router.get("/verify", response={200: VerifyOut, **PROBLEMS}, summary="Verify the hash chain (and the checkpoints)",
-            description="Without `aggregate_id`: every stream and the latest signed checkpoint, so a deleted stream "
-                        "or a cut-off tail is reported.")
+@router.get(
+    "/verify",
+    response={200: VerifyOut, **PROBLEMS},
+    summary="Verify the hash chain (and the checkpoints)",
+    description="Without `aggregate_id`: every stream and the latest signed checkpoint, so a deleted stream "
+    "or a cut-off tail is reported.",
+)
 def verify(request: HttpRequest, params: Query[VerifyIn]):
     require(request, *AUDITORS)
     app = wiring.application()
@@ -252,18 +308,28 @@ def verify(request: HttpRequest, params: Query[VerifyIn]):
     return app.verify().as_dict()
 
 
-@router.get("/access-log", response={200: AccessLogOut, **PROBLEMS}, summary="Who read or found which records",
-            description="Read from the access log table in the event store's database. Party ids are masked in "
-                        "the answer; filter with the full id.")
+@router.get(
+    "/access-log",
+    response={200: AccessLogOut, **PROBLEMS},
+    summary="Who read or found which records",
+    description="Read from the access log table in the event store's database. Party ids are masked in "
+    "the answer; filter with the full id.",
+)
 def access_log(request: HttpRequest, params: Query[AccessLogIn]):
     require(request, *AUDITORS)
 
     def utc(moment: datetime | None) -> str | None:
         return moment.astimezone(UTC).isoformat(timespec="microseconds") if moment else None
 
-    total, entries = find_access(wiring.application().store, party_id=params.party_id, sub=params.sub,
-                                 at_from=utc(params.from_), at_to=utc(params.to),
-                                 offset=(params.page - 1) * params.size, limit=params.size)
+    total, entries = find_access(
+        wiring.application().store,
+        party_id=params.party_id,
+        sub=params.sub,
+        at_from=utc(params.from_),
+        at_to=utc(params.to),
+        offset=(params.page - 1) * params.size,
+        limit=params.size,
+    )
     items = []
     for entry in entries:
         item = entry.as_dict()

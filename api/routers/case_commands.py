@@ -5,6 +5,7 @@ own cases; a clerk submits on an applicant's behalf at a counter channel and run
 transitions of cases of their department within their region. Anything else: 403 for a
 role that may never call the endpoint, 404 for a case outside the caller's scope.
 """
+
 from __future__ import annotations
 
 from uuid import UUID
@@ -65,17 +66,32 @@ def _applicant_of(request: HttpRequest, case_id: UUID) -> Principal:
 def _check_submitter(principal: Principal, payload: CaseIn) -> None:
     if principal.role == "citizen":
         if payload.applicant.party_id != principal.party_id:
-            raise forbid("A citizen applies only for the party they act as (the party_id of their token).")
+            raise forbid(
+                "A citizen applies only for the party they act as (the party_id of their token)."
+            )
         return
     if payload.channel not in COUNTER_CHANNELS:
-        raise InvalidInput("channel", "a clerk applies on an applicant's behalf at a hall, hotline or kiosk")
+        raise InvalidInput(
+            "channel", "a clerk applies on an applicant's behalf at a hall, hotline or kiosk"
+        )
     item = app().load_or_none(item_id(payload.item_code))
-    if isinstance(item, ServiceItem) and not clerk_covers(principal, item.department, item.region_code):
-        raise forbid("A clerk applies only for service items of their department within their region.")
+    if isinstance(item, ServiceItem) and not clerk_covers(
+        principal, item.department, item.region_code
+    ):
+        raise forbid(
+            "A clerk applies only for service items of their department within their region."
+        )
 
 
-@router.post("", response=CREATED, summary="Submit an application (citizen for themself; clerk at a counter)")
-def submit_case(request: HttpRequest, response: HttpResponse, payload: CaseIn, idempotency_key: str | None = IdempotencyKey):
+@router.post(
+    "", response=CREATED, summary="Submit an application (citizen for themself; clerk at a counter)"
+)
+def submit_case(
+    request: HttpRequest,
+    response: HttpResponse,
+    payload: CaseIn,
+    idempotency_key: str | None = IdempotencyKey,
+):
     principal = require(request, "citizen", "clerk")
     _check_submitter(principal, payload)
     outcome = app().submit_case(
@@ -90,128 +106,246 @@ def submit_case(request: HttpRequest, response: HttpResponse, payload: CaseIn, i
     return answer(outcome, response)
 
 
-@router.post("/{case_id}/request-materials", response=MOVED, summary="Ask the applicant for materials (clerk)")
-def request_materials(request: HttpRequest, response: HttpResponse, case_id: UUID, payload: RequestMaterialsIn,
-                      idempotency_key: str | None = IdempotencyKey):
+@router.post(
+    "/{case_id}/request-materials",
+    response=MOVED,
+    summary="Ask the applicant for materials (clerk)",
+)
+def request_materials(
+    request: HttpRequest,
+    response: HttpResponse,
+    case_id: UUID,
+    payload: RequestMaterialsIn,
+    idempotency_key: str | None = IdempotencyKey,
+):
     principal = _clerk_of(request, case_id)
     outcome = app().request_materials(
-        case_id=case_id, codes=payload.codes, note=payload.note, actor=principal.actor(),
-        expected_version=payload.expected_version, idempotency=idempotency(request, principal, idempotency_key, payload),
-    )
-    return answer(outcome, response)
-
-
-@router.post("/{case_id}/supplement-materials", response=MOVED, summary="Supplement requested materials (applicant)")
-def supplement_materials(request: HttpRequest, response: HttpResponse, case_id: UUID, payload: SupplementMaterialsIn,
-                         idempotency_key: str | None = IdempotencyKey):
-    principal = _applicant_of(request, case_id)
-    outcome = app().supplement_materials(
-        case_id=case_id, materials=[m.model_dump() for m in payload.materials], actor=principal.actor(),
-        expected_version=payload.expected_version, idempotency=idempotency(request, principal, idempotency_key, payload),
-    )
-    return answer(outcome, response)
-
-
-@router.post("/{case_id}/accept", response={200: CaseAcceptedOut, **PROBLEMS},
-             summary="Accept the case; requests the item's fee, if any (clerk)")
-def accept_case(request: HttpRequest, response: HttpResponse, case_id: UUID, payload: TransitionIn | None = None,
-                idempotency_key: str | None = IdempotencyKey):
-    payload = payload or TransitionIn()
-    principal = _clerk_of(request, case_id)
-    outcome = app().accept_case(
-        case_id=case_id, actor=principal.actor(),
-        expected_version=payload.expected_version, idempotency=idempotency(request, principal, idempotency_key, payload),
-    )
-    return answer(outcome, response)
-
-
-@router.post("/{case_id}/reject-acceptance", response=MOVED, summary="Refuse to accept the case (clerk)")
-def reject_acceptance(request: HttpRequest, response: HttpResponse, case_id: UUID, payload: ReasonIn,
-                      idempotency_key: str | None = IdempotencyKey):
-    principal = _clerk_of(request, case_id)
-    outcome = app().reject_acceptance(
-        case_id=case_id, reason=payload.reason, actor=principal.actor(),
-        expected_version=payload.expected_version, idempotency=idempotency(request, principal, idempotency_key, payload),
-    )
-    return answer(outcome, response)
-
-
-@router.post("/{case_id}/assign", response=MOVED, summary="Assign the case to a clerk (clerk)")
-def assign_case(request: HttpRequest, response: HttpResponse, case_id: UUID, payload: AssignIn,
-                idempotency_key: str | None = IdempotencyKey):
-    principal = _clerk_of(request, case_id)
-    outcome = app().assign_case(
-        case_id=case_id, clerk_sub=payload.clerk_sub, actor=principal.actor(),
-        expected_version=payload.expected_version, idempotency=idempotency(request, principal, idempotency_key, payload),
-    )
-    return answer(outcome, response)
-
-
-@router.post("/{case_id}/suspend", response=MOVED, summary="Suspend the case; the statutory clock stops (clerk)")
-def suspend_case(request: HttpRequest, response: HttpResponse, case_id: UUID, payload: ReasonIn,
-                 idempotency_key: str | None = IdempotencyKey):
-    principal = _clerk_of(request, case_id)
-    outcome = app().suspend_case(
-        case_id=case_id, reason=payload.reason, actor=principal.actor(),
-        expected_version=payload.expected_version, idempotency=idempotency(request, principal, idempotency_key, payload),
-    )
-    return answer(outcome, response)
-
-
-@router.post("/{case_id}/resume", response=MOVED, summary="Resume a suspended case (clerk)")
-def resume_case(request: HttpRequest, response: HttpResponse, case_id: UUID, payload: TransitionIn | None = None,
-                idempotency_key: str | None = IdempotencyKey):
-    payload = payload or TransitionIn()
-    principal = _clerk_of(request, case_id)
-    outcome = app().resume_case(
-        case_id=case_id, actor=principal.actor(),
-        expected_version=payload.expected_version, idempotency=idempotency(request, principal, idempotency_key, payload),
-    )
-    return answer(outcome, response)
-
-
-@router.post("/{case_id}/extend", response=MOVED, summary="Extend the statutory deadline (clerk)")
-def extend_case(request: HttpRequest, response: HttpResponse, case_id: UUID, payload: ExtendIn,
-                idempotency_key: str | None = IdempotencyKey):
-    principal = _clerk_of(request, case_id)
-    outcome = app().extend_case(
-        case_id=case_id, days=payload.days, reason=payload.reason, actor=principal.actor(),
-        expected_version=payload.expected_version, idempotency=idempotency(request, principal, idempotency_key, payload),
-    )
-    return answer(outcome, response)
-
-
-@router.post("/{case_id}/decide", response={200: CaseDecidedOut, **PROBLEMS},
-             summary="Decide the case; approval issues the item's licence, if any (clerk)")
-def decide_case(request: HttpRequest, response: HttpResponse, case_id: UUID, payload: DecideIn,
-                idempotency_key: str | None = IdempotencyKey):
-    principal = _clerk_of(request, case_id)
-    outcome = app().decide_case(
-        case_id=case_id, outcome=payload.outcome, reasons=payload.reasons, legal_basis=payload.legal_basis,
-        actor=principal.actor(), expected_version=payload.expected_version,
+        case_id=case_id,
+        codes=payload.codes,
+        note=payload.note,
+        actor=principal.actor(),
+        expected_version=payload.expected_version,
         idempotency=idempotency(request, principal, idempotency_key, payload),
     )
     return answer(outcome, response)
 
 
-@router.post("/{case_id}/withdraw", response=MOVED, summary="Withdraw the application before a decision (applicant)")
-def withdraw_case(request: HttpRequest, response: HttpResponse, case_id: UUID, payload: OptionalReasonIn | None = None,
-                  idempotency_key: str | None = IdempotencyKey):
-    payload = payload or OptionalReasonIn()
+@router.post(
+    "/{case_id}/supplement-materials",
+    response=MOVED,
+    summary="Supplement requested materials (applicant)",
+)
+def supplement_materials(
+    request: HttpRequest,
+    response: HttpResponse,
+    case_id: UUID,
+    payload: SupplementMaterialsIn,
+    idempotency_key: str | None = IdempotencyKey,
+):
     principal = _applicant_of(request, case_id)
-    outcome = app().withdraw_case(
-        case_id=case_id, reason=payload.reason, actor=principal.actor(),
-        expected_version=payload.expected_version, idempotency=idempotency(request, principal, idempotency_key, payload),
+    outcome = app().supplement_materials(
+        case_id=case_id,
+        materials=[m.model_dump() for m in payload.materials],
+        actor=principal.actor(),
+        expected_version=payload.expected_version,
+        idempotency=idempotency(request, principal, idempotency_key, payload),
     )
     return answer(outcome, response)
 
 
-@router.post("/{case_id}/rate", response=MOVED, summary="Rate the service once, after the decision (applicant)")
-def rate_case(request: HttpRequest, response: HttpResponse, case_id: UUID, payload: RateIn,
-              idempotency_key: str | None = IdempotencyKey):
+@router.post(
+    "/{case_id}/accept",
+    response={200: CaseAcceptedOut, **PROBLEMS},
+    summary="Accept the case; requests the item's fee, if any (clerk)",
+)
+def accept_case(
+    request: HttpRequest,
+    response: HttpResponse,
+    case_id: UUID,
+    payload: TransitionIn | None = None,
+    idempotency_key: str | None = IdempotencyKey,
+):
+    payload = payload or TransitionIn()
+    principal = _clerk_of(request, case_id)
+    outcome = app().accept_case(
+        case_id=case_id,
+        actor=principal.actor(),
+        expected_version=payload.expected_version,
+        idempotency=idempotency(request, principal, idempotency_key, payload),
+    )
+    return answer(outcome, response)
+
+
+@router.post(
+    "/{case_id}/reject-acceptance", response=MOVED, summary="Refuse to accept the case (clerk)"
+)
+def reject_acceptance(
+    request: HttpRequest,
+    response: HttpResponse,
+    case_id: UUID,
+    payload: ReasonIn,
+    idempotency_key: str | None = IdempotencyKey,
+):
+    principal = _clerk_of(request, case_id)
+    outcome = app().reject_acceptance(
+        case_id=case_id,
+        reason=payload.reason,
+        actor=principal.actor(),
+        expected_version=payload.expected_version,
+        idempotency=idempotency(request, principal, idempotency_key, payload),
+    )
+    return answer(outcome, response)
+
+
+@router.post("/{case_id}/assign", response=MOVED, summary="Assign the case to a clerk (clerk)")
+def assign_case(
+    request: HttpRequest,
+    response: HttpResponse,
+    case_id: UUID,
+    payload: AssignIn,
+    idempotency_key: str | None = IdempotencyKey,
+):
+    principal = _clerk_of(request, case_id)
+    outcome = app().assign_case(
+        case_id=case_id,
+        clerk_sub=payload.clerk_sub,
+        actor=principal.actor(),
+        expected_version=payload.expected_version,
+        idempotency=idempotency(request, principal, idempotency_key, payload),
+    )
+    return answer(outcome, response)
+
+
+@router.post(
+    "/{case_id}/suspend",
+    response=MOVED,
+    summary="Suspend the case; the statutory clock stops (clerk)",
+)
+def suspend_case(
+    request: HttpRequest,
+    response: HttpResponse,
+    case_id: UUID,
+    payload: ReasonIn,
+    idempotency_key: str | None = IdempotencyKey,
+):
+    principal = _clerk_of(request, case_id)
+    outcome = app().suspend_case(
+        case_id=case_id,
+        reason=payload.reason,
+        actor=principal.actor(),
+        expected_version=payload.expected_version,
+        idempotency=idempotency(request, principal, idempotency_key, payload),
+    )
+    return answer(outcome, response)
+
+
+@router.post("/{case_id}/resume", response=MOVED, summary="Resume a suspended case (clerk)")
+def resume_case(
+    request: HttpRequest,
+    response: HttpResponse,
+    case_id: UUID,
+    payload: TransitionIn | None = None,
+    idempotency_key: str | None = IdempotencyKey,
+):
+    payload = payload or TransitionIn()
+    principal = _clerk_of(request, case_id)
+    outcome = app().resume_case(
+        case_id=case_id,
+        actor=principal.actor(),
+        expected_version=payload.expected_version,
+        idempotency=idempotency(request, principal, idempotency_key, payload),
+    )
+    return answer(outcome, response)
+
+
+@router.post("/{case_id}/extend", response=MOVED, summary="Extend the statutory deadline (clerk)")
+def extend_case(
+    request: HttpRequest,
+    response: HttpResponse,
+    case_id: UUID,
+    payload: ExtendIn,
+    idempotency_key: str | None = IdempotencyKey,
+):
+    principal = _clerk_of(request, case_id)
+    outcome = app().extend_case(
+        case_id=case_id,
+        days=payload.days,
+        reason=payload.reason,
+        actor=principal.actor(),
+        expected_version=payload.expected_version,
+        idempotency=idempotency(request, principal, idempotency_key, payload),
+    )
+    return answer(outcome, response)
+
+
+@router.post(
+    "/{case_id}/decide",
+    response={200: CaseDecidedOut, **PROBLEMS},
+    summary="Decide the case; approval issues the item's licence, if any (clerk)",
+)
+def decide_case(
+    request: HttpRequest,
+    response: HttpResponse,
+    case_id: UUID,
+    payload: DecideIn,
+    idempotency_key: str | None = IdempotencyKey,
+):
+    principal = _clerk_of(request, case_id)
+    outcome = app().decide_case(
+        case_id=case_id,
+        outcome=payload.outcome,
+        reasons=payload.reasons,
+        legal_basis=payload.legal_basis,
+        actor=principal.actor(),
+        expected_version=payload.expected_version,
+        idempotency=idempotency(request, principal, idempotency_key, payload),
+    )
+    return answer(outcome, response)
+
+
+@router.post(
+    "/{case_id}/withdraw",
+    response=MOVED,
+    summary="Withdraw the application before a decision (applicant)",
+)
+def withdraw_case(
+    request: HttpRequest,
+    response: HttpResponse,
+    case_id: UUID,
+    payload: OptionalReasonIn | None = None,
+    idempotency_key: str | None = IdempotencyKey,
+):
+    payload = payload or OptionalReasonIn()
+    principal = _applicant_of(request, case_id)
+    outcome = app().withdraw_case(
+        case_id=case_id,
+        reason=payload.reason,
+        actor=principal.actor(),
+        expected_version=payload.expected_version,
+        idempotency=idempotency(request, principal, idempotency_key, payload),
+    )
+    return answer(outcome, response)
+
+
+@router.post(
+    "/{case_id}/rate",
+    response=MOVED,
+    summary="Rate the service once, after the decision (applicant)",
+)
+def rate_case(
+    request: HttpRequest,
+    response: HttpResponse,
+    case_id: UUID,
+    payload: RateIn,
+    idempotency_key: str | None = IdempotencyKey,
+):
     principal = _applicant_of(request, case_id)
     outcome = app().rate_case(
-        case_id=case_id, score=payload.score, comment=payload.comment, actor=principal.actor(),
-        expected_version=payload.expected_version, idempotency=idempotency(request, principal, idempotency_key, payload),
+        case_id=case_id,
+        score=payload.score,
+        comment=payload.comment,
+        actor=principal.actor(),
+        expected_version=payload.expected_version,
+        idempotency=idempotency(request, principal, idempotency_key, payload),
     )
     return answer(outcome, response)

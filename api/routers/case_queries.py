@@ -4,6 +4,7 @@ The case view is composed at query time: the case document, its payments and its
 (other aggregates, other documents: DESIGN.md pitfalls), and the overdue flags, which change
 with the clock and not with events.
 """
+
 from __future__ import annotations
 
 import re
@@ -26,12 +27,16 @@ router = Router(tags=["cases"])
 
 READS = ("cases", "payments", "licences")
 VIEWERS = ("citizen", "clerk", "auditor", "analyst", "admin")
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
+_UUID = re.compile(
+    r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"
+)
 _CASE_NUMBER = re.compile(r"^SC-\d{4}-\d{6}-\d{8}$")
 
 
 class ConsistentIn(Schema):
-    consistent_after: int | None = Field(None, ge=0, le=2**62, description="wait (at most 5 s) until this position is applied")
+    consistent_after: int | None = Field(
+        None, ge=0, le=2**62, description="wait (at most 5 s) until this position is applied"
+    )
 
 
 class PaymentBriefOut(Schema):
@@ -121,12 +126,16 @@ class WorklistParams(ConsistentIn):
 def is_overdue(document: dict, today: date) -> bool:
     """Past the statutory due day while the clock runs (a suspended case's clock is stopped)."""
     due = document.get("statutory_due")
-    return document.get("status") in RUNNING_STATUSES and bool(due) and today > date.fromisoformat(due)
+    return (
+        document.get("status") in RUNNING_STATUSES and bool(due) and today > date.fromisoformat(due)
+    )
 
 
 def is_past_promised(document: dict, today: date) -> bool:
     due = document.get("promised_due")
-    return document.get("status") in RUNNING_STATUSES and bool(due) and today > date.fromisoformat(due)
+    return (
+        document.get("status") in RUNNING_STATUSES and bool(due) and today > date.fromisoformat(due)
+    )
 
 
 def _payments(case: dict) -> list[dict]:
@@ -135,10 +144,18 @@ def _payments(case: dict) -> list[dict]:
     out = []
     for brief in listed:
         doc = found.get(brief["payment_id"], {})
-        out.append({"payment_id": brief["payment_id"], "kind": brief["kind"],
-                    "amount_fen": doc.get("amount_fen", brief["amount_fen"]), "status": doc.get("status"),
-                    "paid_fen": doc.get("paid_fen"), "refunded_fen": doc.get("refunded_fen"),
-                    "due_date": doc.get("due_date"), "settled_at": doc.get("settled_at")})
+        out.append(
+            {
+                "payment_id": brief["payment_id"],
+                "kind": brief["kind"],
+                "amount_fen": doc.get("amount_fen", brief["amount_fen"]),
+                "status": doc.get("status"),
+                "paid_fen": doc.get("paid_fen"),
+                "refunded_fen": doc.get("refunded_fen"),
+                "due_date": doc.get("due_date"),
+                "settled_at": doc.get("settled_at"),
+            }
+        )
     return out
 
 
@@ -148,22 +165,49 @@ def _licence(case: dict, today: date) -> dict | None:
     doc = readside.get_many("licences", [case["licence_id"]]).get(case["licence_id"])
     if doc is None:  # decided, but the licence's own document is not projected yet
         return {"licence_number": case["licence_number"], "status": None, "state": "unknown"}
-    return {"licence_number": doc["licence_number"], "status": doc.get("status"),
-            "state": licence_state(doc, today), "valid_from": doc.get("valid_from"),
-            "valid_until": doc.get("valid_until")}
+    return {
+        "licence_number": doc["licence_number"],
+        "status": doc.get("status"),
+        "state": licence_state(doc, today),
+        "valid_from": doc.get("valid_from"),
+        "valid_until": doc.get("valid_until"),
+    }
 
 
 def case_view(case: dict, today: date) -> dict:
     return {
-        **{k: case.get(k) for k in (
-            "case_id", "case_number", "status", "department", "region_code", "channel", "applicant",
-            "assigned_to", "submitted_at", "accepted_on", "promised_due", "statutory_due", "suspended_on",
-            "decision", "closing_reason", "rating")},
+        **{
+            k: case.get(k)
+            for k in (
+                "case_id",
+                "case_number",
+                "status",
+                "department",
+                "region_code",
+                "channel",
+                "applicant",
+                "assigned_to",
+                "submitted_at",
+                "accepted_on",
+                "promised_due",
+                "statutory_due",
+                "suspended_on",
+                "decision",
+                "closing_reason",
+                "rating",
+            )
+        },
         "version": case["aggregate_version"],
         "position": case["position"],
-        "item": {"code": case.get("item_code"), "name": case.get("item_name"), "item_type": case.get("item_type"),
-                 "revision": case.get("item_revision"), "fee_fen": case.get("fee_fen"),
-                 "statutory_days": case.get("statutory_days"), "promised_days": case.get("promised_days")},
+        "item": {
+            "code": case.get("item_code"),
+            "name": case.get("item_name"),
+            "item_type": case.get("item_type"),
+            "revision": case.get("item_revision"),
+            "fee_fen": case.get("fee_fen"),
+            "statutory_days": case.get("statutory_days"),
+            "promised_days": case.get("promised_days"),
+        },
         "materials": case.get("materials") or [],
         "required_materials": case.get("required_materials") or [],
         "requested_materials": case.get("requested_materials") or [],
@@ -175,8 +219,12 @@ def case_view(case: dict, today: date) -> dict:
     }
 
 
-@router.get("/cases/{case_id}", response={200: CaseViewOut, **PROBLEMS}, summary="A case, as its applicant or staff see it",
-            description="`case_id` may also be the case number. A case outside the caller's scope is 404.")
+@router.get(
+    "/cases/{case_id}",
+    response={200: CaseViewOut, **PROBLEMS},
+    summary="A case, as its applicant or staff see it",
+    description="`case_id` may also be the case number. A case outside the caller's scope is 404.",
+)
 def get_case(request: HttpRequest, case_id: str, params: Query[ConsistentIn]):
     principal = require(request, *VIEWERS)
     if _CASE_NUMBER.match(case_id):
@@ -195,28 +243,67 @@ def get_case(request: HttpRequest, case_id: str, params: Query[ConsistentIn]):
     record_ids = [case["case_id"], *(p["payment_id"] for p in view["payments"])]
     if view["licence"]:
         record_ids.append(view["licence"]["licence_number"])
-    access.record_staff_read(request, principal, record_ids=record_ids, party_ids=case.get("party_ids") or [])
+    access.record_staff_read(
+        request, principal, record_ids=record_ids, party_ids=case.get("party_ids") or []
+    )
     return readside.for_caller(principal, view)
 
 
 def _worklist_item(case: dict, today: date) -> dict:
-    return {**{k: case.get(k) for k in ("case_id", "case_number", "title", "item_code", "status", "applicant",
-                                        "channel", "assigned_to", "submitted_at", "promised_due", "statutory_due")},
-            "overdue": is_overdue(case, today), "version": case.get("aggregate_version")}
+    return {
+        **{
+            k: case.get(k)
+            for k in (
+                "case_id",
+                "case_number",
+                "title",
+                "item_code",
+                "status",
+                "applicant",
+                "channel",
+                "assigned_to",
+                "submitted_at",
+                "promised_due",
+                "statutory_due",
+            )
+        },
+        "overdue": is_overdue(case, today),
+        "version": case.get("aggregate_version"),
+    }
 
 
-@router.get("/worklist", response={200: WorklistOut, **PROBLEMS}, summary="Open cases of the clerk's department and region",
-            description="Soonest statutory due day first (cases not yet accepted have none and come last).")
+@router.get(
+    "/worklist",
+    response={200: WorklistOut, **PROBLEMS},
+    summary="Open cases of the clerk's department and region",
+    description="Soonest statutory due day first (cases not yet accepted have none and come last).",
+)
 def worklist(request: HttpRequest, params: Query[WorklistParams]):
     principal = require(request, "clerk")
     today = readside.today()
-    body = readside.build(worklist_body, readside.scope_of(principal), today=today, status=params.status,
-                          assigned_to=principal.sub if params.assigned_to == "me" else None,
-                          overdue=params.overdue, page=params.page, size=params.size)
+    body = readside.build(
+        worklist_body,
+        readside.scope_of(principal),
+        today=today,
+        status=params.status,
+        assigned_to=principal.sub if params.assigned_to == "me" else None,
+        overdue=params.overdue,
+        page=params.page,
+        size=params.size,
+    )
     consistent = readside.consistent(params.consistent_after, ["cases"])
     response = readside.search(["cases"], body)
     cases = readside.hits(response)
-    access.record_staff_read(request, principal, record_ids=[c["case_id"] for c in cases],
-                             party_ids=access.party_ids_of(cases))
-    return {"total": readside.total(response), "page": params.page, "size": params.size,
-            "items": [_worklist_item(c, today) for c in cases], "consistent": consistent}
+    access.record_staff_read(
+        request,
+        principal,
+        record_ids=[c["case_id"] for c in cases],
+        party_ids=access.party_ids_of(cases),
+    )
+    return {
+        "total": readside.total(response),
+        "page": params.page,
+        "size": params.size,
+        "items": [_worklist_item(c, today) for c in cases],
+        "consistent": consistent,
+    }

@@ -1,5 +1,6 @@
 """The public catalogue of service items: one item by code, and a search by name,
 department, level and region (no token needed)."""
+
 from __future__ import annotations
 
 from typing import Any, Literal
@@ -14,9 +15,27 @@ from search.queries import Scope, by_id_body, catalog_body
 
 router = Router(tags=["catalogue"])
 
-FIELDS = ("code", "name", "item_type", "department", "level", "region_code", "conditions", "materials", "steps",
-          "statutory_days", "promised_days", "fee_fen", "legal_basis", "licence_type", "licence_valid_days",
-          "status", "revision", "published_at", "withdrawn_reason")
+FIELDS = (
+    "code",
+    "name",
+    "item_type",
+    "department",
+    "level",
+    "region_code",
+    "conditions",
+    "materials",
+    "steps",
+    "statutory_days",
+    "promised_days",
+    "fee_fen",
+    "legal_basis",
+    "licence_type",
+    "licence_valid_days",
+    "status",
+    "revision",
+    "published_at",
+    "withdrawn_reason",
+)
 
 
 class CatalogItemOut(Schema):
@@ -71,25 +90,52 @@ class ConsistentIn(Schema):
 
 
 def _item(doc: dict) -> dict:
-    return {**{k: doc.get(k) for k in FIELDS}, "materials": doc.get("materials") or [],
-            "steps": doc.get("steps") or [], "version": doc.get("aggregate_version"), "position": doc.get("position")}
+    return {
+        **{k: doc.get(k) for k in FIELDS},
+        "materials": doc.get("materials") or [],
+        "steps": doc.get("steps") or [],
+        "version": doc.get("aggregate_version"),
+        "position": doc.get("position"),
+    }
 
 
-@router.get("/catalog/items/{code}", response={200: CatalogItemViewOut, **PROBLEMS}, auth=None,
-            summary="One service item by its code (public)")
+@router.get(
+    "/catalog/items/{code}",
+    response={200: CatalogItemViewOut, **PROBLEMS},
+    auth=None,
+    summary="One service item by its code (public)",
+)
 def get_item(request: HttpRequest, code: str, params: Query[ConsistentIn]):
     consistent = readside.consistent(params.consistent_after, ["catalog"])
-    doc = readside.one("catalog", by_id_body("code", code.strip()[:32], Scope(role="public"), public=True))
+    doc = readside.one(
+        "catalog", by_id_body("code", code.strip()[:32], Scope(role="public"), public=True)
+    )
     return {**_item(doc), "consistent": consistent}
 
 
-@router.get("/catalog/items", response={200: CatalogListOut, **PROBLEMS}, auth=None,
-            summary="Search the catalogue (public)")
+@router.get(
+    "/catalog/items",
+    response={200: CatalogListOut, **PROBLEMS},
+    auth=None,
+    summary="Search the catalogue (public)",
+)
 def list_items(request: HttpRequest, params: Query[CatalogParams]):
-    body = readside.build(catalog_body, q=params.q, department=params.department, level=params.level,
-                          region_code=params.region_code, include_withdrawn=params.include_withdrawn,
-                          page=params.page, size=params.size)
+    body = readside.build(
+        catalog_body,
+        q=params.q,
+        department=params.department,
+        level=params.level,
+        region_code=params.region_code,
+        include_withdrawn=params.include_withdrawn,
+        page=params.page,
+        size=params.size,
+    )
     consistent = readside.consistent(params.consistent_after, ["catalog"])
     response = readside.search(["catalog"], body)
-    return {"total": readside.total(response), "page": params.page, "size": params.size,
-            "items": [_item(d) for d in readside.hits(response)], "consistent": consistent}
+    return {
+        "total": readside.total(response),
+        "page": params.page,
+        "size": params.size,
+        "items": [_item(d) for d in readside.hits(response)],
+        "consistent": consistent,
+    }

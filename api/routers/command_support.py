@@ -5,6 +5,7 @@ the answer.
 A record outside the caller's scope is answered exactly like a missing one (404), so an
 answer never confirms that someone else's record exists.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -28,7 +29,11 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 _KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 # Declared on every command, so OpenAPI documents it and a malformed key is a 422.
 IdempotencyKey = Header(
-    None, alias=IDEMPOTENCY_HEADER, min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$",
+    None,
+    alias=IDEMPOTENCY_HEADER,
+    min_length=1,
+    max_length=200,
+    pattern=r"^[\x21-\x7e]+$",
     description="Retry-safe key: the same key and body answer the stored result and append nothing.",
 )
 
@@ -53,7 +58,12 @@ def request_hash(request: HttpRequest, payload: Schema | dict | None) -> str:
     return hashlib.sha256(canonical).hexdigest()
 
 
-def idempotency(request: HttpRequest, principal: Principal, key: str | None, payload: Schema | dict | None = None):
+def idempotency(
+    request: HttpRequest,
+    principal: Principal,
+    key: str | None,
+    payload: Schema | dict | None = None,
+):
     """The `IdempotencyRequest` of this call, or None without an `Idempotency-Key`.
 
     Scope: (caller `sub`, method and route template, key); the hash covers the path (so a
@@ -64,7 +74,9 @@ def idempotency(request: HttpRequest, principal: Principal, key: str | None, pay
     if key is None:
         return None
     if not _KEY.match(key):
-        raise InvalidInput(IDEMPOTENCY_HEADER, "must be 1 to 200 visible ASCII characters without spaces")
+        raise InvalidInput(
+            IDEMPOTENCY_HEADER, "must be 1 to 200 visible ASCII characters without spaces"
+        )
     match = request.resolver_match
     route = match.route if match is not None else request.path
     scope = f"{principal.sub}\n{request.method} /{route.lstrip('/')}"

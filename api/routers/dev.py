@@ -1,4 +1,5 @@
 """Development-only helpers for the portal's demo sign-in; 404 in production."""
+
 from __future__ import annotations
 
 from django.http import Http404
@@ -30,7 +31,12 @@ def _development_only() -> None:
         raise Http404("No such endpoint.")
 
 
-@router.post("/tokens", response={200: DevTokenOut, **PROBLEMS}, auth=None, summary="Mint a demo token (development only)")
+@router.post(
+    "/tokens",
+    response={200: DevTokenOut, **PROBLEMS},
+    auth=None,
+    summary="Mint a demo token (development only)",
+)
 def dev_token(request, payload: DevTokenIn):
     _development_only()
     from api.auth import ROLES
@@ -39,6 +45,11 @@ def dev_token(request, payload: DevTokenIn):
     if payload.role not in ROLES:
         raise InvalidInput("role", f"must be one of {', '.join(ROLES)}")
     sub = payload.sub or f"{payload.role}-demo"
-    token = issue_dev_token(role=payload.role, sub=sub, party_id=payload.party_id,
-                            department=payload.department, region_code=payload.region_code)
+    token = issue_dev_token(
+        role=payload.role,
+        sub=sub,
+        party_id=payload.party_id,
+        department=payload.department,
+        region_code=payload.region_code,
+    )
     return {"token": token, "role": payload.role, "sub": sub}

@@ -4,6 +4,7 @@ Anyone holding a licence (or its QR code) can check it without a token. The stat
 computed with the clock (expiry is not an event); the holder's name is masked; every
 verification is recorded in the access log, so the holder can see it was checked.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -16,7 +17,7 @@ from api import access
 from api.routers import readside
 from api.schemas.common import PROBLEMS
 from domain.identifiers import mask_name
-from search.queries import by_id_body, Scope
+from search.queries import Scope, by_id_body
 
 router = Router(tags=["licences"])
 
@@ -25,7 +26,9 @@ MAX_NUMBER_CHARS = 64
 
 
 class VerifyIn(Schema):
-    consistent_after: int | None = Field(None, ge=0, le=2**62, description="wait (at most 5 s) until this position is applied")
+    consistent_after: int | None = Field(
+        None, ge=0, le=2**62, description="wait (at most 5 s) until this position is applied"
+    )
 
 
 class HolderOut(Schema):
@@ -63,28 +66,49 @@ def _verify_url(request: HttpRequest, number: str) -> str:
     return request.build_absolute_uri(f"/api/v1/licences/{number}/verify")
 
 
-@router.get("/licences/{licence_number}/verify", response={200: LicenceVerificationOut, **PROBLEMS}, auth=None,
-            summary="Verify an electronic licence (public)",
-            description="An unknown number answers `state: unknown` (200), so the check works the same for every "
-                        "number. The holder's name is masked.")
+@router.get(
+    "/licences/{licence_number}/verify",
+    response={200: LicenceVerificationOut, **PROBLEMS},
+    auth=None,
+    summary="Verify an electronic licence (public)",
+    description="An unknown number answers `state: unknown` (200), so the check works the same for every "
+    "number. The holder's name is masked.",
+)
 def verify(request: HttpRequest, licence_number: str, params: Query[VerifyIn]):
     number = licence_number.strip()[:MAX_NUMBER_CHARS]
     consistent = readside.consistent(params.consistent_after, ["licences"])
-    found = readside.hits(readside.search(["licences"], by_id_body(
-        "licence_number", number, Scope(role="public"), public=True)))
+    found = readside.hits(
+        readside.search(
+            ["licences"], by_id_body("licence_number", number, Scope(role="public"), public=True)
+        )
+    )
     moment: datetime = readside.now()
-    answer = {"licence_number": number, "state": "unknown", "checked_at": moment.isoformat(),
-              "verify_url": _verify_url(request, number), "consistent": consistent}
+    answer = {
+        "licence_number": number,
+        "state": "unknown",
+        "checked_at": moment.isoformat(),
+        "verify_url": _verify_url(request, number),
+        "consistent": consistent,
+    }
     if found:
         doc = found[0]
         holder = doc.get("holder") or {}
         answer.update(
-            licence_number=doc["licence_number"], state=licence_state(doc, readside.today()),
+            licence_number=doc["licence_number"],
+            state=licence_state(doc, readside.today()),
             holder={"name": mask_name(holder.get("name", "")), "kind": holder.get("kind")},
             item={"code": doc.get("item_code"), "name": doc.get("item_name")},
-            licence_type=doc.get("licence_type"), department=doc.get("department"),
-            valid_from=doc.get("valid_from"), valid_until=doc.get("valid_until"),
-            verify_url=_verify_url(request, doc["licence_number"]))
-    access.record(request, None, record_ids=[answer["licence_number"]],
-                  party_ids=access.party_ids_of(found), query=number)
+            licence_type=doc.get("licence_type"),
+            department=doc.get("department"),
+            valid_from=doc.get("valid_from"),
+            valid_until=doc.get("valid_until"),
+            verify_url=_verify_url(request, doc["licence_number"]),
+        )
+    access.record(
+        request,
+        None,
+        record_ids=[answer["licence_number"]],
+        party_ids=access.party_ids_of(found),
+        query=number,
+    )
     return answer

@@ -3,6 +3,7 @@
 Every list is scoped to the party in the caller's token inside the query. The credit record
 is composed at query time (unpaid fines become overdue with the clock, not with an event).
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -12,14 +13,14 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from domain.store.access_log import find_access
+from api import wiring
 from api.auth import require
 from api.routers import readside
 from api.routers.case_queries import is_overdue
 from api.routers.licence_queries import licence_state
 from api.schemas.common import PROBLEMS
-from api import wiring
 from domain.calendar import shanghai_date
+from domain.store.access_log import find_access
 from search.queries import list_body
 
 router = Router(tags=["me"])
@@ -31,7 +32,9 @@ class ListIn(Schema):
     status: str | None = Field(None, max_length=40)
     page: int = Field(1, ge=1, le=10_000)
     size: int = Field(20, ge=1, le=100)
-    consistent_after: int | None = Field(None, ge=0, le=2**62, description="wait (at most 5 s) until this position is applied")
+    consistent_after: int | None = Field(
+        None, ge=0, le=2**62, description="wait (at most 5 s) until this position is applied"
+    )
 
 
 class ConsistentIn(Schema):
@@ -78,29 +81,96 @@ def _unpaid_overdue(payment: dict, today: date) -> bool:
 
 
 def _case(doc: dict, today: date) -> dict:
-    return {**{k: doc.get(k) for k in ("case_id", "case_number", "title", "item_code", "status", "channel",
-                                       "submitted_at", "promised_due", "statutory_due", "decided_on",
-                                       "licence_number", "fee_payment_id", "rating")},
-            "overdue": is_overdue(doc, today), "version": doc.get("aggregate_version")}
+    return {
+        **{
+            k: doc.get(k)
+            for k in (
+                "case_id",
+                "case_number",
+                "title",
+                "item_code",
+                "status",
+                "channel",
+                "submitted_at",
+                "promised_due",
+                "statutory_due",
+                "decided_on",
+                "licence_number",
+                "fee_payment_id",
+                "rating",
+            )
+        },
+        "overdue": is_overdue(doc, today),
+        "version": doc.get("aggregate_version"),
+    }
 
 
 def _payment(doc: dict, today: date) -> dict:
-    return {**{k: doc.get(k) for k in ("payment_id", "kind", "title", "amount_fen", "currency", "status", "due_date",
-                                       "paid_fen", "refunded_fen", "case_id", "violation_id", "settled_at",
-                                       "department")},
-            "overdue": _unpaid_overdue(doc, today), "version": doc.get("aggregate_version")}
+    return {
+        **{
+            k: doc.get(k)
+            for k in (
+                "payment_id",
+                "kind",
+                "title",
+                "amount_fen",
+                "currency",
+                "status",
+                "due_date",
+                "paid_fen",
+                "refunded_fen",
+                "case_id",
+                "violation_id",
+                "settled_at",
+                "department",
+            )
+        },
+        "overdue": _unpaid_overdue(doc, today),
+        "version": doc.get("aggregate_version"),
+    }
 
 
 def _licence(doc: dict, today: date) -> dict:
-    return {**{k: doc.get(k) for k in ("licence_number", "title", "licence_type", "item_code", "status",
-                                       "valid_from", "valid_until", "case_id", "department")},
-            "state": licence_state(doc, today), "version": doc.get("aggregate_version")}
+    return {
+        **{
+            k: doc.get(k)
+            for k in (
+                "licence_number",
+                "title",
+                "licence_type",
+                "item_code",
+                "status",
+                "valid_from",
+                "valid_until",
+                "case_id",
+                "department",
+            )
+        },
+        "state": licence_state(doc, today),
+        "version": doc.get("aggregate_version"),
+    }
 
 
 def _violation(doc: dict, today: date) -> dict:
-    return {**{k: doc.get(k) for k in ("violation_id", "title", "description", "location", "occurred_at", "status",
-                                       "fine_fen", "fine_payment_id", "outcome", "department", "legal_basis")},
-            "version": doc.get("aggregate_version")}
+    return {
+        **{
+            k: doc.get(k)
+            for k in (
+                "violation_id",
+                "title",
+                "description",
+                "location",
+                "occurred_at",
+                "status",
+                "fine_fen",
+                "fine_payment_id",
+                "outcome",
+                "department",
+                "legal_basis",
+            )
+        },
+        "version": doc.get("aggregate_version"),
+    }
 
 
 LISTS = {
@@ -117,13 +187,24 @@ def _my_list(request: HttpRequest, model: str, params: ListIn) -> dict:
     filters: list[dict] = [{"term": {"type": kind}}]
     if params.status:
         filters.append({"term": {"status": params.status}})
-    body = readside.build(list_body, readside.scope_of(principal), filters=filters,
-                          sort=[{newest: {"order": "desc"}}], page=params.page, size=params.size)
+    body = readside.build(
+        list_body,
+        readside.scope_of(principal),
+        filters=filters,
+        sort=[{newest: {"order": "desc"}}],
+        page=params.page,
+        size=params.size,
+    )
     consistent = readside.consistent(params.consistent_after, [model])
     response = readside.search([model], body)
     today = readside.today()
-    return {"total": readside.total(response), "page": params.page, "size": params.size,
-            "items": [shape(d, today) for d in readside.hits(response)], "consistent": consistent}
+    return {
+        "total": readside.total(response),
+        "page": params.page,
+        "size": params.size,
+        "items": [shape(d, today) for d in readside.hits(response)],
+        "consistent": consistent,
+    }
 
 
 @router.get("/cases", response={200: PageOut, **PROBLEMS}, summary="My applications, newest first")
@@ -141,7 +222,9 @@ def my_licences(request: HttpRequest, params: Query[ListIn]):
     return _my_list(request, "licences", params)
 
 
-@router.get("/violations", response={200: PageOut, **PROBLEMS}, summary="Violations recorded against me")
+@router.get(
+    "/violations", response={200: PageOut, **PROBLEMS}, summary="Violations recorded against me"
+)
 def my_violations(request: HttpRequest, params: Query[ListIn]):
     return _my_list(request, "violations", params)
 
@@ -158,27 +241,43 @@ def credit_record(payments: list[dict], licences: list[dict], today: date) -> di
     overdue = [p for p in payments if p.get("kind") == "fine" and _unpaid_overdue(p, today)]
     revoked = [licence for licence in licences if licence.get("status") == "revoked"]
     settled = [p for p in payments if p.get("settled_at") and p.get("due_date")]
-    on_time = [p for p in settled
-               if shanghai_date(datetime.fromisoformat(p["settled_at"])) <= date.fromisoformat(p["due_date"])]
+    on_time = [
+        p
+        for p in settled
+        if shanghai_date(datetime.fromisoformat(p["settled_at"]))
+        <= date.fromisoformat(p["due_date"])
+    ]
     return {
         "good_standing": not overdue and not revoked,
         "unpaid_overdue_fines": {
-            "count": len(overdue), "amount_fen": sum(p["amount_fen"] for p in overdue),
-            "items": [{k: p.get(k) for k in ("payment_id", "violation_id", "amount_fen", "due_date")} for p in overdue],
+            "count": len(overdue),
+            "amount_fen": sum(p["amount_fen"] for p in overdue),
+            "items": [
+                {k: p.get(k) for k in ("payment_id", "violation_id", "amount_fen", "due_date")}
+                for p in overdue
+            ],
         },
         "revoked_licences": {
             "count": len(revoked),
-            "items": [{k: lic.get(k) for k in ("licence_number", "title", "item_code")} for lic in revoked],
+            "items": [
+                {k: lic.get(k) for k in ("licence_number", "title", "item_code")} for lic in revoked
+            ],
         },
         "payment_record": {
-            "settled": len(settled), "on_time": len(on_time), "late": len(settled) - len(on_time),
+            "settled": len(settled),
+            "on_time": len(on_time),
+            "late": len(settled) - len(on_time),
             "on_time_rate": round(len(on_time) / len(settled), 4) if settled else None,
         },
     }
 
 
-@router.get("/credit", response={200: CreditOut, **PROBLEMS}, summary="My credit record",
-            description="Unpaid fines past their due day, revoked licences, and whether payments were made on time.")
+@router.get(
+    "/credit",
+    response={200: CreditOut, **PROBLEMS},
+    summary="My credit record",
+    description="Unpaid fines past their due day, revoked licences, and whether payments were made on time.",
+)
 def my_credit(request: HttpRequest, params: Query[ConsistentIn]):
     principal = require(request, "citizen")
     consistent = readside.consistent(params.consistent_after, ["payments", "licences"])
@@ -186,8 +285,12 @@ def my_credit(request: HttpRequest, params: Query[ConsistentIn]):
     today = readside.today()
     payments = _all("payments", scope, [{"term": {"type": "payment"}}])
     licences = _all("licences", scope, [{"term": {"type": "licence"}}])
-    return {"party_id": principal.party_id, **credit_record(payments, licences, today),
-            "checked_on": today.isoformat(), "consistent": consistent}
+    return {
+        "party_id": principal.party_id,
+        **credit_record(payments, licences, today),
+        "checked_on": today.isoformat(),
+        "consistent": consistent,
+    }
 
 
 class AccessLogIn(Schema):
@@ -195,14 +298,29 @@ class AccessLogIn(Schema):
     size: int = Field(20, ge=1, le=100)
 
 
-@router.get("/access-log", response={200: MyAccessLogOut, **PROBLEMS}, summary="Who read or found my records",
-            description="Staff reads, searches and licence verifications that returned my records, newest first. "
-                        "Read from the access log table in the event store's database.")
+@router.get(
+    "/access-log",
+    response={200: MyAccessLogOut, **PROBLEMS},
+    summary="Who read or found my records",
+    description="Staff reads, searches and licence verifications that returned my records, newest first. "
+    "Read from the access log table in the event store's database.",
+)
 def my_access_log(request: HttpRequest, params: Query[AccessLogIn]):
     principal = require(request, "citizen")
-    total, entries = find_access(wiring.application().store, party_id=principal.party_id, exclude_sub=principal.sub,
-                                 offset=(params.page - 1) * params.size, limit=params.size)
-    return {"total": total, "page": params.page, "size": params.size,
-            # Not the record ids or the query: one search may return other people's records too.
-            "items": [{k: getattr(e, k) for k in ("position", "at", "role", "sub", "department", "endpoint")}
-                      for e in entries]}
+    total, entries = find_access(
+        wiring.application().store,
+        party_id=principal.party_id,
+        exclude_sub=principal.sub,
+        offset=(params.page - 1) * params.size,
+        limit=params.size,
+    )
+    return {
+        "total": total,
+        "page": params.page,
+        "size": params.size,
+        # Not the record ids or the query: one search may return other people's records too.
+        "items": [
+            {k: getattr(e, k) for k in ("position", "at", "role", "sub", "department", "endpoint")}
+            for e in entries
+        ],
+    }

@@ -6,6 +6,7 @@ the first pattern that matches it. When a query router and a command router both
 second would answer 405. `one_view_per_path` lets the first pattern of a path dispatch to
 every router's view of that path, by method.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict

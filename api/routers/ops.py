@@ -1,4 +1,5 @@
 """Operations (admin): how far behind each projection is, its dead letters and degraded documents."""
+
 from __future__ import annotations
 
 import logging
@@ -7,13 +8,13 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from api import wiring
 from api.auth import require
 from api.config import get_config
 from api.routers import readside
 from api.schemas.common import PROBLEMS
-from api import wiring
-from consumers.topics import Topics
 from consumers.lag import oldest_unapplied_age
+from consumers.topics import Topics
 from projections import EVENT_PROJECTIONS as PROJECTIONS
 from search.queries import degraded_count_body
 
@@ -50,9 +51,14 @@ def _dead_letters_by_projection(problems: list[str]) -> tuple[dict[str, int] | N
 
     config = get_config()
     try:
-        kafka_admin.ping(config.kafka_bootstrap, timeout_s=2.0)  # fail fast rather than wait out a bootstrap
-        letters = list_dead_letters(config.kafka_bootstrap, Topics(config.topic_prefix).dead_letters,
-                                    limit=DEAD_LETTER_SCAN_LIMIT)
+        kafka_admin.ping(
+            config.kafka_bootstrap, timeout_s=2.0
+        )  # fail fast rather than wait out a bootstrap
+        letters = list_dead_letters(
+            config.kafka_bootstrap,
+            Topics(config.topic_prefix).dead_letters,
+            limit=DEAD_LETTER_SCAN_LIMIT,
+        )
     except Exception as exc:  # Kafka down: report the rest and say why this part is missing
         problems.append(f"dead letters unavailable: {type(exc).__name__}: {exc}")
         return None, None
@@ -63,9 +69,13 @@ def _dead_letters_by_projection(problems: list[str]) -> tuple[dict[str, int] | N
     return counts, len(letters)
 
 
-@router.get("/projections", response={200: ProjectionsOut, **PROBLEMS}, summary="Projection lag, dead letters, degraded documents",
-            description="Lag in events is the number of stored events after the projection's watermark; lag in "
-                        "seconds is the age of the oldest of them.")
+@router.get(
+    "/projections",
+    response={200: ProjectionsOut, **PROBLEMS},
+    summary="Projection lag, dead letters, degraded documents",
+    description="Lag in events is the number of stored events after the projection's watermark; lag in "
+    "seconds is the age of the oldest of them.",
+)
 def projections(request: HttpRequest):
     require(request, "admin")
     config = get_config()
@@ -80,9 +90,16 @@ def projections(request: HttpRequest):
             with readside.read_model_errors():
                 checkpoints = models.checkpoints(name, config.partitions)
             watermark = min(checkpoints.values(), default=0)
-            out.append({"name": name, "alias": models.names.alias(name), "watermark": watermark,
-                        "checkpoints": {str(p): v for p, v in checkpoints.items()},
-                        "lag_events": stored - app.store.count_events(cursor, min(watermark, max_position))})
+            out.append(
+                {
+                    "name": name,
+                    "alias": models.names.alias(name),
+                    "watermark": watermark,
+                    "checkpoints": {str(p): v for p, v in checkpoints.items()},
+                    "lag_events": stored
+                    - app.store.count_events(cursor, min(watermark, max_position)),
+                }
+            )
     now = app.clock()
     dead, dead_total = _dead_letters_by_projection(problems)
     for item in out:
@@ -90,9 +107,16 @@ def projections(request: HttpRequest):
         item["dead_letters"] = dead.get(item["name"], 0) if dead is not None else None
         try:
             item["index"] = models.current_index(item["name"])
-            item["degraded_documents"] = models.client.count(index=item["alias"], **degraded_count_body())["count"]
+            item["degraded_documents"] = models.client.count(
+                index=item["alias"], **degraded_count_body()
+            )["count"]
             item["documents"] = models.client.count(index=item["alias"])["count"]
         except Exception as exc:  # a missing index is reported, not a 500
             problems.append(f"{item['alias']}: {type(exc).__name__}: {exc}")
-    return {"max_position": max_position, "partitions": config.partitions, "projections": out,
-            "dead_letters_total": dead_total, "problems": problems}
+    return {
+        "max_position": max_position,
+        "partitions": config.partitions,
+        "projections": out,
+        "dead_letters_total": dead_total,
+        "problems": problems,
+    }

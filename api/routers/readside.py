@@ -1,5 +1,6 @@
 """What the query routers share: the caller's scope, running scoped queries, masking,
 `consistent_after`, and the clock."""
+
 from __future__ import annotations
 
 import contextlib
@@ -12,9 +13,9 @@ from elastic_transport import TransportError
 from elasticsearch import ApiError, NotFoundError
 from ninja.errors import HttpError
 
+from api import wiring
 from api.auth import Principal
 from api.consistency import read_models, wait_for_position
-from api import wiring
 from domain.calendar import shanghai_date
 from domain.errors import InvalidInput, NotFound
 from domain.identifiers import is_resident_id, mask_id, mask_name
@@ -26,8 +27,13 @@ NOT_FOUND = "No such record."
 
 
 def scope_of(principal: Principal) -> Scope:
-    return Scope(role=principal.role, sub=principal.sub, party_id=principal.party_id,
-                 department=principal.department, region_code=principal.region_code)
+    return Scope(
+        role=principal.role,
+        sub=principal.sub,
+        party_id=principal.party_id,
+        department=principal.department,
+        region_code=principal.region_code,
+    )
 
 
 def now() -> datetime:
@@ -117,7 +123,9 @@ def mask_personal(value: Any) -> Any:
         party = value.get(id_key)
         if isinstance(party, str):
             out[id_key] = mask_id(party)
-            if isinstance(value.get(name_key), str) and (is_resident_id(party) or value.get("kind") == "person"):
+            if isinstance(value.get(name_key), str) and (
+                is_resident_id(party) or value.get("kind") == "person"
+            ):
                 out[name_key] = mask_name(value[name_key])
     if isinstance(value.get("party_ids"), list):
         out["party_ids"] = [mask_id(p) if isinstance(p, str) else p for p in value["party_ids"]]

@@ -1,4 +1,5 @@
 """`GET /search`: find any result across cases, payments, licences, violations and the catalogue."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -53,15 +54,21 @@ class SearchOut(Schema):
 
 
 class SearchParams(Schema):
-    q: str | None = Field(None, max_length=200, description="identifiers, Chinese names or Latin text")
+    q: str | None = Field(
+        None, max_length=200, description="identifiers, Chinese names or Latin text"
+    )
     type: SearchType | None = Field(None, description="only this kind of record")
     department: str | None = Field(None, max_length=64)
     status: str | None = Field(None, max_length=40)
-    from_: date | None = Field(None, alias="from", description="updated on or after this day (Asia/Shanghai)")
+    from_: date | None = Field(
+        None, alias="from", description="updated on or after this day (Asia/Shanghai)"
+    )
     to: date | None = Field(None, description="updated on or before this day (Asia/Shanghai)")
     page: int = Field(1, ge=1, le=10_000)
     size: int = Field(20, ge=1, le=100)
-    consistent_after: int | None = Field(None, ge=0, le=2**62, description="wait (at most 5 s) until this position is searchable")
+    consistent_after: int | None = Field(
+        None, ge=0, le=2**62, description="wait (at most 5 s) until this position is searchable"
+    )
 
 
 def _facet(response: dict, name: str) -> list[dict]:
@@ -89,22 +96,40 @@ def _hit(hit: dict) -> dict:
     }
 
 
-@router.get("/search", response={200: SearchOut, **PROBLEMS}, summary="Find any result",
-            description="Exact identifiers rank first, then Chinese names and titles, then Latin text with typo "
-                        "tolerance. Only records in the caller's scope are searched; every search is recorded "
-                        "in the access log.")
+@router.get(
+    "/search",
+    response={200: SearchOut, **PROBLEMS},
+    summary="Find any result",
+    description="Exact identifiers rank first, then Chinese names and titles, then Latin text with typo "
+    "tolerance. Only records in the caller's scope are searched; every search is recorded "
+    "in the access log.",
+)
 def find(request: HttpRequest, params: Query[SearchParams]):
     principal = require(request, *ROLES)
     types = [params.type] if params.type else []
-    body = readside.build(search_body, q=params.q, scope=readside.scope_of(principal), types=types,
-                          department=params.department, status=params.status, date_from=params.from_,
-                          date_to=params.to, page=params.page, size=params.size)
+    body = readside.build(
+        search_body,
+        q=params.q,
+        scope=readside.scope_of(principal),
+        types=types,
+        department=params.department,
+        status=params.status,
+        date_from=params.from_,
+        date_to=params.to,
+        page=params.page,
+        size=params.size,
+    )
     models = [SEARCH_TYPES[t] for t in (types or SEARCH_TYPES)]
     consistent = readside.consistent(params.consistent_after, models)
     response = readside.search(SEARCH_TYPES.values(), body)
     raw = response["hits"]["hits"]
-    access.record(request, principal, record_ids=[_hit(h)["id"] for h in raw],
-                  party_ids=access.party_ids_of(h["_source"] for h in raw), query=params.q or "")
+    access.record(
+        request,
+        principal,
+        record_ids=[_hit(h)["id"] for h in raw],
+        party_ids=access.party_ids_of(h["_source"] for h in raw),
+        query=params.q or "",
+    )
     return {
         "total": readside.total(response),
         "page": params.page,

@@ -1,4 +1,5 @@
 """Case commands: submission and every transition of API.md."""
+
 from __future__ import annotations
 
 from typing import Annotated, Literal
@@ -29,13 +30,23 @@ class MaterialIn(Schema):
 
 
 class CaseIn(CommandIn):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "item_code": "510100-XK-0001",
-        "applicant": {"party_id": "510104199005011231", "kind": "person", "name": "张小三"},
-        "channel": "web",
-        "materials": [{"code": "LICENCE", "document_ref": "doc-licence"}],
-        "form": {"shop_name": "蜀味小馆"},
-    }]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "item_code": "510100-XK-0001",
+                    "applicant": {
+                        "party_id": "510104199005011231",
+                        "kind": "person",
+                        "name": "张小三",
+                    },
+                    "channel": "web",
+                    "materials": [{"code": "LICENCE", "document_ref": "doc-licence"}],
+                    "form": {"shop_name": "蜀味小馆"},
+                }
+            ]
+        }
+    )
 
     item_code: str = Field(max_length=32, examples=["510100-XK-0001"])
     applicant: ApplicantIn
@@ -45,20 +56,28 @@ class CaseIn(CommandIn):
 
 
 class RequestMaterialsIn(TransitionIn):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"codes": ["LAYOUT"], "note": "请补充经营场所平面图"}]})
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"codes": ["LAYOUT"], "note": "请补充经营场所平面图"}]}
+    )
 
     codes: list[MaterialCode] = Field(min_length=1, max_length=100)
     note: Text = ""
 
 
 class SupplementMaterialsIn(TransitionIn):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"materials": [{"code": "LAYOUT", "document_ref": "doc-layout"}]}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"materials": [{"code": "LAYOUT", "document_ref": "doc-layout"}]}]
+        }
+    )
 
     materials: list[MaterialIn] = Field(min_length=1, max_length=100)
 
 
 class ReasonIn(TransitionIn):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "申请事项不属于本机关职权范围"}]})
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"reason": "申请事项不属于本机关职权范围"}]}
+    )
 
     reason: Text
 
@@ -74,16 +93,27 @@ class AssignIn(TransitionIn):
 
 
 class ExtendIn(TransitionIn):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"days": 10, "reason": "需要现场核查"}]})
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"days": 10, "reason": "需要现场核查"}]}
+    )
 
     days: int = Field(strict=True, ge=1, le=60, description="working days")
     reason: Text
 
 
 class DecideIn(TransitionIn):
-    model_config = ConfigDict(json_schema_extra={"examples": [
-        {"outcome": "approved", "reasons": "符合条件", "legal_basis": "《食品安全法》第三十五条", "expected_version": 4}
-    ]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "outcome": "approved",
+                    "reasons": "符合条件",
+                    "legal_basis": "《食品安全法》第三十五条",
+                    "expected_version": 4,
+                }
+            ]
+        }
+    )
 
     outcome: Literal["approved", "rejected"]
     reasons: Text = ""
@@ -98,10 +128,19 @@ class RateIn(TransitionIn):
 
 
 class CaseOut(Schema):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "case_id": "0b8c3c2e-8a4f-4f7e-9a53-3f0d1c1f2a11", "case_number": "SC-2026-510100-00000001",
-        "status": "submitted", "version": 1, "position": 57,
-    }]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "case_id": "0b8c3c2e-8a4f-4f7e-9a53-3f0d1c1f2a11",
+                    "case_number": "SC-2026-510100-00000001",
+                    "status": "submitted",
+                    "version": 1,
+                    "position": 57,
+                }
+            ]
+        }
+    )
 
     case_id: UUID
     case_number: str

@@ -1,4 +1,5 @@
 """Catalogue commands: publish, revise, withdraw a service item."""
+
 from __future__ import annotations
 
 from typing import Annotated, Literal
@@ -6,11 +7,23 @@ from typing import Annotated, Literal
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
-from api.schemas.common import CommandIn, Department, FenOrZero, LongText, RegionCode, ShortText, Version
+from api.schemas.common import (
+    CommandIn,
+    Department,
+    FenOrZero,
+    LongText,
+    RegionCode,
+    ShortText,
+    Version,
+)
 
 ItemType = Literal[
-    "administrative_licence", "administrative_confirmation", "administrative_payment",
-    "administrative_penalty", "public_service", "other",
+    "administrative_licence",
+    "administrative_confirmation",
+    "administrative_payment",
+    "administrative_penalty",
+    "public_service",
+    "other",
 ]
 Days = Annotated[int, Field(strict=True, ge=0, le=365, description="working days")]
 
@@ -64,12 +77,22 @@ class ItemTermsIn(CommandIn):
 class ItemIn(ItemTermsIn):
     model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE]})
 
-    code: str = Field(max_length=32, description=r"^\d{6}-[A-Z]{2}-[0-9A-Z]{4,8}$", examples=["510100-XK-0001"])
+    code: str = Field(
+        max_length=32, description=r"^\d{6}-[A-Z]{2}-[0-9A-Z]{4,8}$", examples=["510100-XK-0001"]
+    )
 
 
 class ItemRevisionIn(ItemTermsIn):
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{**{k: v for k, v in EXAMPLE.items() if k != "code"}, "promised_days": 3, "expected_version": 1}]}
+        json_schema_extra={
+            "examples": [
+                {
+                    **{k: v for k, v in EXAMPLE.items() if k != "code"},
+                    "promised_days": 3,
+                    "expected_version": 1,
+                }
+            ]
+        }
     )
 
     expected_version: Version | None = None
@@ -77,7 +100,17 @@ class ItemRevisionIn(ItemTermsIn):
 
 class ItemOut(Schema):
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"code": "510100-XK-0001", "version": 1, "position": 42, "status": "published", "revision": 1}]}
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "510100-XK-0001",
+                    "version": 1,
+                    "position": 42,
+                    "status": "published",
+                    "revision": 1,
+                }
+            ]
+        }
     )
 
     code: str

@@ -4,14 +4,15 @@ The schemas check shape, types, bounds and enumerations, so bad input of any sha
 422 naming its field before the domain is called. The domain still checks the rules that
 need state (materials of the item, amounts due, transitions).
 """
+
 from __future__ import annotations
 
 import math
 from typing import Annotated, Any
 
 import orjson
-from pydantic import AfterValidator, ConfigDict, Field, JsonValue
 from ninja import Schema
+from pydantic import AfterValidator, ConfigDict, Field, JsonValue
 
 from domain.identifiers import party_id_problem
 
@@ -58,12 +59,17 @@ def _form(value: dict[str, Any]) -> dict[str, Any]:
     return value
 
 
-PartyId = Annotated[str, Field(max_length=18, examples=["510104199005011231"]), AfterValidator(_party_id)]
+PartyId = Annotated[
+    str, Field(max_length=18, examples=["510104199005011231"]), AfterValidator(_party_id)
+]
 Version = Annotated[int, Field(strict=True, ge=1, le=MAX_VERSION)]
 Fen = Annotated[int, Field(strict=True, ge=1, le=MAX_FEN, description="integer fen (CNY)")]
 FenOrZero = Annotated[int, Field(strict=True, ge=0, le=MAX_FEN, description="integer fen (CNY)")]
 RegionCode = Annotated[str, Field(pattern=r"^\d{6}$", examples=["510100"])]
-Department = Annotated[str, Field(max_length=64, pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$", examples=["market-regulation"])]
+Department = Annotated[
+    str,
+    Field(max_length=64, pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$", examples=["market-regulation"]),
+]
 ShortText = Annotated[str, Field(max_length=200)]
 Text = Annotated[str, Field(max_length=2000)]
 LongText = Annotated[str, Field(max_length=4000)]
@@ -99,4 +105,6 @@ class ProblemOut(Schema):
     errors: list[ProblemFieldOut] | None = None
 
 
-PROBLEMS: dict[int, type[Schema]] = {code: ProblemOut for code in (400, 401, 403, 404, 409, 422, 503)}
+PROBLEMS: dict[int, type[Schema]] = {
+    code: ProblemOut for code in (400, 401, 403, 404, 409, 422, 503)
+}

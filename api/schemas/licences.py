@@ -1,4 +1,5 @@
 """Licence commands of the issuing department: suspend, resume, revoke, renew."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -18,10 +19,19 @@ class LicenceReasonIn(TransitionIn):
 
 
 class LicenceOut(Schema):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "licence_number": "SCL-2026-510100-00000042", "status": "active", "valid_until": "2031-02-28",
-        "version": 2, "position": 120,
-    }]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "licence_number": "SCL-2026-510100-00000042",
+                    "status": "active",
+                    "valid_until": "2031-02-28",
+                    "version": 2,
+                    "position": 120,
+                }
+            ]
+        }
+    )
 
     licence_number: str
     status: str

@@ -1,4 +1,5 @@
 """Payment commands: a clerk's charge, the gateway's settlement, refunds, cancellation."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -24,10 +25,18 @@ class ReferenceIn(Schema):
 
 
 class ChargeIn(CommandIn):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "amount_fen": 2000, "payer_party_id": "510104199005011231",
-        "reference": {"case_id": "0b8c3c2e-8a4f-4f7e-9a53-3f0d1c1f2a11"}, "due_date": "2026-03-31",
-    }]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "amount_fen": 2000,
+                    "payer_party_id": "510104199005011231",
+                    "reference": {"case_id": "0b8c3c2e-8a4f-4f7e-9a53-3f0d1c1f2a11"},
+                    "due_date": "2026-03-31",
+                }
+            ]
+        }
+    )
 
     amount_fen: Fen
     payer_party_id: PartyId
@@ -36,9 +45,17 @@ class ChargeIn(CommandIn):
 
 
 class SettleIn(TransitionIn):
-    model_config = ConfigDict(json_schema_extra={"examples": [
-        {"channel": "unionpay", "transaction_ref": "UP20260301123456789", "amount_fen": 5000}
-    ]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "channel": "unionpay",
+                    "transaction_ref": "UP20260301123456789",
+                    "amount_fen": 5000,
+                }
+            ]
+        }
+    )
 
     channel: str = Field(min_length=1, max_length=50)
     transaction_ref: ShortText
@@ -46,7 +63,9 @@ class SettleIn(TransitionIn):
 
 
 class RefundIn(TransitionIn):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"amount_fen": 1000, "reason": "多收费用退还"}]})
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"amount_fen": 1000, "reason": "多收费用退还"}]}
+    )
 
     amount_fen: Fen
     reason: Text
@@ -59,9 +78,18 @@ class CancelIn(TransitionIn):
 
 
 class PaymentOut(Schema):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "payment_id": "5d3e1b9a-3c0e-4a39-8f0e-2b8f6f0f5c21", "status": "settled", "version": 2, "position": 88,
-    }]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "payment_id": "5d3e1b9a-3c0e-4a39-8f0e-2b8f6f0f5c21",
+                    "status": "settled",
+                    "version": 2,
+                    "position": 88,
+                }
+            ]
+        }
+    )
 
     payment_id: UUID
     status: str

@@ -16,7 +16,7 @@ Conventions (see docs/domain-interface.md):
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from eventsourcing.domain import Aggregate
@@ -83,7 +83,7 @@ def validate_party(party: Any, *, field: str = "applicant", name_required: bool 
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def check_aware(moment: datetime | None, field: str) -> datetime | None:

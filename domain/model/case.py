@@ -46,7 +46,16 @@ REJECTED = "rejected"
 REFUSED = "refused"
 WITHDRAWN = "withdrawn"
 
-STATUSES = (SUBMITTED, MATERIALS_REQUESTED, ACCEPTED, SUSPENDED, APPROVED, REJECTED, REFUSED, WITHDRAWN)
+STATUSES = (
+    SUBMITTED,
+    MATERIALS_REQUESTED,
+    ACCEPTED,
+    SUSPENDED,
+    APPROVED,
+    REJECTED,
+    REFUSED,
+    WITHDRAWN,
+)
 OPEN_STATUSES = (SUBMITTED, MATERIALS_REQUESTED, ACCEPTED, SUSPENDED)
 FINAL_STATUSES = (APPROVED, REJECTED, REFUSED, WITHDRAWN)
 DECIDED_STATUSES = (APPROVED, REJECTED, REFUSED)
@@ -55,7 +64,9 @@ OUTCOMES = (APPROVED, REJECTED)
 MAX_EXTENSION_DAYS = 60
 
 
-def validate_materials(materials: Any, known_codes: list[str], *, field: str = "materials") -> list[dict]:
+def validate_materials(
+    materials: Any, known_codes: list[str], *, field: str = "materials"
+) -> list[dict]:
     if not isinstance(materials, list):
         raise InvalidInput(field, "must be a list of {code, document_ref}")
     clean = []
@@ -176,7 +187,9 @@ class Case(CasetrackAggregate):
         self, *, codes: list[str], note: str = "", actor: dict, timestamp: datetime | None = None
     ) -> None:
         self.check_status(
-            "request materials for", SUBMITTED, ACCEPTED,
+            "request materials for",
+            SUBMITTED,
+            ACCEPTED,
             why="materials can be requested only of a submitted or accepted case",
         )
         known = self.material_codes
@@ -184,7 +197,9 @@ class Case(CasetrackAggregate):
             raise InvalidInput("codes", "name at least one material")
         for i, code in enumerate(codes):
             if code not in known:
-                raise InvalidInput(f"codes[{i}]", f"'{code}' is not a material of this service item")
+                raise InvalidInput(
+                    f"codes[{i}]", f"'{code}' is not a material of this service item"
+                )
         self._materials_requested(
             codes=list(dict.fromkeys(codes)),
             note=optional_text(note, "note"),
@@ -193,7 +208,9 @@ class Case(CasetrackAggregate):
         )
 
     @event("CaseMaterialsRequested")
-    def _materials_requested(self, codes: list, note: str, actor: dict, timestamp: datetime | None) -> None:
+    def _materials_requested(
+        self, codes: list, note: str, actor: dict, timestamp: datetime | None
+    ) -> None:
         self.status_before_request = self.status
         self.status = MATERIALS_REQUESTED
         self.requested_materials = codes
@@ -202,7 +219,8 @@ class Case(CasetrackAggregate):
         self, *, materials: list, actor: dict, timestamp: datetime | None = None
     ) -> None:
         self.check_status(
-            "supplement materials for", MATERIALS_REQUESTED,
+            "supplement materials for",
+            MATERIALS_REQUESTED,
             why="materials are supplemented only after a request",
         )
         clean = validate_materials(materials, self.material_codes)
@@ -211,7 +229,9 @@ class Case(CasetrackAggregate):
         self._materials_supplemented(materials=clean, actor=actor, timestamp=timestamp)
 
     @event("CaseMaterialsSupplemented")
-    def _materials_supplemented(self, materials: list, actor: dict, timestamp: datetime | None) -> None:
+    def _materials_supplemented(
+        self, materials: list, actor: dict, timestamp: datetime | None
+    ) -> None:
         for m in materials:
             self.materials[m["code"]] = m["document_ref"]
         self.status = self.status_before_request or SUBMITTED
@@ -260,13 +280,17 @@ class Case(CasetrackAggregate):
         self.statutory_due = statutory_due
         self.calendar_version = calendar_version
 
-    def reject_acceptance(self, *, reason: str, actor: dict, timestamp: datetime | None = None) -> None:
+    def reject_acceptance(
+        self, *, reason: str, actor: dict, timestamp: datetime | None = None
+    ) -> None:
         if not (
             self.status == SUBMITTED
             or (self.status == MATERIALS_REQUESTED and self.status_before_request == SUBMITTED)
         ):
             raise IllegalTransition(
-                record=self.record_name, action="refuse", status=self.status,
+                record=self.record_name,
+                action="refuse",
+                status=self.status,
                 why="only a case not yet accepted can be refused",
             )
         self._refused(reason=required_text(reason, "reason"), actor=actor, timestamp=timestamp)
@@ -281,7 +305,11 @@ class Case(CasetrackAggregate):
 
     def assign(self, *, clerk_sub: str, actor: dict, timestamp: datetime | None = None) -> None:
         self.check_status("assign", *OPEN_STATUSES, why="only an open case can be assigned")
-        self._assigned(clerk_sub=required_text(clerk_sub, "clerk_sub", max_len=200), actor=actor, timestamp=timestamp)
+        self._assigned(
+            clerk_sub=required_text(clerk_sub, "clerk_sub", max_len=200),
+            actor=actor,
+            timestamp=timestamp,
+        )
 
     @event("CaseAssigned")
     def _assigned(self, clerk_sub: str, actor: dict, timestamp: datetime | None) -> None:
@@ -375,8 +403,14 @@ class Case(CasetrackAggregate):
         self.check_status(
             "extend", ACCEPTED, SUSPENDED, why="only an accepted case has a deadline to extend"
         )
-        if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= MAX_EXTENSION_DAYS:
-            raise InvalidInput("days", f"must be a whole number of working days from 1 to {MAX_EXTENSION_DAYS}")
+        if (
+            not isinstance(days, int)
+            or isinstance(days, bool)
+            or not 1 <= days <= MAX_EXTENSION_DAYS
+        ):
+            raise InvalidInput(
+                "days", f"must be a whole number of working days from 1 to {MAX_EXTENSION_DAYS}"
+            )
         reason = required_text(reason, "reason")
         if self.status == SUSPENDED:
             # The clock is stopped: the extra days join the remaining ones.
@@ -386,8 +420,12 @@ class Case(CasetrackAggregate):
             deadline = calendar.deadline(self.statutory_due, days)
             statutory_due, version = deadline.due, deadline.calendar_version
         self._extended(
-            days=days, reason=reason, statutory_due=statutory_due,
-            calendar_version=version, actor=actor, timestamp=timestamp,
+            days=days,
+            reason=reason,
+            statutory_due=statutory_due,
+            calendar_version=version,
+            actor=actor,
+            timestamp=timestamp,
         )
 
     @event("CaseExtended")
@@ -410,21 +448,38 @@ class Case(CasetrackAggregate):
     # --- payments -----------------------------------------------------------------------
 
     def link_payment(
-        self, *, payment_id: UUID, kind: str, amount_fen: int, actor: dict,
+        self,
+        *,
+        payment_id: UUID,
+        kind: str,
+        amount_fen: int,
+        actor: dict,
         timestamp: datetime | None = None,
     ) -> None:
         if self.status in (WITHDRAWN, REFUSED):
             raise IllegalTransition(
-                record=self.record_name, action="request a payment for",
-                status=self.status, why="the case was closed without a decision",
+                record=self.record_name,
+                action="request a payment for",
+                status=self.status,
+                why="the case was closed without a decision",
             )
         if kind == "fee" and self.fee_payment_id is not None:
             raise Conflict("This case already has its fee payment.")
-        self._payment_linked(payment_id=payment_id, kind=kind, amount_fen=amount_fen, actor=actor, timestamp=timestamp)
+        self._payment_linked(
+            payment_id=payment_id,
+            kind=kind,
+            amount_fen=amount_fen,
+            actor=actor,
+            timestamp=timestamp,
+        )
 
     @event("CasePaymentLinked")
-    def _payment_linked(self, payment_id: UUID, kind: str, amount_fen: int, actor: dict, timestamp: datetime | None) -> None:
-        self.payments.append({"payment_id": str(payment_id), "kind": kind, "amount_fen": amount_fen})
+    def _payment_linked(
+        self, payment_id: UUID, kind: str, amount_fen: int, actor: dict, timestamp: datetime | None
+    ) -> None:
+        self.payments.append(
+            {"payment_id": str(payment_id), "kind": kind, "amount_fen": amount_fen}
+        )
         if kind == "fee":
             self.fee_payment_id = payment_id
 
@@ -445,7 +500,9 @@ class Case(CasetrackAggregate):
         """``fee_settled``: whether the fee payment (if the item has a fee) is settled."""
         if self.status in (SUBMITTED, MATERIALS_REQUESTED) and self.accepted_on is None:
             raise IllegalTransition(
-                record=self.record_name, action="decide", status=self.status,
+                record=self.record_name,
+                action="decide",
+                status=self.status,
                 why="a decision comes only after acceptance",
             )
         self.check_status("decide", ACCEPTED, why="only an accepted, running case can be decided")
@@ -458,9 +515,13 @@ class Case(CasetrackAggregate):
         if outcome == REJECTED:
             licence_id, licence_number = None, None
         self._decided(
-            outcome=outcome, reasons=reasons, legal_basis=legal_basis,
-            licence_id=licence_id, licence_number=licence_number,
-            actor=actor, timestamp=timestamp,
+            outcome=outcome,
+            reasons=reasons,
+            legal_basis=legal_basis,
+            licence_id=licence_id,
+            licence_number=licence_number,
+            actor=actor,
+            timestamp=timestamp,
         )
 
     @event("CaseDecided")
@@ -481,7 +542,9 @@ class Case(CasetrackAggregate):
             "reasons": reasons,
             "legal_basis": legal_basis,
             "decided_at": timestamp,
-            "on_time": bool(self.decided_on and self.statutory_due and self.decided_on <= self.statutory_due),
+            "on_time": bool(
+                self.decided_on and self.statutory_due and self.decided_on <= self.statutory_due
+            ),
         }
         self.licence_id = licence_id
         self.licence_number = licence_number
@@ -489,7 +552,9 @@ class Case(CasetrackAggregate):
     def withdraw(self, *, reason: str = "", actor: dict, timestamp: datetime | None = None) -> None:
         if self.status in DECIDED_STATUSES:
             raise IllegalTransition(
-                record=self.record_name, action="withdraw", status=self.status,
+                record=self.record_name,
+                action="withdraw",
+                status=self.status,
                 why="a decision has already been made",
             )
         self.check_not_final("withdraw")
@@ -500,15 +565,24 @@ class Case(CasetrackAggregate):
         self.status = WITHDRAWN
         self.closing_reason = reason
 
-    def rate(self, *, score: int, comment: str = "", actor: dict, timestamp: datetime | None = None) -> None:
+    def rate(
+        self, *, score: int, comment: str = "", actor: dict, timestamp: datetime | None = None
+    ) -> None:
         self.check_status(
             "rate", *DECIDED_STATUSES, why="a case can be rated only after its decision"
         )
         if self.rating is not None:
-            raise Conflict(f"This case was already rated ({self.rating['score']} of 5); a case is rated once.")
+            raise Conflict(
+                f"This case was already rated ({self.rating['score']} of 5); a case is rated once."
+            )
         if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
             raise InvalidInput("score", "must be a whole number from 1 to 5")
-        self._rated(score=score, comment=optional_text(comment, "comment", max_len=1000), actor=actor, timestamp=timestamp)
+        self._rated(
+            score=score,
+            comment=optional_text(comment, "comment", max_len=1000),
+            actor=actor,
+            timestamp=timestamp,
+        )
 
     @event("CaseRated")
     def _rated(self, score: int, comment: str, actor: dict, timestamp: datetime | None) -> None:
@@ -523,7 +597,9 @@ class Case(CasetrackAggregate):
     @property
     def missing_materials(self) -> list[str]:
         return [
-            m["code"] for m in self.item["materials"] if m["required"] and m["code"] not in self.materials
+            m["code"]
+            for m in self.item["materials"]
+            if m["required"] and m["code"] not in self.materials
         ]
 
     @property

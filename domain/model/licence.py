@@ -118,7 +118,9 @@ class Licence(CasetrackAggregate):
         )
 
     @event("LicenceRenewed")
-    def _renewed(self, valid_until: date, reason: str, actor: dict, timestamp: datetime | None) -> None:
+    def _renewed(
+        self, valid_until: date, reason: str, actor: dict, timestamp: datetime | None
+    ) -> None:
         self.valid_until = valid_until
         self.renewals += 1
 
@@ -143,7 +145,9 @@ class Licence(CasetrackAggregate):
     def revoke(self, *, reason: str, actor: dict, timestamp: datetime | None = None) -> None:
         if self.status == REVOKED:
             raise IllegalTransition(
-                record=self.record_name, action="revoke", status=self.status,
+                record=self.record_name,
+                action="revoke",
+                status=self.status,
                 why="it is already revoked",
             )
         self._revoked(reason=required_text(reason, "reason"), actor=actor, timestamp=timestamp)

@@ -71,7 +71,8 @@ def credit_record(
         if lic.holder.get("party_id") == party_id and lic.status == REVOKED
     ]
     settled = [
-        p for p in payments
+        p
+        for p in payments
         if p.payer_party_id == party_id and p.is_settled and p.settled_at is not None
     ]
     on_time = sum(1 for p in settled if shanghai_date(p.settled_at) <= p.due_date)

@@ -155,26 +155,34 @@ class Payment(CasetrackAggregate):
             return False
         if self.status == CANCELLED:
             raise IllegalTransition(
-                record=self.record_name, action="settle", status=self.status,
+                record=self.record_name,
+                action="settle",
+                status=self.status,
                 why="the payment was cancelled",
             )
         self.check_status(
-            "settle", REQUESTED,
+            "settle",
+            REQUESTED,
             why=f"it was already settled by transaction {self.transaction_ref}",
         )
         if amount_fen != self.amount_fen:
-            raise InvalidInput(
-                "amount_fen", f"must equal the amount due, {self.amount_fen} fen"
-            )
+            raise InvalidInput("amount_fen", f"must equal the amount due, {self.amount_fen} fen")
         self._settled(
-            channel=channel, transaction_ref=transaction_ref, amount_fen=amount_fen,
-            actor=actor, timestamp=timestamp,
+            channel=channel,
+            transaction_ref=transaction_ref,
+            amount_fen=amount_fen,
+            actor=actor,
+            timestamp=timestamp,
         )
         return True
 
     @event("PaymentSettled")
     def _settled(
-        self, channel: str, transaction_ref: str, amount_fen: int, actor: dict,
+        self,
+        channel: str,
+        transaction_ref: str,
+        amount_fen: int,
+        actor: dict,
         timestamp: datetime | None,
     ) -> None:
         self.status = SETTLED
@@ -188,7 +196,9 @@ class Payment(CasetrackAggregate):
         self, *, amount_fen: int, reason: str, actor: dict, timestamp: datetime | None = None
     ) -> None:
         self.check_status(
-            "refund", SETTLED, PARTIALLY_REFUNDED,
+            "refund",
+            SETTLED,
+            PARTIALLY_REFUNDED,
             why="only a paid payment can be refunded",
         )
         validate_amount(amount_fen)
@@ -199,12 +209,16 @@ class Payment(CasetrackAggregate):
                 f"{self.paid_fen} fen paid can still be refunded",
             )
         self._refunded(
-            amount_fen=amount_fen, reason=_text(reason, "reason", required=True, max_len=2000),
-            actor=actor, timestamp=timestamp,
+            amount_fen=amount_fen,
+            reason=_text(reason, "reason", required=True, max_len=2000),
+            actor=actor,
+            timestamp=timestamp,
         )
 
     @event("PaymentRefunded")
-    def _refunded(self, amount_fen: int, reason: str, actor: dict, timestamp: datetime | None) -> None:
+    def _refunded(
+        self, amount_fen: int, reason: str, actor: dict, timestamp: datetime | None
+    ) -> None:
         self.refunded_fen += amount_fen
         self.status = REFUNDED if self.refunded_fen >= self.paid_fen else PARTIALLY_REFUNDED
         self.closing_reason = reason
@@ -212,7 +226,9 @@ class Payment(CasetrackAggregate):
     def cancel(self, *, reason: str, actor: dict, timestamp: datetime | None = None) -> None:
         self.check_status("cancel", REQUESTED, why="only an unpaid payment can be cancelled")
         self._cancelled(
-            reason=_text(reason, "reason", required=True, max_len=2000), actor=actor, timestamp=timestamp
+            reason=_text(reason, "reason", required=True, max_len=2000),
+            actor=actor,
+            timestamp=timestamp,
         )
 
     @event("PaymentCancelled")
@@ -244,4 +260,3 @@ class Payment(CasetrackAggregate):
                 f"Payment {self.id} ({self.kind}, {self.amount_fen} fen) is still open; "
                 "settle or cancel it first."
             )
-

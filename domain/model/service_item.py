@@ -87,7 +87,9 @@ def _materials(raw: Any) -> list[dict]:
             raise InvalidInput(f"materials[{i}]", "must be an object {code, name, required}")
         code = m.get("code")
         if not isinstance(code, str) or not MATERIAL_CODE.match(code):
-            raise InvalidInput(f"materials[{i}].code", "must be a short code (letters, digits, _ . -)")
+            raise InvalidInput(
+                f"materials[{i}].code", "must be a short code (letters, digits, _ . -)"
+            )
         if code in seen:
             raise InvalidInput(f"materials[{i}].code", f"'{code}' appears twice")
         seen.add(code)
@@ -104,9 +106,20 @@ def _materials(raw: Any) -> list[dict]:
 def validate_item_terms(terms: dict[str, Any], *, code: str) -> dict[str, Any]:
     """Check the catalogue fields of API.md and return them normalised (plain types)."""
     known = {
-        "name", "item_type", "department", "level", "region_code", "conditions",
-        "materials", "steps", "statutory_days", "promised_days", "fee_fen",
-        "legal_basis", "licence_type", "licence_valid_days",
+        "name",
+        "item_type",
+        "department",
+        "level",
+        "region_code",
+        "conditions",
+        "materials",
+        "steps",
+        "statutory_days",
+        "promised_days",
+        "fee_fen",
+        "legal_basis",
+        "licence_type",
+        "licence_valid_days",
     }
     unknown = set(terms) - known
     if unknown:

@@ -13,8 +13,14 @@ from eventsourcing.domain import event
 
 from domain.errors import Conflict, IllegalTransition, InvalidInput
 from domain.identifiers import validate_region_code
-from domain.model.base import CasetrackAggregate, check_aware, utcnow
-from domain.model.base import optional_text, required_text, validate_party
+from domain.model.base import (
+    CasetrackAggregate,
+    check_aware,
+    optional_text,
+    required_text,
+    utcnow,
+    validate_party,
+)
 
 RECORDED = "recorded"
 FINE_REQUESTED = "fine_requested"
@@ -91,21 +97,29 @@ class Violation(CasetrackAggregate):
         self.outcome: str | None = None
         self.resolution_reason = ""
 
-    def request_fine(self, *, payment_id: UUID, actor: dict, timestamp: datetime | None = None) -> None:
+    def request_fine(
+        self, *, payment_id: UUID, actor: dict, timestamp: datetime | None = None
+    ) -> None:
         self.check_status("request the fine of", RECORDED, why="the fine was already requested")
         if self.fine_fen <= 0:
             raise Conflict("This violation carries no fine.")
-        self._fine_requested(payment_id=payment_id, amount_fen=self.fine_fen, actor=actor, timestamp=timestamp)
+        self._fine_requested(
+            payment_id=payment_id, amount_fen=self.fine_fen, actor=actor, timestamp=timestamp
+        )
 
     @event("ViolationFineRequested")
-    def _fine_requested(self, payment_id: UUID, amount_fen: int, actor: dict, timestamp: datetime | None) -> None:
+    def _fine_requested(
+        self, payment_id: UUID, amount_fen: int, actor: dict, timestamp: datetime | None
+    ) -> None:
         self.status = FINE_REQUESTED
         self.fine_payment_id = payment_id
 
     def contest(self, *, reason: str, actor: dict, timestamp: datetime | None = None) -> None:
         if self.status == CONTESTED:
             raise IllegalTransition(
-                record=self.record_name, action="contest", status=self.status,
+                record=self.record_name,
+                action="contest",
+                status=self.status,
                 why="it is already contested",
             )
         self.check_status("contest", RECORDED, FINE_REQUESTED, why="it is resolved")
@@ -116,7 +130,9 @@ class Violation(CasetrackAggregate):
         self.status = CONTESTED
         self.contest_reason = reason
 
-    def resolve(self, *, outcome: str, reason: str = "", actor: dict, timestamp: datetime | None = None) -> None:
+    def resolve(
+        self, *, outcome: str, reason: str = "", actor: dict, timestamp: datetime | None = None
+    ) -> None:
         self.check_not_final("resolve")
         if outcome not in OUTCOMES:
             raise InvalidInput("outcome", "must be upheld or annulled")

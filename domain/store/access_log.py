@@ -10,6 +10,7 @@ Two tables: the entries, and (entry, party) pairs so "who saw my records" is an 
 lookup. On PostgreSQL an insert takes the table's lock, so positions are assigned in commit
 order and a reader tailing by position never passes one that a slower transaction fills in.
 """
+
 from __future__ import annotations
 
 import threading
@@ -31,7 +32,7 @@ class AccessEntry:
     """One read, search or verification: who, when, through which endpoint, which records."""
 
     position: int
-    at: str                      # ISO-8601 UTC
+    at: str  # ISO-8601 UTC
     role: str
     sub: str
     department: str | None
@@ -67,24 +68,42 @@ def _ensure(store: Any) -> tuple[str, str]:
         return entries, parties
     with _ready_lock:
         if store not in _ready:
-            key = "id bigserial PRIMARY KEY" if _is_postgres(store) else "id INTEGER PRIMARY KEY AUTOINCREMENT"
+            key = (
+                "id bigserial PRIMARY KEY"
+                if _is_postgres(store)
+                else "id INTEGER PRIMARY KEY AUTOINCREMENT"
+            )
             index_base = entries.split(".")[-1].strip('"')
             with store.write_cursor() as cursor:
                 cursor.execute(
                     f"CREATE TABLE IF NOT EXISTS {entries} ({key}, at TEXT NOT NULL, role TEXT NOT NULL, "
                     "sub TEXT NOT NULL, department TEXT, region_code TEXT, endpoint TEXT NOT NULL, "
-                    "record_ids TEXT NOT NULL, party_ids TEXT NOT NULL, query TEXT NOT NULL)")
-                cursor.execute(f'CREATE INDEX IF NOT EXISTS "{index_base}_sub_idx" ON {entries} (sub, id)')
+                    "record_ids TEXT NOT NULL, party_ids TEXT NOT NULL, query TEXT NOT NULL)"
+                )
+                cursor.execute(
+                    f'CREATE INDEX IF NOT EXISTS "{index_base}_sub_idx" ON {entries} (sub, id)'
+                )
                 cursor.execute(
                     f"CREATE TABLE IF NOT EXISTS {parties} (party_id TEXT NOT NULL, entry_id BIGINT NOT NULL, "
-                    "PRIMARY KEY (party_id, entry_id))")
+                    "PRIMARY KEY (party_id, entry_id))"
+                )
             _ready.add(store)
     return entries, parties
 
 
-def append_access(store: Any, *, role: str, sub: str, endpoint: str, record_ids: Sequence[str] = (),
-                  party_ids: Sequence[str] = (), department: str | None = None, region_code: str | None = None,
-                  query: str = "", at: datetime | None = None) -> int:
+def append_access(
+    store: Any,
+    *,
+    role: str,
+    sub: str,
+    endpoint: str,
+    record_ids: Sequence[str] = (),
+    party_ids: Sequence[str] = (),
+    department: str | None = None,
+    region_code: str | None = None,
+    query: str = "",
+    at: datetime | None = None,
+) -> int:
     """Append one entry in its own short write transaction; return its position."""
     entries, parties = _ensure(store)
     moment = (at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="microseconds")
@@ -93,22 +112,44 @@ def append_access(store: Any, *, role: str, sub: str, endpoint: str, record_ids:
         if _is_postgres(store):
             cursor.execute(f"LOCK TABLE {entries} IN EXCLUSIVE MODE")
         cursor.execute(
-            store.q(f"INSERT INTO {entries} (at, role, sub, department, region_code, endpoint, record_ids, "
-                    "party_ids, query) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id"),
-            (moment, role, sub, department, region_code, endpoint, orjson.dumps(list(record_ids)).decode(),
-             orjson.dumps(distinct_parties).decode(), (query or "")[:MAX_QUERY_CHARS]))
+            store.q(
+                f"INSERT INTO {entries} (at, role, sub, department, region_code, endpoint, record_ids, "
+                "party_ids, query) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id"
+            ),
+            (
+                moment,
+                role,
+                sub,
+                department,
+                region_code,
+                endpoint,
+                orjson.dumps(list(record_ids)).decode(),
+                orjson.dumps(distinct_parties).decode(),
+                (query or "")[:MAX_QUERY_CHARS],
+            ),
+        )
         position = int(cursor.fetchone()["id"])
         for party_id in distinct_parties:
-            cursor.execute(store.q(f"INSERT INTO {parties} (party_id, entry_id) VALUES (%s, %s)"),
-                           (party_id, position))
+            cursor.execute(
+                store.q(f"INSERT INTO {parties} (party_id, entry_id) VALUES (%s, %s)"),
+                (party_id, position),
+            )
     return position
 
 
 def _entry(row: Any) -> AccessEntry:
-    return AccessEntry(position=int(row["id"]), at=row["at"], role=row["role"], sub=row["sub"],
-                       department=row["department"], region_code=row["region_code"], endpoint=row["endpoint"],
-                       record_ids=orjson.loads(row["record_ids"]), party_ids=orjson.loads(row["party_ids"]),
-                       query=row["query"])
+    return AccessEntry(
+        position=int(row["id"]),
+        at=row["at"],
+        role=row["role"],
+        sub=row["sub"],
+        department=row["department"],
+        region_code=row["region_code"],
+        endpoint=row["endpoint"],
+        record_ids=orjson.loads(row["record_ids"]),
+        party_ids=orjson.loads(row["party_ids"]),
+        query=row["query"],
+    )
 
 
 COLUMNS = "e.id, e.at, e.role, e.sub, e.department, e.region_code, e.endpoint, e.record_ids, e.party_ids, e.query"
@@ -118,14 +159,24 @@ def read_access_log(store: Any, after: int = 0, limit: int = 1000) -> list[Acces
     """Entries after position `after`, in position order (for a relay to `casetrack.access`)."""
     entries, _ = _ensure(store)
     with store.read_cursor() as cursor:
-        cursor.execute(store.q(f"SELECT {COLUMNS} FROM {entries} e WHERE e.id > %s ORDER BY e.id LIMIT %s"),
-                       (after, limit))
+        cursor.execute(
+            store.q(f"SELECT {COLUMNS} FROM {entries} e WHERE e.id > %s ORDER BY e.id LIMIT %s"),
+            (after, limit),
+        )
         return [_entry(row) for row in cursor.fetchall()]
 
 
-def find_access(store: Any, *, party_id: str | None = None, sub: str | None = None,
-                exclude_sub: str | None = None, at_from: str | None = None, at_to: str | None = None,
-                offset: int = 0, limit: int = 20) -> tuple[int, list[AccessEntry]]:
+def find_access(
+    store: Any,
+    *,
+    party_id: str | None = None,
+    sub: str | None = None,
+    exclude_sub: str | None = None,
+    at_from: str | None = None,
+    at_to: str | None = None,
+    offset: int = 0,
+    limit: int = 20,
+) -> tuple[int, list[AccessEntry]]:
     """(total, newest first page) of the entries matching every given condition.
 
     `at_from` / `at_to` are ISO-8601 UTC instants (inclusive from, exclusive to).
@@ -150,8 +201,15 @@ def find_access(store: Any, *, party_id: str | None = None, sub: str | None = No
         params.append(at_to)
     where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
     with store.read_cursor() as cursor:
-        cursor.execute(store.q(f"SELECT COUNT(*) AS n FROM {entries} e{joins}{where}"), tuple(params))
+        cursor.execute(
+            store.q(f"SELECT COUNT(*) AS n FROM {entries} e{joins}{where}"), tuple(params)
+        )
         total = int(cursor.fetchone()["n"])
-        cursor.execute(store.q(f"SELECT {COLUMNS} FROM {entries} e{joins}{where} ORDER BY e.id DESC "
-                               "LIMIT %s OFFSET %s"), (*params, limit, offset))
+        cursor.execute(
+            store.q(
+                f"SELECT {COLUMNS} FROM {entries} e{joins}{where} ORDER BY e.id DESC "
+                "LIMIT %s OFFSET %s"
+            ),
+            (*params, limit, offset),
+        )
         return total, [_entry(row) for row in cursor.fetchall()]

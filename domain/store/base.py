@@ -300,8 +300,7 @@ class CasetrackRecorderMixin:
         with self.write_cursor() as cursor:
             cursor.execute(
                 self.q(
-                    f"DELETE FROM {self.idempotency_table} "
-                    "WHERE created_at < %s RETURNING scope"
+                    f"DELETE FROM {self.idempotency_table} WHERE created_at < %s RETURNING scope"
                 ),
                 (self.ts_param(created_before),),
             )
@@ -345,9 +344,7 @@ class CasetrackRecorderMixin:
 
     def max_position(self) -> int:
         with self.read_cursor() as cursor:
-            cursor.execute(
-                self.q(f"SELECT MAX(notification_id) AS m FROM {self.events_table}")
-            )
+            cursor.execute(self.q(f"SELECT MAX(notification_id) AS m FROM {self.events_table}"))
             return cursor.fetchone()["m"] or 0
 
     def iter_chain_rows(
@@ -387,7 +384,9 @@ class CasetrackRecorderMixin:
                 return
             last = (rows[-1]["originator_id"], rows[-1]["originator_version"])
 
-    def heads_at(self, cursor: Any, position: int, *, batch: int = 10_000) -> Iterator[tuple[UUID, int, str]]:
+    def heads_at(
+        self, cursor: Any, position: int, *, batch: int = 10_000
+    ) -> Iterator[tuple[UUID, int, str]]:
         """Every stream's head at `position`, in id order, `batch` streams per query in the
         caller's snapshot: a store of millions of streams never has them all in memory."""
         after: tuple = ()
@@ -414,10 +413,7 @@ class CasetrackRecorderMixin:
 
     def count_events(self, cursor: Any, position: int) -> int:
         cursor.execute(
-            self.q(
-                f"SELECT COUNT(*) AS n FROM {self.events_table} "
-                "WHERE notification_id <= %s"
-            ),
+            self.q(f"SELECT COUNT(*) AS n FROM {self.events_table} WHERE notification_id <= %s"),
             (position,),
         )
         return int(cursor.fetchone()["n"])

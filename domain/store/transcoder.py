@@ -115,9 +115,7 @@ class OrjsonTranscoder(JSONTranscoder):
         if kind is list:
             return [self._from_json(value) for value in data]
         if kind is dict:
-            return self._decode_obj(
-                {key: self._from_json(value) for key, value in data.items()}
-            )
+            return self._decode_obj({key: self._from_json(value) for key, value in data.items()})
         return data
 
 

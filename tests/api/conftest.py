@@ -2,24 +2,24 @@
 
 No Elasticsearch or Kafka: the write side needs only the event store.
 """
+
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
-
-import json
 
 import orjson
 import pytest
 from django.test import Client
 
 from api import wiring
-from tests.scenarios import item_terms
 from api.auth import issue_dev_token
 from domain.identifiers import make_credit_code, make_resident_id
 from domain.services import Casetrack
+from tests.scenarios import item_terms
 
 PERSON = make_resident_id("510104", date(1990, 5, 1), 123)
 OTHER_PERSON = make_resident_id("510105", date(1985, 3, 9), 456)
@@ -29,7 +29,10 @@ DEPARTMENT = "market-regulation"
 ITEM = "510100-XK-0001"  # no fee, no licence
 LICENSED = "510100-XK-0002"  # fee 5000 fen and a licence
 FEE = 5000
-ALL_MATERIALS = [{"code": "LICENCE", "document_ref": "doc-licence"}, {"code": "LAYOUT", "document_ref": "doc-layout"}]
+ALL_MATERIALS = [
+    {"code": "LICENCE", "document_ref": "doc-licence"},
+    {"code": "LAYOUT", "document_ref": "doc-layout"},
+]
 
 
 def item_body(code: str = ITEM, **overrides: Any) -> dict:
@@ -50,7 +53,9 @@ CLERK = token("clerk", "clerk-7", department=DEPARTMENT, region_code="510100")
 PROVINCE_CLERK = token("clerk", "clerk-p", department=DEPARTMENT, region_code="510000")
 COUNTY_CLERK = token("clerk", "clerk-c", department=DEPARTMENT, region_code="510104")
 OTHER_REGION_CLERK = token("clerk", "clerk-m", department=DEPARTMENT, region_code="510700")
-OTHER_DEPARTMENT_CLERK = token("clerk", "clerk-t", department="traffic-police", region_code="510100")
+OTHER_DEPARTMENT_CLERK = token(
+    "clerk", "clerk-t", department="traffic-police", region_code="510100"
+)
 
 
 @dataclass
@@ -72,8 +77,16 @@ class Http:
         self.client = Client()
         self.app = app
 
-    def call(self, method: str, path: str, body: Any = None, *, as_: str | None, key: str | None = None,
-             raw: bytes | str | None = None) -> Answer:
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        as_: str | None,
+        key: str | None = None,
+        raw: bytes | str | None = None,
+    ) -> Answer:
         headers = {}
         if as_ is not None:
             headers["Authorization"] = f"Bearer {as_}"
@@ -81,7 +94,11 @@ class Http:
             headers["Idempotency-Key"] = key
         # The standard library encodes what orjson refuses (integers beyond 64 bits), as
         # a careless client would.
-        data = raw if raw is not None else (json.dumps(body, ensure_ascii=False) if body is not None else b"")
+        data = (
+            raw
+            if raw is not None
+            else (json.dumps(body, ensure_ascii=False) if body is not None else b"")
+        )
         response = getattr(self.client, method)(
             f"/api/v1{path}", data=data, content_type="application/json", headers=headers
         )
@@ -104,9 +121,17 @@ class Http:
         assert answer.status == 201, answer.body
         return answer
 
-    def submit(self, code: str = ITEM, *, materials=ALL_MATERIALS, as_: str = CITIZEN, **overrides: Any) -> dict:
-        body = {"item_code": code, "applicant": APPLICANT, "channel": "web", "materials": materials,
-                "form": {"shop_name": "蜀味"}, **overrides}
+    def submit(
+        self, code: str = ITEM, *, materials=ALL_MATERIALS, as_: str = CITIZEN, **overrides: Any
+    ) -> dict:
+        body = {
+            "item_code": code,
+            "applicant": APPLICANT,
+            "channel": "web",
+            "materials": materials,
+            "form": {"shop_name": "蜀味"},
+            **overrides,
+        }
         answer = self.post("/cases", body, as_=as_)
         assert answer.status == 201, answer.body
         return answer.body
@@ -120,9 +145,11 @@ class Http:
     def approved_licence(self) -> str:
         """A licence number, through acceptance, the gateway's settlement and approval."""
         case = self.accepted(LICENSED)
-        settled = self.post(f"/payments/{case['payment_id']}/settle",
-                            {"channel": "unionpay", "transaction_ref": f"UP-{case['case_id']}", "amount_fen": FEE},
-                            as_=GATEWAY)
+        settled = self.post(
+            f"/payments/{case['payment_id']}/settle",
+            {"channel": "unionpay", "transaction_ref": f"UP-{case['case_id']}", "amount_fen": FEE},
+            as_=GATEWAY,
+        )
         assert settled.status == 200, settled.body
         decided = self.post(f"/cases/{case['case_id']}/decide", {"outcome": "approved"}, as_=CLERK)
         assert decided.status == 200, decided.body
@@ -146,5 +173,11 @@ def http(app) -> Http:
 def catalogue(http) -> Http:
     """The API with two published items: ITEM (free) and LICENSED (a fee and a licence)."""
     http.publish(ITEM)
-    http.publish(LICENSED, name="食品经营许可(含证照)", fee_fen=FEE, licence_type="食品经营许可证", licence_valid_days=1825)
+    http.publish(
+        LICENSED,
+        name="食品经营许可(含证照)",
+        fee_fen=FEE,
+        licence_type="食品经营许可证",
+        licence_valid_days=1825,
+    )
     return http

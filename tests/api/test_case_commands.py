@@ -1,4 +1,5 @@
 """Case commands over HTTP: who may do what, the lifecycle, idempotency and conflicts."""
+
 from __future__ import annotations
 
 from uuid import UUID, uuid4
@@ -27,24 +28,39 @@ from .conftest import (
 
 def test_the_full_lifecycle_with_a_fee_paid_through_the_gateway_issues_a_licence(catalogue, app):
     http = catalogue
-    submitted = http.post("/cases", {
-        "item_code": LICENSED, "applicant": APPLICANT, "channel": "web",
-        "materials": [ALL_MATERIALS[0]], "form": {"shop_name": "蜀味"},
-    }, as_=CITIZEN)
+    submitted = http.post(
+        "/cases",
+        {
+            "item_code": LICENSED,
+            "applicant": APPLICANT,
+            "channel": "web",
+            "materials": [ALL_MATERIALS[0]],
+            "form": {"shop_name": "蜀味"},
+        },
+        as_=CITIZEN,
+    )
     assert submitted.status == 201
     case = submitted.body
     assert case["status"] == "submitted" and case["version"] == 1
     assert case["case_number"].startswith("SC-") and case["position"] == app.max_position()
     path = f"/cases/{case['case_id']}"
 
-    requested = http.post(f"{path}/request-materials", {"codes": ["LAYOUT"], "note": "请补充平面图"}, as_=CLERK)
+    requested = http.post(
+        f"{path}/request-materials", {"codes": ["LAYOUT"], "note": "请补充平面图"}, as_=CLERK
+    )
     assert (requested.status, requested.body["status"]) == (200, "materials_requested")
-    supplemented = http.post(f"{path}/supplement-materials", {"materials": [ALL_MATERIALS[1]]}, as_=CITIZEN)
+    supplemented = http.post(
+        f"{path}/supplement-materials", {"materials": [ALL_MATERIALS[1]]}, as_=CITIZEN
+    )
     assert (supplemented.status, supplemented.body["status"]) == (200, "submitted")
 
     accepted = http.post(f"{path}/accept", {"expected_version": 3}, as_=CLERK)
     # CaseAccepted and the link to the fee it requested in the same commit.
-    assert (accepted.status, accepted.body["status"], accepted.body["version"]) == (200, "accepted", 5)
+    assert (accepted.status, accepted.body["status"], accepted.body["version"]) == (
+        200,
+        "accepted",
+        5,
+    )
     payment_id = accepted.body["payment_id"]
     assert payment_id is not None
 
@@ -55,8 +71,11 @@ def test_the_full_lifecycle_with_a_fee_paid_through_the_gateway_issues_a_licence
     assert too_early.status == 409
     assert "fee" in too_early.problem["detail"]
 
-    settled = http.post(f"/payments/{payment_id}/settle",
-                        {"channel": "unionpay", "transaction_ref": "UP-0001", "amount_fen": FEE}, as_=GATEWAY)
+    settled = http.post(
+        f"/payments/{payment_id}/settle",
+        {"channel": "unionpay", "transaction_ref": "UP-0001", "amount_fen": FEE},
+        as_=GATEWAY,
+    )
     assert (settled.status, settled.body["status"]) == (200, "settled")
 
     decided = http.post(f"{path}/decide", {"outcome": "approved", "reasons": "符合条件"}, as_=CLERK)
@@ -72,7 +91,10 @@ def test_the_full_lifecycle_with_a_fee_paid_through_the_gateway_issues_a_licence
 def test_suspension_resumption_and_extension_over_http(catalogue):
     case = catalogue.accepted()
     path = f"/cases/{case['case_id']}"
-    assert catalogue.post(f"{path}/suspend", {"reason": "等待鉴定"}, as_=CLERK).body["status"] == "suspended"
+    assert (
+        catalogue.post(f"{path}/suspend", {"reason": "等待鉴定"}, as_=CLERK).body["status"]
+        == "suspended"
+    )
     assert catalogue.post(f"{path}/resume", as_=CLERK).body["status"] == "accepted"
     extended = catalogue.post(f"{path}/extend", {"days": 10, "reason": "现场核查"}, as_=CLERK)
     assert (extended.status, extended.body["version"]) == (200, 5)
@@ -80,10 +102,14 @@ def test_suspension_resumption_and_extension_over_http(catalogue):
 
 def test_refusing_acceptance_and_withdrawal_are_final(catalogue):
     refused = catalogue.submit()
-    answer = catalogue.post(f"/cases/{refused['case_id']}/reject-acceptance", {"reason": "不属于本机关职权"}, as_=CLERK)
+    answer = catalogue.post(
+        f"/cases/{refused['case_id']}/reject-acceptance", {"reason": "不属于本机关职权"}, as_=CLERK
+    )
     assert answer.body["status"] == "refused"
     withdrawn = catalogue.submit()
-    answer = catalogue.post(f"/cases/{withdrawn['case_id']}/withdraw", {"reason": "不再需要"}, as_=CITIZEN)
+    answer = catalogue.post(
+        f"/cases/{withdrawn['case_id']}/withdraw", {"reason": "不再需要"}, as_=CITIZEN
+    )
     assert answer.body["status"] == "withdrawn"
 
 
@@ -98,16 +124,27 @@ def test_withdrawing_an_accepted_case_cancels_its_unpaid_fee(catalogue, app):
 
 def test_a_citizen_submits_only_for_their_own_party(catalogue, app):
     before = app.max_position()
-    answer = catalogue.post("/cases", {"item_code": LICENSED, "applicant": APPLICANT, "channel": "web"}, as_=OTHER_CITIZEN)
+    answer = catalogue.post(
+        "/cases",
+        {"item_code": LICENSED, "applicant": APPLICANT, "channel": "web"},
+        as_=OTHER_CITIZEN,
+    )
     assert answer.status == 403
     business = {"party_id": BUSINESS, "kind": "business", "name": "蜀味餐饮有限公司"}
-    answer = catalogue.post("/cases", {"item_code": LICENSED, "applicant": business, "channel": "web"}, as_=CITIZEN)
+    answer = catalogue.post(
+        "/cases", {"item_code": LICENSED, "applicant": business, "channel": "web"}, as_=CITIZEN
+    )
     assert answer.status == 403
     assert app.max_position() == before
 
 
 def test_a_clerk_submits_on_behalf_at_a_counter_channel_of_their_scope_only(catalogue):
-    body = {"item_code": LICENSED, "applicant": APPLICANT, "channel": "hall", "materials": ALL_MATERIALS}
+    body = {
+        "item_code": LICENSED,
+        "applicant": APPLICANT,
+        "channel": "hall",
+        "materials": ALL_MATERIALS,
+    }
     assert catalogue.post("/cases", body, as_=CLERK).status == 201
     web = catalogue.post("/cases", {**body, "channel": "web"}, as_=CLERK)
     assert web.status == 422 and web.problem["errors"][0]["field"] == "channel"
@@ -115,7 +152,9 @@ def test_a_clerk_submits_on_behalf_at_a_counter_channel_of_their_scope_only(cata
     assert catalogue.post("/cases", body, as_=OTHER_REGION_CLERK).status == 403
 
 
-@pytest.mark.parametrize("caller", [ADMIN, GATEWAY, AUDITOR, ANALYST], ids=["admin", "gateway", "auditor", "analyst"])
+@pytest.mark.parametrize(
+    "caller", [ADMIN, GATEWAY, AUDITOR, ANALYST], ids=["admin", "gateway", "auditor", "analyst"]
+)
 def test_other_roles_may_not_submit(catalogue, caller):
     body = {"item_code": LICENSED, "applicant": APPLICANT, "channel": "web"}
     assert catalogue.post("/cases", body, as_=caller).status == 403
@@ -128,10 +167,16 @@ def test_no_or_a_forged_token_is_401(catalogue):
 
 
 def test_an_unknown_or_withdrawn_item_is_422(catalogue):
-    answer = catalogue.post("/cases", {"item_code": "510100-XK-9999", "applicant": APPLICANT, "channel": "web"}, as_=CITIZEN)
+    answer = catalogue.post(
+        "/cases",
+        {"item_code": "510100-XK-9999", "applicant": APPLICANT, "channel": "web"},
+        as_=CITIZEN,
+    )
     assert answer.status == 422 and answer.problem["errors"][0]["field"] == "item_code"
     assert catalogue.delete(f"/catalog/items/{LICENSED}", as_=ADMIN).status == 200
-    answer = catalogue.post("/cases", {"item_code": LICENSED, "applicant": APPLICANT, "channel": "web"}, as_=CITIZEN)
+    answer = catalogue.post(
+        "/cases", {"item_code": LICENSED, "applicant": APPLICANT, "channel": "web"}, as_=CITIZEN
+    )
     assert answer.status == 422
 
 
@@ -146,7 +191,9 @@ CLERK_ACTIONS = [
 
 
 @pytest.mark.parametrize(("action", "body"), CLERK_ACTIONS, ids=[a for a, _ in CLERK_ACTIONS])
-def test_clerk_actions_are_forbidden_to_citizens_and_hidden_from_clerks_out_of_scope(catalogue, app, action, body):
+def test_clerk_actions_are_forbidden_to_citizens_and_hidden_from_clerks_out_of_scope(
+    catalogue, app, action, body
+):
     case = catalogue.submit()
     path = f"/cases/{case['case_id']}/{action}"
     before = app.max_position()
@@ -169,12 +216,18 @@ def test_a_case_out_of_scope_answers_exactly_like_a_missing_one(catalogue):
     assert {**hidden.body, "detail": ""} == {**missing.body, "detail": ""}
 
 
-@pytest.mark.parametrize(("action", "body"), [
-    ("withdraw", None),
-    ("supplement-materials", {"materials": [{"code": "OTHER", "document_ref": "doc-x"}]}),
-    ("rate", {"score": 3}),
-], ids=["withdraw", "supplement", "rate"])
-def test_applicant_actions_are_hidden_from_other_citizens_and_forbidden_to_staff(catalogue, app, action, body):
+@pytest.mark.parametrize(
+    ("action", "body"),
+    [
+        ("withdraw", None),
+        ("supplement-materials", {"materials": [{"code": "OTHER", "document_ref": "doc-x"}]}),
+        ("rate", {"score": 3}),
+    ],
+    ids=["withdraw", "supplement", "rate"],
+)
+def test_applicant_actions_are_hidden_from_other_citizens_and_forbidden_to_staff(
+    catalogue, app, action, body
+):
     case = catalogue.submit()
     path = f"/cases/{case['case_id']}/{action}"
     before = app.max_position()
@@ -216,7 +269,13 @@ def test_accepting_without_the_required_materials_is_409(catalogue):
 
 
 def submit_body(**overrides):
-    return {"item_code": LICENSED, "applicant": APPLICANT, "channel": "web", "materials": ALL_MATERIALS, **overrides}
+    return {
+        "item_code": LICENSED,
+        "applicant": APPLICANT,
+        "channel": "web",
+        "materials": ALL_MATERIALS,
+        **overrides,
+    }
 
 
 def test_the_same_key_and_body_answer_the_stored_result_and_append_nothing(catalogue, app):
@@ -260,18 +319,26 @@ def test_a_key_reused_on_another_case_is_another_request(catalogue, app):
 def test_a_replayed_transition_answers_the_first_result_even_after_later_changes(catalogue, app):
     case = catalogue.submit()
     path = f"/cases/{case['case_id']}/assign"
-    first = catalogue.post(path, {"clerk_sub": "clerk-7", "expected_version": 1}, as_=CLERK, key="assign-1")
+    first = catalogue.post(
+        path, {"clerk_sub": "clerk-7", "expected_version": 1}, as_=CLERK, key="assign-1"
+    )
     catalogue.post(f"/cases/{case['case_id']}/accept", as_=CLERK)
     before = app.max_position()
-    again = catalogue.post(path, {"clerk_sub": "clerk-7", "expected_version": 1}, as_=CLERK, key="assign-1")
+    again = catalogue.post(
+        path, {"clerk_sub": "clerk-7", "expected_version": 1}, as_=CLERK, key="assign-1"
+    )
     assert (again.status, again.body) == (200, first.body)
     assert app.max_position() == before
 
 
 def test_openapi_documents_every_command_with_its_key_its_codes_and_problem_answers(http):
     doc = http.client.get("/api/v1/openapi.json").json()
-    commands = [(path, op) for path, ops in doc["paths"].items() for method, op in ops.items()
-                if method in ("post", "put", "delete") and not path.endswith("/dev/tokens")]
+    commands = [
+        (path, op)
+        for path, ops in doc["paths"].items()
+        for method, op in ops.items()
+        if method in ("post", "put", "delete") and not path.endswith("/dev/tokens")
+    ]
     assert len(commands) >= 27
     for path, op in commands:
         assert "Idempotency-Key" in [p["name"] for p in op.get("parameters", [])], path

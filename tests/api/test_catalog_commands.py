@@ -1,4 +1,5 @@
 """Catalogue commands over HTTP (admin only)."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,8 +10,13 @@ from .conftest import ADMIN, ANALYST, AUDITOR, CITIZEN, CLERK, GATEWAY, ITEM, it
 def test_an_admin_publishes_revises_and_withdraws_an_item(http, app):
     published = http.post("/catalog/items", item_body(), as_=ADMIN)
     assert published.status == 201
-    assert published.body == {"code": ITEM, "version": 1, "position": app.max_position(),
-                               "status": "published", "revision": 1}
+    assert published.body == {
+        "code": ITEM,
+        "version": 1,
+        "position": app.max_position(),
+        "status": "published",
+        "revision": 1,
+    }
     terms = {k: v for k, v in item_body(promised_days=3).items() if k != "code"}
     revised = http.put(f"/catalog/items/{ITEM}", {**terms, "expected_version": 1}, as_=ADMIN)
     assert (revised.status, revised.body["revision"], revised.body["version"]) == (200, 2, 2)
@@ -25,8 +31,11 @@ def test_a_duplicate_code_is_409(http, app):
     assert app.max_position() == before
 
 
-@pytest.mark.parametrize("caller", [CITIZEN, CLERK, GATEWAY, AUDITOR, ANALYST],
-                         ids=["citizen", "clerk", "gateway", "auditor", "analyst"])
+@pytest.mark.parametrize(
+    "caller",
+    [CITIZEN, CLERK, GATEWAY, AUDITOR, ANALYST],
+    ids=["citizen", "clerk", "gateway", "auditor", "analyst"],
+)
 def test_only_admins_change_the_catalogue(http, app, caller):
     http.publish()
     before = app.max_position()
@@ -59,15 +68,21 @@ def test_withdrawing_twice_is_409_with_the_status(http):
     assert again.status == 409 and "'withdrawn'" in again.problem["detail"]
 
 
-@pytest.mark.parametrize(("overrides", "field"), [
-    ({"promised_days": 30}, "promised_days"),
-    ({"region_code": "510000"}, "region_code"),
-    ({"code": "510000-XK-0001", "region_code": "510100"}, "code"),
-    ({"licence_valid_days": 365}, "licence_valid_days"),
-    ({"level": "town"}, "level"),
-    ({"fee_fen": -1}, "fee_fen"),
-    ({"materials": [{"code": "A", "name": "x"}, {"code": "A", "name": "y"}]}, "materials[1].code"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"promised_days": 30}, "promised_days"),
+        ({"region_code": "510000"}, "region_code"),
+        ({"code": "510000-XK-0001", "region_code": "510100"}, "code"),
+        ({"licence_valid_days": 365}, "licence_valid_days"),
+        ({"level": "town"}, "level"),
+        ({"fee_fen": -1}, "fee_fen"),
+        (
+            {"materials": [{"code": "A", "name": "x"}, {"code": "A", "name": "y"}]},
+            "materials[1].code",
+        ),
+    ],
+)
 def test_inconsistent_terms_are_422_naming_the_field(http, app, overrides, field):
     before = app.max_position()
     answer = http.post("/catalog/items", item_body(**overrides), as_=ADMIN)

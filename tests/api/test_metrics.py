@@ -1,4 +1,5 @@
 """`GET /metrics` answers in Prometheus' text format with request, command and pipeline figures."""
+
 from __future__ import annotations
 
 import re
@@ -28,10 +29,26 @@ def test_requests_and_commands_are_counted_and_the_store_position_is_exposed(htt
     text = after.content.decode()
 
     assert after.status_code == 200 and after["Content-Type"].startswith("text/plain")
-    assert _value(text, "casetrack_http_request_duration_seconds_count", method="GET", route="healthz",
-                  status="200") == _value(before, "casetrack_http_request_duration_seconds_count", method="GET",
-                                          route="healthz", status="200") + 1
+    assert (
+        _value(
+            text,
+            "casetrack_http_request_duration_seconds_count",
+            method="GET",
+            route="healthz",
+            status="200",
+        )
+        == _value(
+            before,
+            "casetrack_http_request_duration_seconds_count",
+            method="GET",
+            route="healthz",
+            status="200",
+        )
+        + 1
+    )
     route = "api/v1/catalog/items"
-    assert _value(text, "casetrack_commands_total", route=route, outcome="2xx") == _value(
-        before, "casetrack_commands_total", route=route, outcome="2xx") + 1
+    assert (
+        _value(text, "casetrack_commands_total", route=route, outcome="2xx")
+        == _value(before, "casetrack_commands_total", route=route, outcome="2xx") + 1
+    )
     assert _value(text, "casetrack_event_store_position") == app.max_position() > 0

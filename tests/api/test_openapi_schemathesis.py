@@ -12,6 +12,7 @@ Bounded and repeatable: a fixed `max_examples`, derandomized, no example databas
 `consistent_after` is capped at the store's current position, so a request never waits its
 5 s for a position that will never come (that bound has tests of its own).
 """
+
 from __future__ import annotations
 
 import collections
@@ -37,7 +38,12 @@ from tests.scenarios import PERSON_ID, run_full_day
 pytestmark = pytest.mark.integration
 
 MAX_EXAMPLES = 8
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
 ROLES: dict[str, dict[str, Any]] = {
     "citizen": {"sub": PERSON_ID, "party_id": PERSON_ID},
     "clerk": {"sub": "clerk-7", "department": "market-regulation", "region_code": "510100"},
@@ -51,8 +57,12 @@ TOKENS = {role: issue_dev_token(role=role, **claims) for role, claims in ROLES.i
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory, kafka_bootstrap, es_url):
-    with live_casetrack(tmp_path_factory.mktemp("schemathesis"), kafka_bootstrap=kafka_bootstrap, es_url=es_url,
-                        name="schemathesis") as world:
+    with live_casetrack(
+        tmp_path_factory.mktemp("schemathesis"),
+        kafka_bootstrap=kafka_bootstrap,
+        es_url=es_url,
+        name="schemathesis",
+    ) as world:
         world.made = run_full_day(world.app, suffix="0001")
         world.wait_caught_up()
         yield world
@@ -72,7 +82,9 @@ schema = _load_schema()
 
 def _bounded(case, live) -> None:
     if isinstance(case.query, dict) and isinstance(case.query.get("consistent_after"), int):
-        case.query["consistent_after"] = min(case.query["consistent_after"], live.app.max_position())
+        case.query["consistent_after"] = min(
+            case.query["consistent_after"], live.app.max_position()
+        )
 
 
 _calls: dict[str, Iterator[str]] = {}
@@ -84,8 +96,13 @@ def _next_role(case) -> str:
 
 
 @schema.parametrize()
-@settings(max_examples=MAX_EXAMPLES, derandomize=True, database=None, deadline=None,
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=MAX_EXAMPLES,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
 def test_every_role_gets_documented_answers_and_no_server_error(case, live):
     _bounded(case, live)
     role = _next_role(case)
@@ -100,9 +117,15 @@ def _known_reads(live) -> list[tuple[str, dict, dict]]:
     reads += [("/api/v1/catalog/items/{code}", {"code": code}, {}) for code in made.items]
     reads += [("/api/v1/licences/{licence_number}/verify", {"licence_number": licence}, {})]
     for aggregate in (case, fee_case):
-        reads += [("/api/v1/audit/streams/{aggregate_id}/events", {"aggregate_id": aggregate}, {}),
-                  ("/api/v1/audit/streams/{aggregate_id}/state", {"aggregate_id": aggregate}, {}),
-                  ("/api/v1/audit/streams/{aggregate_id}/state", {"aggregate_id": aggregate}, {"version": 1})]
+        reads += [
+            ("/api/v1/audit/streams/{aggregate_id}/events", {"aggregate_id": aggregate}, {}),
+            ("/api/v1/audit/streams/{aggregate_id}/state", {"aggregate_id": aggregate}, {}),
+            (
+                "/api/v1/audit/streams/{aggregate_id}/state",
+                {"aggregate_id": aggregate},
+                {"version": 1},
+            ),
+        ]
     return reads
 
 
@@ -112,7 +135,11 @@ def test_reads_of_real_records_answer_what_the_schema_says_for_every_role(live):
         operation = schema[path]["GET"]
         for role, token in TOKENS.items():
             case = operation.Case(path_parameters=parameters, query=query or None)
-            response = case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
+            response = case.call_and_validate(
+                headers={"Authorization": f"Bearer {token}"}, checks=CHECKS
+            )
             answered[(path, response.status_code)] += 1
     # Not only refusals: each read answered a full record to someone.
-    assert {path for path, _, _ in _known_reads(live)} == {path for path, status in answered if status == 200}
+    assert {path for path, _, _ in _known_reads(live)} == {
+        path for path, status in answered if status == 200
+    }

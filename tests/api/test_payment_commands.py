@@ -1,5 +1,6 @@
 """Payment commands over HTTP: charges, the gateway's settlement, refunds, cancellation,
 and the development-only payer's simulated gateway."""
+
 from __future__ import annotations
 
 from uuid import UUID, uuid4
@@ -25,8 +26,11 @@ from .conftest import (
 
 
 def settle(http, payment_id, *, ref="UP-1", amount=FEE, as_=GATEWAY, **extra):
-    return http.post(f"/payments/{payment_id}/settle",
-                     {"channel": "unionpay", "transaction_ref": ref, "amount_fen": amount, **extra}, as_=as_)
+    return http.post(
+        f"/payments/{payment_id}/settle",
+        {"channel": "unionpay", "transaction_ref": ref, "amount_fen": amount, **extra},
+        as_=as_,
+    )
 
 
 @pytest.fixture
@@ -34,7 +38,9 @@ def fee(catalogue) -> str:
     return catalogue.accepted(LICENSED)["payment_id"]
 
 
-def test_settling_again_with_the_same_transaction_ref_answers_the_first_result_and_appends_nothing(catalogue, app, fee):
+def test_settling_again_with_the_same_transaction_ref_answers_the_first_result_and_appends_nothing(
+    catalogue, app, fee
+):
     first = settle(catalogue, fee)
     assert (first.status, first.body["status"]) == (200, "settled")
     after = app.max_position()
@@ -73,14 +79,21 @@ def test_refunds_never_exceed_what_was_paid_and_need_a_clerk_in_scope(catalogue,
     settle(catalogue, fee)
     path = f"/payments/{fee}/refund"
     assert catalogue.post(path, {"amount_fen": 1000, "reason": "多收"}, as_=CITIZEN).status == 403
-    assert catalogue.post(path, {"amount_fen": 1000, "reason": "多收"}, as_=OTHER_DEPARTMENT_CLERK).status == 404
+    assert (
+        catalogue.post(
+            path, {"amount_fen": 1000, "reason": "多收"}, as_=OTHER_DEPARTMENT_CLERK
+        ).status
+        == 404
+    )
     partial = catalogue.post(path, {"amount_fen": 1000, "reason": "多收"}, as_=CLERK)
     assert (partial.status, partial.body["status"]) == (200, "partially_refunded")
     before = app.max_position()
     too_much = catalogue.post(path, {"amount_fen": FEE, "reason": "全部退还"}, as_=CLERK)
     assert too_much.status == 422 and too_much.problem["errors"][0]["field"] == "amount_fen"
     assert app.max_position() == before
-    rest = catalogue.post(path, {"amount_fen": FEE - 1000, "reason": "全部退还"}, as_=PROVINCE_CLERK)
+    rest = catalogue.post(
+        path, {"amount_fen": FEE - 1000, "reason": "全部退还"}, as_=PROVINCE_CLERK
+    )
     assert rest.body["status"] == "refunded"
 
 
@@ -96,11 +109,20 @@ def test_only_an_unpaid_payment_can_be_cancelled(catalogue, fee):
 
 def test_a_clerk_charges_a_case_in_scope_and_a_second_open_charge_is_409(catalogue, app):
     case = catalogue.submit()
-    body = {"amount_fen": 2000, "payer_party_id": PERSON, "reference": {"case_id": case["case_id"]}, "due_date": "2030-01-31"}
+    body = {
+        "amount_fen": 2000,
+        "payer_party_id": PERSON,
+        "reference": {"case_id": case["case_id"]},
+        "due_date": "2030-01-31",
+    }
     assert catalogue.post("/payments", body, as_=CITIZEN).status == 403
     assert catalogue.post("/payments", body, as_=OTHER_DEPARTMENT_CLERK).status == 404
     charged = catalogue.post("/payments", body, as_=CLERK)
-    assert (charged.status, charged.body["status"], charged.body["version"]) == (201, "requested", 1)
+    assert (charged.status, charged.body["status"], charged.body["version"]) == (
+        201,
+        "requested",
+        1,
+    )
     before = app.max_position()
     assert catalogue.post("/payments", body, as_=CLERK).status == 409
     assert app.max_position() == before
@@ -110,9 +132,18 @@ def test_a_charge_names_exactly_one_existing_reference(catalogue):
     base = {"amount_fen": 2000, "payer_party_id": PERSON, "due_date": "2030-01-31"}
     neither = catalogue.post("/payments", {**base, "reference": {}}, as_=CLERK)
     assert neither.status == 422 and neither.problem["errors"][0]["field"] == "reference"
-    both = catalogue.post("/payments", {**base, "reference": {"case_id": str(uuid4()), "violation_id": str(uuid4())}}, as_=CLERK)
+    both = catalogue.post(
+        "/payments",
+        {**base, "reference": {"case_id": str(uuid4()), "violation_id": str(uuid4())}},
+        as_=CLERK,
+    )
     assert both.status == 422
-    assert catalogue.post("/payments", {**base, "reference": {"case_id": str(uuid4())}}, as_=CLERK).status == 404
+    assert (
+        catalogue.post(
+            "/payments", {**base, "reference": {"case_id": str(uuid4())}}, as_=CLERK
+        ).status
+        == 404
+    )
 
 
 # --- development: the payer's simulated gateway -----------------------------------------
@@ -136,7 +167,11 @@ def test_dev_pay_hides_other_payers_payments_and_refuses_staff(catalogue, app, f
 
 
 def test_dev_pay_does_not_exist_in_production(catalogue, app, fee, monkeypatch):
-    monkeypatch.setattr(payment_commands, "get_config", lambda: Config(env="production", jwks_url="http://keys.invalid"))
+    monkeypatch.setattr(
+        payment_commands,
+        "get_config",
+        lambda: Config(env="production", jwks_url="http://keys.invalid"),
+    )
     before = app.max_position()
     assert catalogue.post(f"/dev/pay/{fee}", as_=CITIZEN).status == 404
     assert app.max_position() == before

@@ -6,6 +6,7 @@ Kafka and projected into Elasticsearch by in-process relay and projector threads
 topic and index prefix of this module. Every role then tries to read what it should and
 what it should not.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -18,11 +19,11 @@ import orjson
 import pytest
 from django.test import Client
 
-from domain.store.access_log import read_access_log
 from api.auth import issue_dev_token
+from domain.store.access_log import read_access_log
 from projections import EVENT_PROJECTIONS as PROJECTIONS
-from tests.scenarios import BUSINESS_ID, CLERK, PERSON, PERSON_ID, Created, item_terms, run_full_day
 from tests.live import live_casetrack
+from tests.scenarios import BUSINESS_ID, CLERK, PERSON, PERSON_ID, Created, item_terms, run_full_day
 
 pytestmark = pytest.mark.integration
 
@@ -34,7 +35,11 @@ LATIN_NAME = "Foreign Trade Operator Registration 对外贸易经营者备案"
 def _other_person() -> dict:
     from domain.identifiers import make_resident_id
 
-    return {"party_id": make_resident_id("510105", date(1985, 3, 9), 456), "kind": "person", "name": "李小四"}
+    return {
+        "party_id": make_resident_id("510105", date(1985, 3, 9), 456),
+        "kind": "person",
+        "name": "李小四",
+    }
 
 
 OTHER = _other_person()
@@ -63,8 +68,12 @@ class World:
         return response.status_code, orjson.loads(response.content) if response.content else None
 
     def post(self, path: str, body: dict, as_: str) -> tuple[int, Any]:
-        response = Client().post(f"/api/v1{path}", data=orjson.dumps(body), content_type="application/json",
-                                 headers={"Authorization": f"Bearer {self.tokens[as_]}"})
+        response = Client().post(
+            f"/api/v1{path}",
+            data=orjson.dumps(body),
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {self.tokens[as_]}"},
+        )
         return response.status_code, orjson.loads(response.content)
 
     def number_of(self, case_id: str) -> str:
@@ -79,8 +88,12 @@ def _tokens() -> dict[str, str]:
         "clerk": token("clerk", "clerk-7", department=DEPARTMENT, region_code="510100"),
         "province_clerk": token("clerk", "clerk-p", department=DEPARTMENT, region_code="510000"),
         "county_clerk": token("clerk", "clerk-c", department=DEPARTMENT, region_code="510104"),
-        "other_region_clerk": token("clerk", "clerk-m", department=DEPARTMENT, region_code="510700"),
-        "other_department_clerk": token("clerk", "clerk-t", department="traffic-police", region_code="510100"),
+        "other_region_clerk": token(
+            "clerk", "clerk-m", department=DEPARTMENT, region_code="510700"
+        ),
+        "other_department_clerk": token(
+            "clerk", "clerk-t", department="traffic-police", region_code="510100"
+        ),
         "auditor": token("auditor", "auditor-1"),
         "analyst": token("analyst", "analyst-1"),
         "admin": token("admin", "admin-1"),
@@ -92,37 +105,63 @@ def _populate(app, world: World) -> None:
     admin = {"role": "admin", "subject": "admin-1"}
     citizen_other = {"role": "citizen", "subject": OTHER["party_id"], "channel": "web"}
     free = world.made.items[0]
-    world.other_case = app.submit_case(item_code=free, applicant=OTHER, channel="web", actor=citizen_other)["case_id"]
+    world.other_case = app.submit_case(
+        item_code=free, applicant=OTHER, channel="web", actor=citizen_other
+    )["case_id"]
     # Accepted sixty days ago: past its statutory due day today.
     real_clock = app.clock
     app.clock = lambda: real_clock() - timedelta(days=60)
     try:
-        world.overdue_case = app.submit_case(item_code=free, applicant=PERSON, channel="app",
-                                             actor={"role": "citizen", "subject": PERSON_ID},
-                                             materials=[{"code": "LICENCE", "document_ref": "a"},
-                                                        {"code": "LAYOUT", "document_ref": "b"}])["case_id"]
+        world.overdue_case = app.submit_case(
+            item_code=free,
+            applicant=PERSON,
+            channel="app",
+            actor={"role": "citizen", "subject": PERSON_ID},
+            materials=[
+                {"code": "LICENCE", "document_ref": "a"},
+                {"code": "LAYOUT", "document_ref": "b"},
+            ],
+        )["case_id"]
         app.accept_case(case_id=world.overdue_case, actor=CLERK)
     finally:
         app.clock = real_clock
     app.assign_case(case_id=world.overdue_case, clerk_sub="clerk-7", actor=CLERK)
-    world.open_case = app.submit_case(item_code=free, applicant=PERSON, channel="web",
-                                      actor={"role": "citizen", "subject": PERSON_ID})["case_id"]
+    world.open_case = app.submit_case(
+        item_code=free,
+        applicant=PERSON,
+        channel="web",
+        actor={"role": "citizen", "subject": PERSON_ID},
+    )["case_id"]
     world.latin_item = "510100-XK-LATIN1"
     app.publish_item(code=world.latin_item, actor=admin, **item_terms(name=LATIN_NAME))
     traffic = "510700-CF-0001"
-    app.publish_item(code=traffic, actor=admin, **item_terms(name="机动车驾驶证补领", department="traffic-police",
-                                                             region_code="510700"))
-    world.traffic_case = app.submit_case(item_code=traffic, applicant=OTHER, channel="web",
-                                         actor=citizen_other)["case_id"]
+    app.publish_item(
+        code=traffic,
+        actor=admin,
+        **item_terms(name="机动车驾驶证补领", department="traffic-police", region_code="510700"),
+    )
+    world.traffic_case = app.submit_case(
+        item_code=traffic, applicant=OTHER, channel="web", actor=citizen_other
+    )["case_id"]
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory, kafka_bootstrap, es_url) -> Iterator[World]:
-    with live_casetrack(tmp_path_factory.mktemp("queries"), kafka_bootstrap=kafka_bootstrap, es_url=es_url,
-                        name="queries", partitions=PARTITIONS) as live:
+    with live_casetrack(
+        tmp_path_factory.mktemp("queries"),
+        kafka_bootstrap=kafka_bootstrap,
+        es_url=es_url,
+        name="queries",
+        partitions=PARTITIONS,
+    ) as live:
         app = live.app
-        world = World(app=app, prefix=live.prefix, made=run_full_day(app, suffix="0001"),
-                      again=run_full_day(app, suffix="0002"), tokens=_tokens())
+        world = World(
+            app=app,
+            prefix=live.prefix,
+            made=run_full_day(app, suffix="0001"),
+            again=run_full_day(app, suffix="0002"),
+            tokens=_tokens(),
+        )
         _populate(app, world)
         live.wait_caught_up()
         yield world
@@ -152,13 +191,20 @@ def test_search_ranks_an_exact_licence_number_and_item_code_first(world):
 
 
 def test_search_finds_a_chinese_item_name_and_the_cases_the_caller_may_see(world):
-    paid_item, fee_case = world.made.items[1], world.made.cases[1]  # the fee case belongs to the business
+    paid_item, fee_case = (
+        world.made.items[1],
+        world.made.cases[1],
+    )  # the fee case belongs to the business
     _, as_owner = world.get("/search", "owner", q="户外广告设施")
     assert paid_item in _ids(as_owner) and fee_case not in _ids(as_owner)
     _, as_clerk = world.get("/search", "clerk", q="户外广告设施")
     assert {paid_item, fee_case} <= set(_ids(as_clerk))
-    assert any("<em>" in fragment for h in as_clerk["hits"] for fragments in h["highlight"].values()
-               for fragment in fragments)
+    assert any(
+        "<em>" in fragment
+        for h in as_clerk["hits"]
+        for fragments in h["highlight"].values()
+        for fragment in fragments
+    )
 
 
 def test_search_tolerates_typos_in_latin_text(world):
@@ -246,12 +292,18 @@ def test_the_case_view_composes_status_timeline_dues_payments_licence_and_rating
     status, view = world.get(f"/cases/{case}", "owner")
     assert status == 200
     aggregate = world.app.repository.get(UUID(case))
-    assert (view["status"], view["version"], view["case_number"]) == ("approved", aggregate.version,
-                                                                      aggregate.case_number)
+    assert (view["status"], view["version"], view["case_number"]) == (
+        "approved",
+        aggregate.version,
+        aggregate.case_number,
+    )
     assert [s["step"] for s in view["timeline"]][:2] == ["CaseSubmitted", "CaseMaterialsRequested"]
     assert view["statutory_due"] == aggregate.statutory_due.isoformat() and view["overdue"] is False
     assert view["rating"]["score"] == 5
-    assert view["licence"]["licence_number"] == world.made.licences[0] and view["licence"]["state"] == "valid"
+    assert (
+        view["licence"]["licence_number"] == world.made.licences[0]
+        and view["licence"]["state"] == "valid"
+    )
     assert [(p["kind"], p["status"]) for p in view["payments"]] == [("charge", "cancelled")]
     assert view["consistent"] is True and view["position"] > 0
 
@@ -259,8 +311,12 @@ def test_the_case_view_composes_status_timeline_dues_payments_licence_and_rating
 def test_the_fee_case_shows_its_settled_and_partly_refunded_fee(world):
     _, view = world.get(f"/cases/{world.made.cases[1]}", "clerk")
     fee = view["payments"][0]
-    assert (fee["kind"], fee["status"], fee["paid_fen"], fee["refunded_fen"]) == ("fee", "partially_refunded",
-                                                                                   5000, 1000)
+    assert (fee["kind"], fee["status"], fee["paid_fen"], fee["refunded_fen"]) == (
+        "fee",
+        "partially_refunded",
+        5000,
+        1000,
+    )
 
 
 def test_overdue_is_computed_from_the_clock_and_the_worklist_puts_it_first(world):
@@ -270,7 +326,12 @@ def test_overdue_is_computed_from_the_clock_and_the_worklist_puts_it_first(world
     assert status == 200
     ids = [i["case_id"] for i in worklist["items"]]
     assert ids[0] == world.overdue_case and world.open_case in ids
-    assert {i["status"] for i in worklist["items"]} <= {"submitted", "materials_requested", "accepted", "suspended"}
+    assert {i["status"] for i in worklist["items"]} <= {
+        "submitted",
+        "materials_requested",
+        "accepted",
+        "suspended",
+    }
     _, mine = world.get("/worklist", "clerk", assigned_to="me")
     assert [i["case_id"] for i in mine["items"]] == [world.overdue_case]
     _, overdue = world.get("/worklist", "clerk", overdue="true")
@@ -286,17 +347,38 @@ def test_overdue_is_computed_from_the_clock_and_the_worklist_puts_it_first(world
 
 
 def test_consistent_after_a_command_answers_the_new_state(world):
-    status, submitted = world.post("/cases", {"item_code": world.made.items[0], "applicant": OTHER,
-                                              "channel": "web", "materials": [], "form": {}}, as_="other")
+    status, submitted = world.post(
+        "/cases",
+        {
+            "item_code": world.made.items[0],
+            "applicant": OTHER,
+            "channel": "web",
+            "materials": [],
+            "form": {},
+        },
+        as_="other",
+    )
     assert status == 201, submitted
-    status, view = world.get(f"/cases/{submitted['case_id']}", "other", consistent_after=submitted["position"])
+    status, view = world.get(
+        f"/cases/{submitted['case_id']}", "other", consistent_after=submitted["position"]
+    )
     assert (status, view["consistent"], view["status"]) == (200, True, "submitted")
-    _, found = world.get("/search", "other", q=submitted["case_number"], consistent_after=submitted["position"])
+    _, found = world.get(
+        "/search", "other", q=submitted["case_number"], consistent_after=submitted["position"]
+    )
     assert found["consistent"] is True and found["hits"][0]["id"] == submitted["case_id"]
-    status, withdrawn = world.post(f"/cases/{submitted['case_id']}/withdraw", {"reason": "不需要了"}, as_="other")
+    status, withdrawn = world.post(
+        f"/cases/{submitted['case_id']}/withdraw", {"reason": "不需要了"}, as_="other"
+    )
     assert status == 200, withdrawn
-    _, view = world.get(f"/cases/{submitted['case_id']}", "other", consistent_after=withdrawn["position"])
-    assert (view["consistent"], view["status"], view["version"]) == (True, "withdrawn", withdrawn["version"])
+    _, view = world.get(
+        f"/cases/{submitted['case_id']}", "other", consistent_after=withdrawn["position"]
+    )
+    assert (view["consistent"], view["status"], view["version"]) == (
+        True,
+        "withdrawn",
+        withdrawn["version"],
+    )
 
 
 def test_consistent_after_a_position_never_reached_says_false_within_the_bound(world):
@@ -313,18 +395,26 @@ def test_public_verification_of_a_licence_masks_the_holder_and_is_logged(world):
     licence = world.made.licences[0]
     response = Client().get(f"/api/v1/licences/{licence}/verify")
     answer = orjson.loads(response.content)
-    assert response.status_code == 200 and answer["state"] == "valid" and answer["holder"]["name"] == "张*三"
+    assert (
+        response.status_code == 200
+        and answer["state"] == "valid"
+        and answer["holder"]["name"] == "张*三"
+    )
     assert answer["verify_url"].endswith(f"/api/v1/licences/{licence}/verify")
     unknown = orjson.loads(Client().get("/api/v1/licences/SCL-2026-510100-99999999/verify").content)
     assert unknown["state"] == "unknown" and unknown["holder"] is None
     entries = read_access_log(world.app.store, 0, 100_000)
-    assert any(e.role == "public" and licence in e.record_ids and PERSON_ID in e.party_ids for e in entries)
+    assert any(
+        e.role == "public" and licence in e.record_ids and PERSON_ID in e.party_ids for e in entries
+    )
 
 
 def test_a_revoked_licence_verifies_as_revoked_and_spoils_the_holders_credit(world):
     licence = world.again.licences[0]
     revoked = world.app.revoke_licence(licence_number=licence, reason="违规经营", actor=CLERK)
-    response = Client().get(f"/api/v1/licences/{licence}/verify", {"consistent_after": revoked.position})
+    response = Client().get(
+        f"/api/v1/licences/{licence}/verify", {"consistent_after": revoked.position}
+    )
     answer = orjson.loads(response.content)
     assert (answer["consistent"], answer["state"]) == (True, "revoked")
     _, credit = world.get("/me/credit", "owner", consistent_after=revoked.position)
@@ -339,10 +429,14 @@ def test_the_catalogue_is_public(world):
     withdrawn = orjson.loads(client.get(f"/api/v1/catalog/items/{world.made.items[2]}").content)
     assert withdrawn["status"] == "withdrawn"
     assert client.get("/api/v1/catalog/items/510100-XK-NOPE").status_code == 404
-    listed = orjson.loads(client.get("/api/v1/catalog/items", {"q": "食品经营", "region_code": "510104"}).content)
+    listed = orjson.loads(
+        client.get("/api/v1/catalog/items", {"q": "食品经营", "region_code": "510104"}).content
+    )
     assert world.made.items[0] in [i["code"] for i in listed["items"]]
     assert world.made.items[2] not in [i["code"] for i in listed["items"]]
-    traffic = orjson.loads(client.get("/api/v1/catalog/items", {"department": "traffic-police"}).content)
+    traffic = orjson.loads(
+        client.get("/api/v1/catalog/items", {"department": "traffic-police"}).content
+    )
     assert [i["code"] for i in traffic["items"]] == ["510700-CF-0001"]
     assert client.get("/api/v1/catalog/items", {"region_code": "51"}).status_code == 422
 
@@ -364,26 +458,36 @@ def test_a_citizen_lists_only_their_own_records(world):
 def test_a_citizen_sees_which_staff_read_their_records(world):
     world.get(f"/cases/{world.open_case}", "clerk")
     _, log = world.get("/me/access-log", "owner")
-    assert any((e["role"], e["sub"], e["department"]) == ("clerk", "clerk-7", DEPARTMENT)
-               and world.open_case in e["endpoint"] for e in log["items"])
+    assert any(
+        (e["role"], e["sub"], e["department"]) == ("clerk", "clerk-7", DEPARTMENT)
+        and world.open_case in e["endpoint"]
+        for e in log["items"]
+    )
     assert all(e["sub"] != PERSON_ID for e in log["items"])
     _, other_log = world.get("/me/access-log", "other")
     assert all(world.open_case not in e["endpoint"] for e in other_log["items"])
     _, audit = world.get("/audit/access-log", "auditor", party_id=PERSON_ID, sub="clerk-7")
-    assert audit["total"] >= 1 and all(p.startswith("*") for e in audit["items"] for p in e["party_ids"])
+    assert audit["total"] >= 1 and all(
+        p.startswith("*") for e in audit["items"] for p in e["party_ids"]
+    )
 
 
 # ------------------------------------------------------------------ audit, analytics, operations
 
 
-def test_the_auditor_reads_a_streams_history_from_the_event_store_with_hashes_masked_data_and_replays(world):
+def test_the_auditor_reads_a_streams_history_from_the_event_store_with_hashes_masked_data_and_replays(
+    world,
+):
     case = world.made.cases[0]
     status, history = world.get(f"/audit/streams/{case}/events", "auditor")
     assert status == 200
     items = history["items"]
     assert history["total"] == world.app.repository.get(UUID(case)).version == len(items)
     assert all(b["prev_hash"] == a["hash"] for a, b in zip(items, items[1:]))
-    assert items[0]["data"]["applicant"]["name"] == "张*三" and items[0]["event_type"] == "CaseSubmitted"
+    assert (
+        items[0]["data"]["applicant"]["name"] == "张*三"
+        and items[0]["event_type"] == "CaseSubmitted"
+    )
     _, first = world.get(f"/audit/streams/{case}/state", "auditor", version=1)
     assert (first["version"], first["state"]["status"]) == (1, "submitted")
     at = items[2]["occurred_at"]
@@ -398,33 +502,50 @@ def test_the_auditor_reads_a_streams_history_from_the_event_store_with_hashes_ma
 def test_the_auditor_follows_the_global_feed_and_verifies_the_chain(world):
     _, page = world.get("/audit/events", "auditor", after=0, limit=5)
     positions = [e["position"] for e in page["items"]]
-    assert positions == sorted(positions) and len(positions) == 5 and page["next_after"] == positions[-1]
+    assert (
+        positions == sorted(positions)
+        and len(positions) == 5
+        and page["next_after"] == positions[-1]
+    )
     _, following = world.get("/audit/events", "auditor", after=page["next_after"], limit=5)
     assert following["items"][0]["position"] > positions[-1]
     assert page["total"] == page["max_position"]  # SQLite positions have no holes here
     _, whole = world.get("/audit/verify", "auditor")
     assert whole["ok"] is True and whole["checked"] == world.app.max_position()
     _, one = world.get("/audit/verify", "auditor", aggregate_id=world.made.cases[0])
-    assert one["ok"] is True and one["checked"] == world.app.repository.get(UUID(world.made.cases[0])).version
+    assert (
+        one["ok"] is True
+        and one["checked"] == world.app.repository.get(UUID(world.made.cases[0])).version
+    )
 
 
 def test_the_analyst_sees_counts_processing_times_and_revenue(world):
     app = world.app
-    cases = [app.repository.get(UUID(c)) for c in world.made.cases + world.again.cases + [world.other_case]]
+    cases = [
+        app.repository.get(UUID(c))
+        for c in world.made.cases + world.again.cases + [world.other_case]
+    ]
     ours = [c for c in cases if c.department == DEPARTMENT]
     status, answer = world.get("/analytics/cases", "analyst", group_by="department")
     assert status == 200, answer
     group = next(g for g in answer["groups"] if g["group"] == DEPARTMENT)
     assert group["approved"] == sum(c.status == "approved" for c in ours)
     assert group["rejected"] == sum(c.status == "rejected" for c in ours)
-    assert group["overdue"] == 1 and group["median_days"] is not None and group["p90_days"] >= group["median_days"]
+    assert (
+        group["overdue"] == 1
+        and group["median_days"] is not None
+        and group["p90_days"] >= group["median_days"]
+    )
     assert group["avg_rating"] == 5.0 and group["on_time_rate"] is not None
     _, by_channel = world.get("/analytics/cases", "analyst", group_by="channel")
     assert {"web", "hall", "kiosk", "app", "wechat"} <= {g["group"] for g in by_channel["groups"]}
     _, revenue = world.get("/analytics/revenue", "analyst", group_by="kind", interval="day")
     kinds = {g["group"]: g for g in revenue["groups"]}
     assert (kinds["fee"]["paid_fen"], kinds["fee"]["refunded_fen"]) == (10_000, 2_000)
-    assert kinds["fine"]["paid_fen"] == 40_000 and kinds["fine"]["periods"][0]["period"].count("-") == 2
+    assert (
+        kinds["fine"]["paid_fen"] == 40_000
+        and kinds["fine"]["periods"][0]["period"].count("-") == 2
+    )
     assert world.get("/analytics/cases", "clerk")[0] == 403
 
 

@@ -4,6 +4,7 @@ Found by loadtests/http_probe.py: eight concurrent submissions through gunicorn 
 store timed out waiting for its writer ("Timed out waiting for return of writer", "database is
 locked") and Django answered its HTML 500 page.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -12,9 +13,16 @@ from eventsourcing.persistence import ConnectionUnavailableError, OperationalErr
 from tests.api.conftest import APPLICANT, CITIZEN, ITEM
 
 
-@pytest.mark.parametrize("error", [ConnectionUnavailableError("Timed out waiting for return of writer"),
-                                   OperationalError("database is locked")])
-def test_a_busy_event_store_is_a_retryable_503_problem_and_appends_nothing(catalogue, monkeypatch, error):
+@pytest.mark.parametrize(
+    "error",
+    [
+        ConnectionUnavailableError("Timed out waiting for return of writer"),
+        OperationalError("database is locked"),
+    ],
+)
+def test_a_busy_event_store_is_a_retryable_503_problem_and_appends_nothing(
+    catalogue, monkeypatch, error
+):
     app = catalogue.app
     before = app.max_position()
 
@@ -22,8 +30,11 @@ def test_a_busy_event_store_is_a_retryable_503_problem_and_appends_nothing(catal
         raise error
 
     monkeypatch.setattr(app.store, "write_cursor", busy)
-    answer = catalogue.post("/cases", {"item_code": ITEM, "channel": "web", "materials": [], "applicant": APPLICANT},
-                            as_=CITIZEN)
+    answer = catalogue.post(
+        "/cases",
+        {"item_code": ITEM, "channel": "web", "materials": [], "applicant": APPLICANT},
+        as_=CITIZEN,
+    )
     assert answer.status == 503, answer.body
     assert answer.problem["status"] == 503 and "Try again" in answer.problem["detail"]
     assert answer.headers["Retry-After"] == "1"

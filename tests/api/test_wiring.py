@@ -1,4 +1,5 @@
 """The process's one application is built once, also when requests race to build it."""
+
 from __future__ import annotations
 
 import threading

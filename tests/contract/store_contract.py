@@ -7,8 +7,8 @@ the store's own database, used to tamper with it as an attacker would).
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -158,7 +158,10 @@ class EventStoreContract:
         first.note("n")
         app.save(first)
         stream = app.read_stream(first.id)
-        assert [(e.originator_id, e.originator_version) for e in stream] == [(first.id, 1), (first.id, 2)]
+        assert [(e.originator_id, e.originator_version) for e in stream] == [
+            (first.id, 1),
+            (first.id, 2),
+        ]
         by_position = {e.position: e for e in app.read_log()}
         assert all(by_position[e.position].hash == e.hash for e in stream)
         assert app.read_stream(uuid4()) == []
@@ -239,9 +242,7 @@ class EventStoreContract:
         numbers = sorted(n for r in results for n in r)
         assert numbers == list(range(1, 6 * per_thread + 1))
 
-    def test_counters_are_kept_per_series_year_and_region(
-        self, app: CasetrackApplication
-    ) -> None:
+    def test_counters_are_kept_per_series_year_and_region(self, app: CasetrackApplication) -> None:
         taken: list[tuple[int, ...]] = []
 
         def build(tx: Any) -> list[Ticket]:
@@ -402,7 +403,9 @@ class EventStoreContract:
         assert report["ok"] and report["checked"] == 9 and report["broken"] == []
         assert report["checkpoint"]["ok"]
 
-    def test_stream_heads_read_in_batches_are_the_heads_read_at_once(self, app: CasetrackApplication) -> None:
+    def test_stream_heads_read_in_batches_are_the_heads_read_at_once(
+        self, app: CasetrackApplication
+    ) -> None:
         ids = self._three_tickets(app) + self._three_tickets(app)
         store = app.store
         with store.read_cursor() as cursor:
@@ -425,7 +428,11 @@ class EventStoreContract:
         paced = app.write_checkpoint(pause=lambda: pauses.append(1), pause_every=2)
         assert len(pauses) == 3  # after heads 2, 4 and 6
         plain = app.write_checkpoint()
-        assert (paced.heads_hash, paced.streams, paced.position) == (plain.heads_hash, plain.streams, plain.position)
+        assert (paced.heads_hash, paced.streams, paced.position) == (
+            plain.heads_hash,
+            plain.streams,
+            plain.position,
+        )
 
         class Abandon(Exception):
             pass
@@ -479,7 +486,9 @@ class EventStoreContract:
     ) -> None:
         _, b, _ = self._three_tickets(app)
         app.write_checkpoint()
-        self.execute(store_env, "DELETE FROM {events} WHERE originator_id = %s", (self.id_param(b),))
+        self.execute(
+            store_env, "DELETE FROM {events} WHERE originator_id = %s", (self.id_param(b),)
+        )
         report = app.verify()
         assert report.broken == []  # what is left chains correctly...
         assert not report.ok and not report.checkpoint.ok  # ...but the signed heads differ

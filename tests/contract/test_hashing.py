@@ -51,10 +51,12 @@ def test_every_hashed_part_changes_the_hash() -> None:
 
 def test_parts_are_framed_so_moving_bytes_between_them_changes_the_hash() -> None:
     algorithm = HashAlgorithm()
-    a = event_hash(algorithm, prev_hash=None, originator_id=ID, originator_version=1,
-                   topic="m:T.E", state=b"x")
-    b = event_hash(algorithm, prev_hash=None, originator_id=ID, originator_version=1,
-                   topic="m:T.Ex", state=b"")
+    a = event_hash(
+        algorithm, prev_hash=None, originator_id=ID, originator_version=1, topic="m:T.E", state=b"x"
+    )
+    b = event_hash(
+        algorithm, prev_hash=None, originator_id=ID, originator_version=1, topic="m:T.Ex", state=b""
+    )
     assert a != b
 
 
@@ -76,13 +78,15 @@ def test_heads_hash_depends_on_every_head() -> None:
 
 
 def test_checkpoint_signatures_need_the_key() -> None:
-    message = checkpoint_message(position=9, streams=3, events=9, heads="sha256:ff",
-                                 created_at="2026-03-01T01:00:00+00:00")
+    message = checkpoint_message(
+        position=9, streams=3, events=9, heads="sha256:ff", created_at="2026-03-01T01:00:00+00:00"
+    )
     signature = sign("secret", message)
     assert signature_valid("secret", message, signature)
     assert not signature_valid("other", message, signature)
-    altered = checkpoint_message(position=8, streams=3, events=9, heads="sha256:ff",
-                                 created_at="2026-03-01T01:00:00+00:00")
+    altered = checkpoint_message(
+        position=8, streams=3, events=9, heads="sha256:ff", created_at="2026-03-01T01:00:00+00:00"
+    )
     assert not signature_valid("secret", altered, signature)
 
 

@@ -25,9 +25,7 @@ def test_a_v1_event_reads_as_v2_and_its_hash_still_verifies() -> None:
             }
         )
         old_id = uuid4()
-        app.recorder.insert_events(
-            [StoredEvent(old_id, 1, get_topic(Permit.Issued), v1_state)]
-        )
+        app.recorder.insert_events([StoredEvent(old_id, 1, get_topic(Permit.Issued), v1_state)])
         app.save(current)
 
         old = app.repository.get(old_id)

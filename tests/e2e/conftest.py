@@ -9,6 +9,7 @@ then the fixture waits, with a deadline, until every projection has applied all 
 The browser is Debian's Chromium (`/usr/bin/chromium`, installed by docker/local/portal.sh)
 driven by Playwright; no browser is downloaded. Screenshots go to tests/artifacts/.
 """
+
 from __future__ import annotations
 
 import os
@@ -41,8 +42,16 @@ from tests.stack import wait_until
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 PARTITIONS = 2
 
 
@@ -71,7 +80,9 @@ class System:
     def api(self, path: str, *, role: str, **claims) -> dict:
         """The JSON API as a test client sees it (the numbers a page must show)."""
         token = issue_dev_token(role=role, sub=claims.pop("sub", f"{role}-e2e"), **claims)
-        request = urllib.request.Request(f"{self.base_url}/api/v1{path}", headers={"Authorization": f"Bearer {token}"})
+        request = urllib.request.Request(
+            f"{self.base_url}/api/v1{path}", headers={"Authorization": f"Bearer {token}"}
+        )
         with urllib.request.urlopen(request, timeout=30) as response:
             return orjson.loads(response.read())
 
@@ -81,54 +92,93 @@ def _seed(app: Casetrack) -> dict:
         pass
     day1 = run_full_day(app, suffix="E2E1")
     day2 = run_full_day(app, suffix="E2E2")
-    paid_item = day1.items[1]                                        # fee 5000 fen
-    fee_case = app.submit_case(item_code=paid_item, applicant=PERSON, channel="web", actor=CITIZEN,
-                               materials=MATERIALS)["case_id"]
+    paid_item = day1.items[1]  # fee 5000 fen
+    fee_case = app.submit_case(
+        item_code=paid_item, applicant=PERSON, channel="web", actor=CITIZEN, materials=MATERIALS
+    )["case_id"]
     fee_payment = str(app.accept_case(case_id=fee_case, actor=CLERK)["payment_id"])
     real_clock = app.clock
-    app.clock = lambda: real_clock() - timedelta(days=60)            # accepted sixty days ago: overdue today
+    app.clock = lambda: real_clock() - timedelta(days=60)  # accepted sixty days ago: overdue today
     try:
-        overdue = app.submit_case(item_code=day1.items[0], applicant=PERSON, channel="app", actor=CITIZEN,
-                                  materials=MATERIALS)["case_id"]
+        overdue = app.submit_case(
+            item_code=day1.items[0],
+            applicant=PERSON,
+            channel="app",
+            actor=CITIZEN,
+            materials=MATERIALS,
+        )["case_id"]
         app.accept_case(case_id=overdue, actor=CLERK)
     finally:
         app.clock = real_clock
     revoked = day2.licences[0]
     app.revoke_licence(licence_number=revoked, reason="以欺骗手段取得许可", actor=CLERK)
-    return {"day1": day1, "day2": day2, "fee_payment": fee_payment, "overdue_case": overdue,
-            "revoked_licence": revoked}
+    return {
+        "day1": day1,
+        "day2": day2,
+        "fee_payment": fee_payment,
+        "overdue_case": overdue,
+        "revoked_licence": revoked,
+    }
 
 
 @pytest.fixture(scope="session")
 def system(tmp_path_factory, kafka_bootstrap, es_url) -> Iterator[System]:
     if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} is missing: run `bash docker/local/portal.sh --browser` (make test does)")
+        pytest.fail(
+            f"{CHROMIUM} is missing: run `bash docker/local/portal.sh --browser` (make test does)"
+        )
     prefix = f"test-e2e-{uuid4().hex[:8]}"
     folder = tmp_path_factory.mktemp("e2e")
     store_path = folder / "events.db"
-    env = {"CASETRACK_EVENT_STORE": f"sqlite:///{store_path}", "CASETRACK_TOPIC_PREFIX": prefix,
-           "CASETRACK_INDEX_PREFIX": prefix, "CASETRACK_PARTITIONS": str(PARTITIONS),
-           "CASETRACK_KAFKA_BOOTSTRAP": kafka_bootstrap, "CASETRACK_ES_URL": es_url,
-           "CASETRACK_ENV": "development", "DJANGO_SETTINGS_MODULE": "api.settings"}
+    env = {
+        "CASETRACK_EVENT_STORE": f"sqlite:///{store_path}",
+        "CASETRACK_TOPIC_PREFIX": prefix,
+        "CASETRACK_INDEX_PREFIX": prefix,
+        "CASETRACK_PARTITIONS": str(PARTITIONS),
+        "CASETRACK_KAFKA_BOOTSTRAP": kafka_bootstrap,
+        "CASETRACK_ES_URL": es_url,
+        "CASETRACK_ENV": "development",
+        "DJANGO_SETTINGS_MODULE": "api.settings",
+    }
     app = Casetrack(env=env)
     seeded = _seed(app)
     read_models = ReadModels(make_client(es_url, timeout_s=30), Names(prefix))
     read_models.ensure_all()
     port = _free_port()
-    world = System(base_url=f"http://127.0.0.1:{port}", app=app, env=env, store_path=store_path, **seeded)
+    world = System(
+        base_url=f"http://127.0.0.1:{port}", app=app, env=env, store_path=store_path, **seeded
+    )
     topics = Topics(prefix)
     try:
         # Made before the projectors subscribe: a consumer that joins before its topic exists
         # sees no partitions until its next metadata refresh (minutes).
         for topic in (topics.events, topics.access):
-            kafka_admin.ensure_topic(kafka_bootstrap, topic, partitions=PARTITIONS, config={"retention.ms": "-1"})
+            kafka_admin.ensure_topic(
+                kafka_bootstrap, topic, partitions=PARTITIONS, config={"retention.ms": "-1"}
+            )
         world.processes.append(manage("relay", env=env, log=folder / "relay.log"))
         world.processes.append(manage("project", "all", env=env, log=folder / "projectors.log"))
         gunicorn = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "api.wsgi:application", "--bind", f"127.0.0.1:{port}",
-             "--workers", "1", "--threads", "4", "--worker-class", "gthread"],
-            cwd=ROOT, env={**os.environ, **env, "PYTHONUNBUFFERED": "1"}, start_new_session=True,
-            stdout=open(folder / "gunicorn.log", "ab"), stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "api.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "1",
+                "--threads",
+                "4",
+                "--worker-class",
+                "gthread",
+            ],
+            cwd=ROOT,
+            env={**os.environ, **env, "PYTHONUNBUFFERED": "1"},
+            start_new_session=True,
+            stdout=open(folder / "gunicorn.log", "ab"),
+            stderr=subprocess.STDOUT,
+        )
         world.processes.append(gunicorn)
 
         def serving() -> bool:
@@ -138,16 +188,25 @@ def system(tmp_path_factory, kafka_bootstrap, es_url) -> Iterator[System]:
             except OSError:
                 return False
 
-        wait_until(serving, timeout_s=60, what=f"gunicorn on port {port} (log: {folder / 'gunicorn.log'})")
+        wait_until(
+            serving, timeout_s=60, what=f"gunicorn on port {port} (log: {folder / 'gunicorn.log'})"
+        )
         target = app.max_position()
 
         def caught_up() -> bool:
             try:
-                return all(read_models.watermark(name, PARTITIONS) >= target for name in EVENT_PROJECTIONS)
+                return all(
+                    read_models.watermark(name, PARTITIONS) >= target for name in EVENT_PROJECTIONS
+                )
             except Exception:
                 return False
 
-        wait_until(caught_up, timeout_s=180, interval_s=0.3, what="the projections to apply the seeded events")
+        wait_until(
+            caught_up,
+            timeout_s=180,
+            interval_s=0.3,
+            what="the projections to apply the seeded events",
+        )
         yield world
     finally:
         for process in world.processes:
@@ -184,7 +243,9 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture
 def page(request, browser, system):
     """A fresh tab (its own sessionStorage and cookies) at phone or desktop width."""
-    context = browser.new_context(base_url=system.base_url, viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    context = browser.new_context(
+        base_url=system.base_url, viewport={"width": 1280, "height": 900}, locale="zh-CN"
+    )
     context.set_default_timeout(20_000)
     tab = context.new_page()
     errors: list[str] = []

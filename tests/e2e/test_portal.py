@@ -1,4 +1,5 @@
 """The four scenarios of issue 7, plus paying and the language switch, in headless Chromium."""
+
 from __future__ import annotations
 
 import re
@@ -13,7 +14,6 @@ from tests.e2e.conftest import shot, sign_in
 from tests.scenarios import PERSON, PERSON_ID
 
 pytestmark = pytest.mark.integration
-
 
 
 def event_types(system, aggregate_id: str) -> list[str]:
@@ -38,7 +38,9 @@ def test_a_citizen_searches_their_case_number_and_sees_its_status_and_timeline(p
     expect(page.locator("#case-number")).to_have_text(number)
     expect(page.locator(".flags .badge").first).to_have_text("准予许可")
     stored = event_types(system, case_id)
-    assert {"CaseSubmitted", "CaseAccepted", "CaseSuspended", "CaseDecided", "CaseRated"} <= set(stored)
+    assert {"CaseSubmitted", "CaseAccepted", "CaseSuspended", "CaseDecided", "CaseRated"} <= set(
+        stored
+    )
     steps = page.locator("#timeline li")
     expect(steps).to_have_count(len(stored))
     assert [s.get_attribute("data-step") for s in steps.all()] == stored
@@ -99,7 +101,9 @@ def test_an_auditor_verifies_a_chain_and_sees_a_tampered_stream_flagged(page, sy
     with sqlite3.connect(system.store_path) as db:
         changed = db.execute(
             "UPDATE stored_events SET state = CAST(replace(CAST(state AS TEXT), '不再需要', '已经办完') AS BLOB) "
-            "WHERE originator_id = ? AND originator_version = 2", (UUID(victim).hex,)).rowcount
+            "WHERE originator_id = ? AND originator_version = 2",
+            (UUID(victim).hex,),
+        ).rowcount
     assert changed == 1
     page.get_by_label("事件流").fill(victim)
     page.get_by_role("button", name="查看事件").click()
@@ -113,7 +117,9 @@ def test_an_auditor_verifies_a_chain_and_sees_a_tampered_stream_flagged(page, sy
     shot(page, "e2e-audit-tampered")
 
 
-def test_an_analyst_filters_the_dashboard_by_a_department_and_the_charts_equal_the_api(page, system):
+def test_an_analyst_filters_the_dashboard_by_a_department_and_the_charts_equal_the_api(
+    page, system
+):
     department = "market-regulation"
     sign_in(page, "analyst")
     expect(page).to_have_url(re.compile(r"/dashboard$"))
@@ -126,23 +132,38 @@ def test_an_analyst_filters_the_dashboard_by_a_department_and_the_charts_equal_t
     expect(root).to_have_attribute("data-filters", f"department={department}")
     expect(root).to_have_attribute("data-state", "ready")
 
-    by_status = system.api(f"/analytics/cases?group_by=status&department={department}", role="analyst")["groups"]
+    by_status = system.api(
+        f"/analytics/cases?group_by=status&department={department}", role="analyst"
+    )["groups"]
     assert sum(g["submitted"] for g in by_status) > 0
-    chart = page.evaluate("(() => { const c = Chart.getChart('chart-status');"
-                          " return {groups: c.$groups, data: c.data.datasets[0].data}; })()")
-    assert dict(zip(chart["groups"], chart["data"])) == {g["group"]: g["submitted"] for g in by_status}
+    chart = page.evaluate(
+        "(() => { const c = Chart.getChart('chart-status');"
+        " return {groups: c.$groups, data: c.data.datasets[0].data}; })()"
+    )
+    assert dict(zip(chart["groups"], chart["data"])) == {
+        g["group"]: g["submitted"] for g in by_status
+    }
 
-    [dept] = system.api(f"/analytics/cases?group_by=department&department={department}", role="analyst")["groups"]
+    [dept] = system.api(
+        f"/analytics/cases?group_by=department&department={department}", role="analyst"
+    )["groups"]
     bars = page.evaluate("Chart.getChart('chart-departments').data")
     assert bars["labels"] == ["市场监督管理局"]
-    assert [ds["data"] for ds in bars["datasets"]] == [[dept["submitted"]], [dept["decided"]], [dept["open"]],
-                                                         [dept["overdue"]]]
+    assert [ds["data"] for ds in bars["datasets"]] == [
+        [dept["submitted"]],
+        [dept["decided"]],
+        [dept["open"]],
+        [dept["overdue"]],
+    ]
     days = page.evaluate("Chart.getChart('chart-days').data.datasets.map(d => d.data)")
     assert days == [[dept["median_days"]], [dept["p90_days"]]]
 
-    revenue = system.api(f"/analytics/revenue?group_by=kind&interval=month&department={department}",
-                         role="analyst")["groups"]
-    drawn = page.evaluate("Chart.getChart('chart-revenue').data.datasets.map(d => d.data.reduce((a, b) => a + b, 0))")
+    revenue = system.api(
+        f"/analytics/revenue?group_by=kind&interval=month&department={department}", role="analyst"
+    )["groups"]
+    drawn = page.evaluate(
+        "Chart.getChart('chart-revenue').data.datasets.map(d => d.data.reduce((a, b) => a + b, 0))"
+    )
     assert [round(x * 100) for x in drawn] == [g["net_fen"] for g in revenue]
     shot(page, "e2e-dashboard-market-regulation")
 

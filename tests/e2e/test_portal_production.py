@@ -1,4 +1,5 @@
 """Production settings switch the portal's development helpers off (no browser needed)."""
+
 from __future__ import annotations
 
 import pytest
@@ -22,7 +23,12 @@ def test_production_has_no_demo_sign_in_people_or_pay_button(production):
     assert "signin.js" not in signin and 'data-role="citizen"' not in signin
     assert 'data-dev="0"' in signin
     assert client.get("/portal/dev/people").status_code == 404
-    assert client.post("/api/v1/dev/tokens", data={"role": "citizen"}, content_type="application/json").status_code == 404
+    assert (
+        client.post(
+            "/api/v1/dev/tokens", data={"role": "citizen"}, content_type="application/json"
+        ).status_code
+        == 404
+    )
     assert 'data-dev="0"' in client.get("/me").content.decode()
 
 

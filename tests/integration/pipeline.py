@@ -1,4 +1,5 @@
 """Shared helpers for pipeline tests: processes of ours, and reading a topic back."""
+
 from __future__ import annotations
 
 import os
@@ -20,8 +21,14 @@ def manage(*args: str, env: dict[str, str], log: Path) -> subprocess.Popen:
     """Start `python manage.py ...` as a real process of its own."""
     full_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
     handle = open(log, "ab")
-    return subprocess.Popen([sys.executable, "manage.py", *args], cwd=ROOT, env=full_env,
-                            stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=full_env,
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def kill(process: subprocess.Popen, sig: int = signal.SIGKILL) -> None:
@@ -34,7 +41,9 @@ def read_topic(bootstrap: str, topic: str) -> tuple[list[dict], dict[int, int]]:
     """Every record of `topic` from offset 0: (events in partition order, latest marker per partition)."""
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     try:
-        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        partitions = [
+            TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())
+        ]
         if not partitions:
             return [], {}
         consumer.assign(partitions)
@@ -62,7 +71,9 @@ def assert_per_aggregate_order(events: list[dict]) -> None:
     partition: dict[str, int] = {}
     for e in events:
         aggregate, version = e["aggregate_id"], e["aggregate_version"]
-        assert partition.setdefault(aggregate, e["_partition"]) == e["_partition"], "one aggregate, one partition"
+        assert partition.setdefault(aggregate, e["_partition"]) == e["_partition"], (
+            "one aggregate, one partition"
+        )
         top = seen.get(aggregate, 0)
         if version > top:
             assert version == top + 1, f"{aggregate}: version {version} arrived before {top + 1}"

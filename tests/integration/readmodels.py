@@ -1,4 +1,5 @@
 """Compare the Elasticsearch read models with a replay of the event store."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -17,10 +18,20 @@ def expected_documents(app) -> dict[str, dict[str, dict]]:
     after = 0
     while batch := app.read_log(after, 5000):
         for e in batch:
-            envelope = orjson.loads(orjson.dumps(build_envelope(
-                app.mapper, position=e.position, originator_id=e.originator_id,
-                originator_version=e.originator_version, topic=e.topic, state=e.state,
-                prev_hash=e.prev_hash, hash_=e.hash)))
+            envelope = orjson.loads(
+                orjson.dumps(
+                    build_envelope(
+                        app.mapper,
+                        position=e.position,
+                        originator_id=e.originator_id,
+                        originator_version=e.originator_version,
+                        topic=e.topic,
+                        state=e.state,
+                        prev_hash=e.prev_hash,
+                        hash_=e.hash,
+                    )
+                )
+            )
             streams[envelope["aggregate_id"]].append(envelope)
         after = batch[-1].position
     models: dict[str, dict[str, dict]] = {name: {} for name in PROJECTIONS}
@@ -49,7 +60,13 @@ def differences(app, read_models: ReadModels) -> list[str]:
     for name in PROJECTIONS:
         missing = expected[name].keys() - actual[name].keys()
         extra = actual[name].keys() - expected[name].keys()
-        stale = [i for i in expected[name].keys() & actual[name].keys() if expected[name][i] != actual[name][i]]
+        stale = [
+            i
+            for i in expected[name].keys() & actual[name].keys()
+            if expected[name][i] != actual[name][i]
+        ]
         if missing or extra or stale:
-            problems.append(f"{name}: {len(missing)} missing, {len(extra)} extra, {len(stale)} different")
+            problems.append(
+                f"{name}: {len(missing)} missing, {len(extra)} extra, {len(stale)} different"
+            )
     return problems

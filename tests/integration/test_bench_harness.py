@@ -4,6 +4,7 @@ Not a performance test: nothing here is timed against a target. The bench runs a
 subprocess of its own (it starts processes, and its numbers are its own business) and must
 write every key of `latest.json` with a positive number.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -16,21 +17,56 @@ from tests.integration.pipeline import ROOT
 
 pytestmark = pytest.mark.integration
 
-RATIOS = ["append_ratio_sqlite", "append_ratio_postgres", "relay_ratio", "projection_ratio", "rebuild_ratio"]
+RATIOS = [
+    "append_ratio_sqlite",
+    "append_ratio_postgres",
+    "relay_ratio",
+    "projection_ratio",
+    "rebuild_ratio",
+]
 FIGURES = ["freshness_p50_s", "freshness_p99_s", "search_p99_ms"]
-RAW = ["relay_events_s", "raw_producer_events_s", "projector_events_s", "projection_raw_bulk_events_s",
-       "rebuild_events_s", "rebuild_raw_bulk_events_s"]
+RAW = [
+    "relay_events_s",
+    "raw_producer_events_s",
+    "projector_events_s",
+    "projection_raw_bulk_events_s",
+    "rebuild_events_s",
+    "rebuild_raw_bulk_events_s",
+]
 
 
 @pytest.mark.timeout(300)
-def test_the_bench_writes_every_figure_at_a_tiny_scale(tmp_path, kafka_bootstrap, es_url, postgres_url):
+def test_the_bench_writes_every_figure_at_a_tiny_scale(
+    tmp_path, kafka_bootstrap, es_url, postgres_url
+):
     output = tmp_path / "latest.json"
     finished = subprocess.run(
-        [sys.executable, "-m", "loadtests.bench", "--scale", "60", "--tiny", "--runs", "1", "--quiet",
-         "--output", str(output), "--kafka", kafka_bootstrap, "--es", es_url, "--postgres", postgres_url],
-        cwd=ROOT, capture_output=True, text=True, timeout=280)
+        [
+            sys.executable,
+            "-m",
+            "loadtests.bench",
+            "--scale",
+            "60",
+            "--tiny",
+            "--runs",
+            "1",
+            "--quiet",
+            "--output",
+            str(output),
+            "--kafka",
+            kafka_bootstrap,
+            "--es",
+            es_url,
+            "--postgres",
+            postgres_url,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=280,
+    )
     assert finished.returncode == 0, finished.stderr[-4000:]
-    assert "relay events/s" in finished.stdout            # the table was printed
+    assert "relay events/s" in finished.stdout  # the table was printed
 
     latest = orjson.loads(output.read_bytes())
     assert latest["scale"] == 60
@@ -41,10 +77,24 @@ def test_the_bench_writes_every_figure_at_a_tiny_scale(tmp_path, kafka_bootstrap
     for backend in ("append_sqlite", "append_postgres"):
         assert all(v > 0 for v in latest["raw"][backend].values()), backend
     drivers = latest["raw"]["drivers"]
-    assert set(drivers["relay"]) == set(drivers["projection"]) == set(drivers["rebuild"]) == {"kafka-python", "confluent"}
-    assert latest["relay_confluent_ratio"] > 0 and drivers["relay"]["confluent"]["raw_producer_events_s"] > 0
+    assert (
+        set(drivers["relay"])
+        == set(drivers["projection"])
+        == set(drivers["rebuild"])
+        == {"kafka-python", "confluent"}
+    )
+    assert (
+        latest["relay_confluent_ratio"] > 0
+        and drivers["relay"]["confluent"]["raw_producer_events_s"] > 0
+    )
     assert set(latest["details"]["search"]["at_50"]["by_kind"]) == {
-        "identifier", "chinese_name", "chinese_item", "latin_typo", "filtered", "faceted"}
+        "identifier",
+        "chinese_name",
+        "chinese_item",
+        "latin_typo",
+        "filtered",
+        "faceted",
+    }
     search = latest["details"]["search"]
     assert search["unsettled_at_10"]["requests"] > 0 and search["merges_settled_s"] >= 0
     projection = latest["details"]["projection"]

@@ -5,6 +5,7 @@ var/tools/) and runs `docker compose -f <file> config`. No Docker engine is need
 Cold (empty Go caches) the first test pays the build, about 1.5-2 minutes on 2 cores; warm,
 each check takes well under a second.
 """
+
 from __future__ import annotations
 
 import json
@@ -38,14 +39,25 @@ needs_go = pytest.mark.skipif(
 )
 
 
-def run_check(tmp_path: Path, compose_file: Path = COMPOSE, *, secrets: dict[str, str] = SECRETS,
-              fmt: str = "json") -> subprocess.CompletedProcess:
+def run_check(
+    tmp_path: Path,
+    compose_file: Path = COMPOSE,
+    *,
+    secrets: dict[str, str] = SECRETS,
+    fmt: str = "json",
+) -> subprocess.CompletedProcess:
     env_file = tmp_path / "test.env"
     env_file.write_text("".join(f"{k}={v}\n" for k, v in secrets.items()))
     env = {k: v for k, v in os.environ.items() if k not in SECRETS and not k.startswith("COMPOSE_")}
     env["COMPOSE_ENV_FILES"] = str(env_file)  # replaces docker/.env, if a developer has one
-    return subprocess.run(["bash", str(CHECK), str(compose_file), "--", "--format", fmt],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=880)
+    return subprocess.run(
+        ["bash", str(CHECK), str(compose_file), "--", "--format", fmt],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=880,
+    )
 
 
 def broken_copy(tmp_path: Path, old: str, new: str) -> Path:
@@ -66,13 +78,19 @@ def config(tmp_path_factory) -> dict:
 @needs_go
 def test_the_file_is_valid_and_lists_every_service(config):
     services = set(config["services"])
-    expected = {"api", "relay", "kafka", "elasticsearch", "postgres"} | {f"projector-{p}" for p in PROJECTIONS}
+    expected = {"api", "relay", "kafka", "elasticsearch", "postgres"} | {
+        f"projector-{p}" for p in PROJECTIONS
+    }
     assert expected <= services
     assert config["services"]["relay"]["command"] == ["python", "manage.py", "relay"]
     assert config["services"]["relay"]["deploy"]["replicas"] == 1
     for projection in PROJECTIONS:
         assert config["services"][f"projector-{projection}"]["command"] == [
-            "python", "manage.py", "project", projection]
+            "python",
+            "manage.py",
+            "project",
+            projection,
+        ]
 
 
 @needs_go
@@ -84,7 +102,9 @@ def test_elasticsearch_has_security_and_tls_on(config):
     assert env["xpack.security.transport.ssl.enabled"] == "true"
     assert "ELASTIC_PASSWORD" not in env, "the superuser password is a secret file, not an env var"
     assert env["ELASTIC_PASSWORD_FILE"] == "/run/secrets/elastic_password"
-    assert config["services"]["api"]["environment"]["CASETRACK_ES_URL"].startswith("https://casetrack:")
+    assert config["services"]["api"]["environment"]["CASETRACK_ES_URL"].startswith(
+        "https://casetrack:"
+    )
 
 
 @needs_go
@@ -101,7 +121,12 @@ def test_apps_are_configured_for_production_and_wait_for_healthy_dependencies(co
         assert service["build"]["dockerfile"] == "docker/Dockerfile"
         assert "healthcheck" in service
         conditions = {dep: spec["condition"] for dep, spec in service["depends_on"].items()}
-        assert conditions["postgres"] == conditions["kafka"] == conditions["elasticsearch"] == "service_healthy"
+        assert (
+            conditions["postgres"]
+            == conditions["kafka"]
+            == conditions["elasticsearch"]
+            == "service_healthy"
+        )
     for infra in ("postgres", "kafka", "elasticsearch"):
         assert "healthcheck" in config["services"][infra]
 
@@ -117,14 +142,24 @@ def test_no_literal_password_in_the_file():
 @pytest.mark.parametrize(
     ("old", "new", "complaint"),
     [
-        pytest.param("  api:\n    <<: *app\n", "  api:\n    <<: *app\n    restartt: always\n",
-                     "restartt", id="unknown-service-field"),
-        pytest.param("    es-setup:\n      condition: service_completed_successfully\n",
-                     "    es-setupp:\n      condition: service_completed_successfully\n",
-                     "es-setupp", id="depends-on-undefined-service"),
-        pytest.param("    kafka:\n      condition: service_healthy\n",
-                     "    kafka:\n      condition: service_ready\n",
-                     "condition", id="depends-on-bad-condition"),
+        pytest.param(
+            "  api:\n    <<: *app\n",
+            "  api:\n    <<: *app\n    restartt: always\n",
+            "restartt",
+            id="unknown-service-field",
+        ),
+        pytest.param(
+            "    es-setup:\n      condition: service_completed_successfully\n",
+            "    es-setupp:\n      condition: service_completed_successfully\n",
+            "es-setupp",
+            id="depends-on-undefined-service",
+        ),
+        pytest.param(
+            "    kafka:\n      condition: service_healthy\n",
+            "    kafka:\n      condition: service_ready\n",
+            "condition",
+            id="depends-on-bad-condition",
+        ),
     ],
 )
 def test_a_broken_file_is_rejected(tmp_path, old, new, complaint):

@@ -47,7 +47,10 @@ def test_cjk_analyzer_finds_a_chinese_word(es: Elasticsearch, index_name: str) -
     es.index(index=index_name, id="a2", document={"title": "建筑工程施工许可证核发"})
     es.indices.refresh(index=index_name)
 
-    tokens = [t["token"] for t in es.indices.analyze(index=index_name, field="title", text="营业执照")["tokens"]]
+    tokens = [
+        t["token"]
+        for t in es.indices.analyze(index=index_name, field="title", text="营业执照")["tokens"]
+    ]
     assert tokens == ["营业", "业执", "执照"]
 
     hits = es.search(
@@ -56,7 +59,10 @@ def test_cjk_analyzer_finds_a_chinese_word(es: Elasticsearch, index_name: str) -
     assert [h["_id"] for h in hits["hits"]] == ["a1"]
     assert "<em>执照</em>" in hits["hits"][0]["highlight"]["title"][0]
 
-    assert es.search(index=index_name, query={"match": {"title": "许可"}})["hits"]["hits"][0]["_id"] == "a2"
+    assert (
+        es.search(index=index_name, query={"match": {"title": "许可"}})["hits"]["hits"][0]["_id"]
+        == "a2"
+    )
     assert es.count(index=index_name, query={"match": {"title": "护照"}})["count"] == 0
 
 
@@ -77,7 +83,9 @@ def test_bulk_external_version_rejects_older_version(es: Elasticsearch, index_na
     assert (ok, errors) == (1, [])
 
     # an older (and an equal) version is a conflict, and does not change the document
-    ok, errors = helpers.bulk(es, [action(2, "submitted"), action(3, "approved")], raise_on_error=False)
+    ok, errors = helpers.bulk(
+        es, [action(2, "submitted"), action(3, "approved")], raise_on_error=False
+    )
     assert ok == 0
     assert [e["index"]["status"] for e in errors] == [409, 409]
     assert {e["index"]["error"]["type"] for e in errors} == {"version_conflict_engine_exception"}

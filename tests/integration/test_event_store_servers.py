@@ -1,4 +1,5 @@
 """The bare eventsourcing library appends and reads events on both local stores."""
+
 from __future__ import annotations
 
 from urllib.parse import urlparse
@@ -34,7 +35,9 @@ def _exercise(env: dict[str, str]) -> None:
 
 
 def test_events_round_trip_through_a_sqlite_file(tmp_path):
-    _exercise({"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(tmp_path / "events.db")})
+    _exercise(
+        {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(tmp_path / "events.db")}
+    )
 
 
 def test_events_round_trip_through_postgresql(postgres_url, unique):
@@ -43,15 +46,17 @@ def test_events_round_trip_through_postgresql(postgres_url, unique):
     with psycopg.connect(postgres_url, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     try:
-        _exercise({
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
-            "POSTGRES_DBNAME": url.path.lstrip("/"),
-            "POSTGRES_HOST": url.hostname,
-            "POSTGRES_PORT": str(url.port),
-            "POSTGRES_USER": url.username,
-            "POSTGRES_PASSWORD": url.password,
-            "POSTGRES_SCHEMA": schema,
-        })
+        _exercise(
+            {
+                "PERSISTENCE_MODULE": "eventsourcing.postgres",
+                "POSTGRES_DBNAME": url.path.lstrip("/"),
+                "POSTGRES_HOST": url.hostname,
+                "POSTGRES_PORT": str(url.port),
+                "POSTGRES_USER": url.username,
+                "POSTGRES_PASSWORD": url.password,
+                "POSTGRES_SCHEMA": schema,
+            }
+        )
     finally:
         with psycopg.connect(postgres_url, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')

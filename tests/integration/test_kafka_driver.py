@@ -1,6 +1,7 @@
 """The optional confluent-kafka driver keeps the kafka-python driver's promises on the real
 broker: the same partition for a key, acknowledged sends, batches grouped by partition,
 records after a commit read again by the next member only from that commit."""
+
 from __future__ import annotations
 
 import uuid
@@ -18,8 +19,13 @@ pytestmark = pytest.mark.integration
 
 
 def _partitions_by_key(bootstrap: str, topic: str) -> dict[bytes, set[int]]:
-    consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-                             enable_auto_commit=False, consumer_timeout_ms=5000)
+    consumer = KafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        consumer_timeout_ms=5000,
+    )
     seen: dict[bytes, set[int]] = {}
     for record in consumer:
         seen.setdefault(record.key, set()).add(record.partition)
@@ -33,10 +39,15 @@ def test_both_drivers_put_an_aggregate_on_the_same_partition(kafka_bootstrap, un
     for driver in DRIVERS:
         topic = f"test.driver.{driver}.{unique}"
         ensure_topic(kafka_bootstrap, topic, partitions=12, config={"retention.ms": "-1"})
-        producer = make_producer(driver, bootstrap=kafka_bootstrap, client_id="test", send_timeout_s=30)
+        producer = make_producer(
+            driver, bootstrap=kafka_bootstrap, client_id="test", send_timeout_s=30
+        )
         assert producer.partitions_for(topic) == set(range(12))
-        futures = [producer.send(topic, key=key, value=b"{}", headers=[("event_type", b"X")])
-                   for key in keys for _ in range(2)]
+        futures = [
+            producer.send(topic, key=key, value=b"{}", headers=[("event_type", b"X")])
+            for key in keys
+            for _ in range(2)
+        ]
         producer.flush(timeout=30)
         for future in futures:
             future.get(timeout=0)  # acknowledged, or raises
@@ -47,18 +58,26 @@ def test_both_drivers_put_an_aggregate_on_the_same_partition(kafka_bootstrap, un
     assert placed[CONFLUENT] == placed[KAFKA_PYTHON]
 
 
-def test_the_confluent_consumer_groups_by_partition_and_resumes_after_its_commit(kafka_bootstrap, unique):
+def test_the_confluent_consumer_groups_by_partition_and_resumes_after_its_commit(
+    kafka_bootstrap, unique
+):
     topic = f"test.driver.consume.{unique}"
     ensure_topic(kafka_bootstrap, topic, partitions=3, config={"retention.ms": "-1"})
-    producer = make_producer(KAFKA_PYTHON, bootstrap=kafka_bootstrap, client_id="test", send_timeout_s=30)
+    producer = make_producer(
+        KAFKA_PYTHON, bootstrap=kafka_bootstrap, client_id="test", send_timeout_s=30
+    )
     for i in range(30):
         producer.send(topic, key=f"k{i % 5}".encode(), value=str(i).encode())
-    producer.send(topic, partition=0, value=b'{"published_up_to": 30}', headers=[("casetrack_marker", b"1")])
+    producer.send(
+        topic, partition=0, value=b'{"published_up_to": 30}', headers=[("casetrack_marker", b"1")]
+    )
     producer.flush(timeout=30)
     producer.close()
 
     group = f"g-{unique}"
-    options = dict(bootstrap_servers=kafka_bootstrap, group_id=group, client_id="test", max_poll_records=10)
+    options = dict(
+        bootstrap_servers=kafka_bootstrap, group_id=group, client_id="test", max_poll_records=10
+    )
     first = consumer_factory(CONFLUENT)(topic, **options)
     got: dict = {}
     wait_until(lambda: _poll_into(first, got) >= 20, timeout_s=30, what="20 records")
@@ -69,8 +88,11 @@ def test_the_confluent_consumer_groups_by_partition_and_resumes_after_its_commit
 
     second = consumer_factory(CONFLUENT)(topic, **options)
     rest: dict = {}
-    wait_until(lambda: _poll_into(second, rest) >= 31 - sum(len(o) for o in offsets.values()),
-               timeout_s=30, what="the rest of the records")
+    wait_until(
+        lambda: _poll_into(second, rest) >= 31 - sum(len(o) for o in offsets.values()),
+        timeout_s=30,
+        what="the rest of the records",
+    )
     second.close()
     for tp, records in rest.items():
         assert min(r.offset for r in records) == (offsets[tp][-1] + 1 if tp in offsets else 0)

@@ -1,4 +1,5 @@
 """`/readyz` tells the truth about the real dependencies."""
+
 from __future__ import annotations
 
 import pytest
@@ -19,7 +20,10 @@ def test_ready_when_the_event_store_kafka_and_elasticsearch_answer():
     status, body = _readyz()
     assert status == 200, body
     assert {name for name, check in body["checks"].items() if check["ok"]} == {
-        "event_store", "kafka", "elasticsearch"}
+        "event_store",
+        "kafka",
+        "elasticsearch",
+    }
 
 
 @pytest.mark.slow

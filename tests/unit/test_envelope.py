@@ -2,6 +2,7 @@
 decoding each event through its domain class, byte for byte once serialised, and the fast
 path steps aside wherever the two could differ (upcasting, tuples and sets, ciphers). The
 routing headers let a projection skip other aggregate types' events without decoding them."""
+
 from __future__ import annotations
 
 import uuid
@@ -39,9 +40,15 @@ def _through_domain_classes(mapper, **fields: Any) -> dict:
 
 
 def _fields(logged) -> dict[str, Any]:
-    return dict(position=logged.position, originator_id=logged.originator_id,
-                originator_version=logged.originator_version, topic=logged.topic, state=logged.state,
-                prev_hash=logged.prev_hash, hash_=logged.hash)
+    return dict(
+        position=logged.position,
+        originator_id=logged.originator_id,
+        originator_version=logged.originator_version,
+        topic=logged.topic,
+        state=logged.state,
+        prev_hash=logged.prev_hash,
+        hash_=logged.hash,
+    )
 
 
 def test_every_event_of_a_full_day_has_the_same_envelope_both_ways():
@@ -96,11 +103,18 @@ def test_decimals_uuids_and_dates_take_the_fast_path():
         # A note that looks like a tag inside a string must stay a string.
         note = '{"_type_":"uuid_hex","_data_":"' + uuid.uuid4().hex + '"} \\"中文'
         ref = uuid.uuid4()
-        e = _only_event(app, Money(amount=Decimal("12.50"), on=date(2026, 2, 28), ref=ref, note=note))
+        e = _only_event(
+            app, Money(amount=Decimal("12.50"), on=date(2026, 2, 28), ref=ref, note=note)
+        )
         assert envelope_module._plain_state(app.mapper, e.topic, e.state) is not None
         fast = build_envelope(app.mapper, **_fields(e))
         assert dumps(fast) == dumps(_through_domain_classes(app.mapper, **_fields(e)))
-        assert fast["data"] == {"amount": "12.50", "on": "2026-02-28", "ref": str(ref), "note": note}
+        assert fast["data"] == {
+            "amount": "12.50",
+            "on": "2026-02-28",
+            "ref": str(ref),
+            "note": note,
+        }
     finally:
         app.close()
 
@@ -121,15 +135,24 @@ def test_tuples_and_sets_fall_back_to_the_domain_classes(codes, tags):
 def test_an_event_stored_by_an_older_class_is_upcast_in_its_envelope():
     app = CasetrackApplication({"CASETRACK_EVENT_STORE": "memory://"})
     try:
-        state = app.mapper.transcoder.encode({"timestamp": datetime(2026, 1, 5, tzinfo=UTC),
-                                              "originator_topic": get_topic(Permit), "holder": "李四"})
+        state = app.mapper.transcoder.encode(
+            {
+                "timestamp": datetime(2026, 1, 5, tzinfo=UTC),
+                "originator_topic": get_topic(Permit),
+                "holder": "李四",
+            }
+        )
         app.recorder.insert_events([StoredEvent(uuid.uuid4(), 1, get_topic(Permit.Issued), state)])
         (e,) = app.read_log(0, 10)
         fast = build_envelope(app.mapper, **_fields(e))
         assert fast["data"] == {"holder": "李四", "region_code": "510100"}
         assert fast["schema_version"] == 2
-        assert envelope_headers(fast) == [("event_type", b"Issued"), ("schema_version", b"2"),
-                                          ("aggregate_type", b"Permit"), ("position", b"1")]
+        assert envelope_headers(fast) == [
+            ("event_type", b"Issued"),
+            ("schema_version", b"2"),
+            ("aggregate_type", b"Permit"),
+            ("position", b"1"),
+        ]
     finally:
         app.close()
 
@@ -172,14 +195,21 @@ def test_a_projection_decodes_only_its_own_events_and_still_counts_the_others_pr
         # Another type's value is garbage: decoding it would fail the test.
         value = dumps(envelope) if mine else b"not json"
         records.append(_Record(offset, value, envelope_headers(envelope)))
-    records.append(_Record(len(records), b'{"published_up_to": 9999}', [("casetrack_marker", b"1")]))
+    records.append(
+        _Record(len(records), b'{"published_up_to": 9999}', [("casetrack_marker", b"1")])
+    )
     batch = sort_out({TopicPartition("t", 0): records}, cases)
     assert batch.count == len(envelopes)
-    assert sum(len(v) for v in batch.events.values()) == sum(cases.handles(e) for e in envelopes) > 0
+    assert (
+        sum(len(v) for v in batch.events.values()) == sum(cases.handles(e) for e in envelopes) > 0
+    )
     assert batch.progress == {0: 9999} and batch.offsets == {TopicPartition("t", 0): len(records)}
 
     # Records published before the relay wrote the routing headers are decoded, as before.
-    old = [_Record(o, dumps(e), [("event_type", e["event_type"].encode())]) for o, e in enumerate(envelopes)]
+    old = [
+        _Record(o, dumps(e), [("event_type", e["event_type"].encode())])
+        for o, e in enumerate(envelopes)
+    ]
     batch = sort_out({TopicPartition("t", 0): old}, cases)
     assert sum(len(v) for v in batch.events.values()) == sum(cases.handles(e) for e in envelopes)
     assert batch.progress == {0: envelopes[-1]["position"]}

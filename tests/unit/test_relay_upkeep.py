@@ -1,4 +1,5 @@
 """The relay's store upkeep (checkpoints, purging idempotency keys) runs beside it, never in it."""
+
 from __future__ import annotations
 
 import logging

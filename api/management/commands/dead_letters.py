@@ -1,4 +1,5 @@
 """`python manage.py dead_letters list|replay AGGREGATE_ID` (also reachable as `dead-letters`)."""
+
 from __future__ import annotations
 
 from uuid import UUID
@@ -16,18 +17,26 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
-        sub.add_parser("list", help="print every dead letter (position, projection, aggregate, error)")
-        again = sub.add_parser("replay", help="rebuild one aggregate's document from its whole stream")
+        sub.add_parser(
+            "list", help="print every dead letter (position, projection, aggregate, error)"
+        )
+        again = sub.add_parser(
+            "replay", help="rebuild one aggregate's document from its whole stream"
+        )
         again.add_argument("aggregate_id")
 
     def handle(self, *args, **opts):
         config = get_config()
         if opts["action"] == "list":
-            letters = list_dead_letters(config.kafka_bootstrap, Topics(config.topic_prefix).dead_letters)
+            letters = list_dead_letters(
+                config.kafka_bootstrap, Topics(config.topic_prefix).dead_letters
+            )
             for d in letters:
-                self.stdout.write(f"{d['position']}\t{d['error']['projection']}\t{d['aggregate_type']}\t"
-                                  f"{d['aggregate_id']}\tv{d['aggregate_version']}\t{d['event_type']}\t"
-                                  f"{d['error']['message']}")
+                self.stdout.write(
+                    f"{d['position']}\t{d['error']['projection']}\t{d['aggregate_type']}\t"
+                    f"{d['aggregate_id']}\tv{d['aggregate_version']}\t{d['event_type']}\t"
+                    f"{d['error']['message']}"
+                )
             self.stdout.write(f"{len(letters)} dead letter(s)")
             return
         try:
@@ -39,4 +48,6 @@ class Command(BaseCommand):
         except LookupError as exc:
             raise CommandError(str(exc)) from None
         state = "still degraded: " + "; ".join(result.errors) if result.degraded else "healthy"
-        self.stdout.write(f"replayed {result.projection} document {result.aggregate_id} at v{result.version}: {state}")
+        self.stdout.write(
+            f"replayed {result.projection} document {result.aggregate_id} at v{result.version}: {state}"
+        )

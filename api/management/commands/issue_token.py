@@ -16,9 +16,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         try:
-            token = issue_dev_token(role=opts["role"], sub=opts["sub"] or f"{opts['role']}-demo",
-                                    party_id=opts["party_id"], department=opts["department"],
-                                    region_code=opts["region_code"], ttl_s=opts["ttl"])
+            token = issue_dev_token(
+                role=opts["role"],
+                sub=opts["sub"] or f"{opts['role']}-demo",
+                party_id=opts["party_id"],
+                department=opts["department"],
+                region_code=opts["region_code"],
+                ttl_s=opts["ttl"],
+            )
         except Exception as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(token)

@@ -1,4 +1,5 @@
 """`python manage.py project cases|payments|...|all`: run projectors until stopped."""
+
 from __future__ import annotations
 
 import signal
@@ -16,7 +17,9 @@ class Command(BaseCommand):
     help = "Project the event topic into Elasticsearch read models (one consumer group per projection)."
 
     def add_arguments(self, parser):
-        parser.add_argument("names", nargs="+", help=f"projections: {', '.join(PROJECTIONS)} or 'all'")
+        parser.add_argument(
+            "names", nargs="+", help=f"projections: {', '.join(PROJECTIONS)} or 'all'"
+        )
 
     def handle(self, *args, **opts):
         names = list(PROJECTIONS) if opts["names"] == ["all"] else opts["names"]
@@ -27,8 +30,14 @@ class Command(BaseCommand):
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
         heartbeat = Heartbeat(get_config().heartbeat_file)
-        threads = [threading.Thread(target=make_projector(name, on_tick=heartbeat).run, args=(stop,),
-                                    name=f"projector-{name}") for name in names]
+        threads = [
+            threading.Thread(
+                target=make_projector(name, on_tick=heartbeat).run,
+                args=(stop,),
+                name=f"projector-{name}",
+            )
+            for name in names
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:

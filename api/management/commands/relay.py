@@ -3,6 +3,7 @@
 The active relay (the one holding the store's relay lock) also does the store's periodic
 upkeep: a signed checkpoint every few minutes and purging expired idempotency keys.
 """
+
 from __future__ import annotations
 
 import logging
@@ -61,8 +62,14 @@ class Upkeep:
     figures showed as a p99 of seconds.
     """
 
-    def __init__(self, app, *, every_s: float = 60.0, checkpoint_every: timedelta = timedelta(minutes=5),
-                 duty: float = 0.25):
+    def __init__(
+        self,
+        app,
+        *,
+        every_s: float = 60.0,
+        checkpoint_every: timedelta = timedelta(minutes=5),
+        duty: float = 0.25,
+    ):
         self.app = app
         self.every_s = every_s
         self.checkpoint_every = checkpoint_every
@@ -106,12 +113,24 @@ class Command(BaseCommand):
             upkeep = threading.Thread(target=Upkeep(app).run, args=(stop,), name="relay-upkeep")
             upkeep.start()
             topics = Topics(config.topic_prefix)
-            events = Relay(read_log=app.read_log, mapper=app.mapper, bootstrap=config.kafka_bootstrap,
-                           topic=topics.events, partitions=config.partitions,
-                           batch_size=opts["batch_size"], on_tick=heartbeat, driver=config.kafka_driver)
-            access = access_log_relay(app, bootstrap=config.kafka_bootstrap, topic=topics.access,
-                                      partitions=config.partitions, batch_size=opts["batch_size"],
-                                      driver=config.kafka_driver)
+            events = Relay(
+                read_log=app.read_log,
+                mapper=app.mapper,
+                bootstrap=config.kafka_bootstrap,
+                topic=topics.events,
+                partitions=config.partitions,
+                batch_size=opts["batch_size"],
+                on_tick=heartbeat,
+                driver=config.kafka_driver,
+            )
+            access = access_log_relay(
+                app,
+                bootstrap=config.kafka_bootstrap,
+                topic=topics.access,
+                partitions=config.partitions,
+                batch_size=opts["batch_size"],
+                driver=config.kafka_driver,
+            )
             side = threading.Thread(target=access.run, args=(stop,), name="relay-access")
             side.start()
             try:

@@ -1,4 +1,5 @@
 """`python manage.py replay PROJECTION --from-position N`: reprocess from a position."""
+
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
@@ -10,8 +11,10 @@ from projections import PROJECTIONS
 
 
 class Command(BaseCommand):
-    help = ("Rewind a projection's consumer group so it reprocesses every event after a position "
-            "(stop its projectors first).")
+    help = (
+        "Rewind a projection's consumer group so it reprocesses every event after a position "
+        "(stop its projectors first)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("projection", choices=sorted(PROJECTIONS) + ["all"])
@@ -23,7 +26,10 @@ class Command(BaseCommand):
         config = get_config()
         names = sorted(PROJECTIONS) if opts["projection"] == "all" else [opts["projection"]]
         for name in names:
-            offsets = rewind_group(bootstrap=config.kafka_bootstrap, topic=Topics(config.topic_prefix).events,
-                                   group_id=f"{config.topic_prefix}.projector.{name}",
-                                   after_position=opts["position"])
+            offsets = rewind_group(
+                bootstrap=config.kafka_bootstrap,
+                topic=Topics(config.topic_prefix).events,
+                group_id=f"{config.topic_prefix}.projector.{name}",
+                after_position=opts["position"],
+            )
             self.stdout.write(f"{name}: will reprocess from offsets {offsets}")

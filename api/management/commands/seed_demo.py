@@ -1,4 +1,5 @@
 """`python manage.py seed_demo --cases N`: realistic Sichuan demo data through the commands."""
+
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
@@ -9,7 +10,9 @@ from domain.demo import DemoSeeder
 
 
 class Command(BaseCommand):
-    help = "Load deterministic demo data (catalogue, parties, cases through their lifecycle, fines)."
+    help = (
+        "Load deterministic demo data (catalogue, parties, cases through their lifecycle, fines)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--cases", type=int, default=1000)
@@ -20,11 +23,14 @@ class Command(BaseCommand):
         app = make_application()
         seeder = DemoSeeder(app, seed=opts["seed"])
         progress = None
-        with tqdm(total=opts["cases"], unit="case", disable=opts["no_progress"], file=self.stderr) as bar:
+        with tqdm(
+            total=opts["cases"], unit="case", disable=opts["no_progress"], file=self.stderr
+        ) as bar:
             for progress in seeder.run(cases=opts["cases"]):
                 bar.update(1)
         if progress is None:
             progress = seeder.progress
         self.stdout.write(
             f"seeded {progress.items} items, {progress.cases} cases, {progress.violations} violations "
-            f"({progress.commands} commands); event store at position {app.max_position()}")
+            f"({progress.commands} commands); event store at position {app.max_position()}"
+        )

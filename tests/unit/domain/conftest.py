@@ -6,11 +6,10 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from tests.scenarios import item_terms
-
 from domain.identifiers import make_credit_code, make_resident_id
 from domain.model.case import Case
 from domain.model.service_item import ServiceItem
+from tests.scenarios import item_terms
 
 ADMIN = {"role": "admin", "subject": "admin-1"}
 CLERK = {"role": "clerk", "subject": "clerk-7"}
@@ -38,7 +37,9 @@ ALL_MATERIALS = [
 ]
 
 
-def submit_case(item: ServiceItem | None = None, *, materials=None, when: datetime | None = None) -> Case:
+def submit_case(
+    item: ServiceItem | None = None, *, materials=None, when: datetime | None = None
+) -> Case:
     item = item or publish_item()
     return Case.submit(
         case_number="SC-2025-510100-00000001",

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
@@ -85,8 +85,10 @@ def test_an_override_takes_precedence_over_the_library():
 
 
 def test_the_day_is_counted_in_asia_shanghai():
-    late_utc = datetime(2025, 9, 30, 17, 0, tzinfo=timezone.utc)  # 01:00 on 1 October in Shanghai
+    late_utc = datetime(2025, 9, 30, 17, 0, tzinfo=UTC)  # 01:00 on 1 October in Shanghai
     assert shanghai_date(late_utc) == date(2025, 10, 1)
     with pytest.raises(ValueError):
         shanghai_date(datetime(2025, 9, 30, 17, 0))
-    assert shanghai_date(datetime(2025, 9, 30, 23, 0, tzinfo=timezone(timedelta(hours=8)))) == date(2025, 9, 30)
+    assert shanghai_date(datetime(2025, 9, 30, 23, 0, tzinfo=timezone(timedelta(hours=8)))) == date(
+        2025, 9, 30
+    )

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date
 from uuid import uuid4
 
 import pytest
@@ -42,8 +42,15 @@ def test_a_submitted_case_keeps_the_item_terms_it_was_submitted_under():
 
 def test_submission_validates_channel_applicant_and_material_codes():
     item = publish_item()
-    base = dict(case_number="SC-2025-510100-00000001", item=item.case_terms(), department=item.department,
-                applicant=APPLICANT, channel="web", materials=[], actor=CITIZEN)
+    base = dict(
+        case_number="SC-2025-510100-00000001",
+        item=item.case_terms(),
+        department=item.department,
+        applicant=APPLICANT,
+        channel="web",
+        materials=[],
+        actor=CITIZEN,
+    )
     with pytest.raises(InvalidInput) as err:
         Case.submit(**{**base, "channel": "fax"})
     assert err.value.field == "channel"
@@ -66,9 +73,15 @@ def test_missing_materials_are_allowed_at_submission_but_block_acceptance():
 def test_requested_materials_return_the_case_to_submitted_when_supplemented():
     case = submit_case(materials=[])
     case.request_materials(codes=["LICENCE", "LAYOUT"], note="请补正", actor=CLERK)
-    assert case.status == "materials_requested" and case.requested_materials == ["LICENCE", "LAYOUT"]
+    assert case.status == "materials_requested" and case.requested_materials == [
+        "LICENCE",
+        "LAYOUT",
+    ]
     case.supplement_materials(
-        materials=[{"code": "LICENCE", "document_ref": "a"}, {"code": "LAYOUT", "document_ref": "b"}],
+        materials=[
+            {"code": "LICENCE", "document_ref": "a"},
+            {"code": "LAYOUT", "document_ref": "b"},
+        ],
         actor=CITIZEN,
     )
     assert case.status == "submitted" and case.missing_materials == []
@@ -105,10 +118,10 @@ def test_acceptance_sets_promised_and_statutory_deadlines_in_working_days():
 
 
 def test_acceptance_counts_the_day_in_shanghai_not_utc():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     case = submit_case()
-    case.accept(actor=CLERK, timestamp=datetime(2025, 9, 28, 17, 0, tzinfo=timezone.utc))
+    case.accept(actor=CLERK, timestamp=datetime(2025, 9, 28, 17, 0, tzinfo=UTC))
     assert case.accepted_on == date(2025, 9, 29)
 
 
@@ -204,7 +217,13 @@ def test_a_decision_comes_only_after_acceptance():
 
 def test_an_accepted_case_is_approved_and_concluded():
     case = accepted_case(when=at(2025, 9, 29))
-    case.decide(outcome="approved", reasons="符合条件", legal_basis="食品安全法", actor=CLERK, timestamp=at(2025, 10, 10))
+    case.decide(
+        outcome="approved",
+        reasons="符合条件",
+        legal_basis="食品安全法",
+        actor=CLERK,
+        timestamp=at(2025, 10, 10),
+    )
     assert case.status == "approved" and not case.is_open and case.is_final
     assert case.decision["on_time"] is True and case.decided_on == date(2025, 10, 10)
 
@@ -253,7 +272,12 @@ def test_a_case_has_one_fee_payment():
 def test_an_approval_records_the_issued_licence():
     case = accepted_case(publish_item(licence_type="食品经营许可证", licence_valid_days=1825))
     licence_id = uuid4()
-    case.decide(outcome="approved", licence_id=licence_id, licence_number="SCL-2025-510100-00000001", actor=CLERK)
+    case.decide(
+        outcome="approved",
+        licence_id=licence_id,
+        licence_number="SCL-2025-510100-00000001",
+        actor=CLERK,
+    )
     assert case.licence_id == licence_id and case.licence_number == "SCL-2025-510100-00000001"
 
 
@@ -269,7 +293,9 @@ def test_no_transition_leaves_a_final_state(final):
     attempts = [
         lambda: case.accept(actor=CLERK),
         lambda: case.request_materials(codes=["OTHER"], actor=CLERK),
-        lambda: case.supplement_materials(materials=[{"code": "OTHER", "document_ref": "x"}], actor=CITIZEN),
+        lambda: case.supplement_materials(
+            materials=[{"code": "OTHER", "document_ref": "x"}], actor=CITIZEN
+        ),
         lambda: case.reject_acceptance(reason="r", actor=CLERK),
         lambda: case.assign(clerk_sub="c", actor=CLERK),
         lambda: case.suspend(reason="r", actor=CLERK),
@@ -336,7 +362,9 @@ def test_every_event_carries_actor_and_department_and_builds_the_timeline():
     assert all(e.department == "market-regulation" for e in events)
     assert [e.actor["role"] for e in events] == ["citizen", "clerk", "clerk"]
     assert [(t["step"], t["role"]) for t in case.timeline] == [
-        ("CaseSubmitted", "citizen"), ("CaseAccepted", "clerk"), ("CaseAssigned", "clerk"),
+        ("CaseSubmitted", "citizen"),
+        ("CaseAccepted", "clerk"),
+        ("CaseAssigned", "clerk"),
     ]
 
 

@@ -37,7 +37,9 @@ class CaseMachine(RuleBasedStateMachine):
         self.now = at(2025, 9, 20)
         item = publish_item(fee_fen=fee)
         self.case = submit_case(
-            item, materials=[{"code": c, "document_ref": f"doc-{c}"} for c in sorted(initial)], when=self.now
+            item,
+            materials=[{"code": c, "document_ref": f"doc-{c}"} for c in sorted(initial)],
+            when=self.now,
         )
         self.events = list(self.case.collect_events())
         self.fee = fee
@@ -71,14 +73,21 @@ class CaseMachine(RuleBasedStateMachine):
     @rule(codes=st.lists(st.sampled_from(CODES), min_size=1, max_size=3))
     def request_materials(self, codes):
         legal = self.status in ("submitted", "accepted")
-        if self.attempt(legal, lambda: self.case.request_materials(codes=codes, actor=CLERK, timestamp=self.now)):
+        if self.attempt(
+            legal, lambda: self.case.request_materials(codes=codes, actor=CLERK, timestamp=self.now)
+        ):
             self.before_request, self.status = self.status, "materials_requested"
 
     @rule(codes=st.lists(st.sampled_from(CODES), min_size=1, max_size=3))
     def supplement_materials(self, codes):
         legal = self.status == "materials_requested"
         materials = [{"code": c, "document_ref": f"new-{c}"} for c in codes]
-        if self.attempt(legal, lambda: self.case.supplement_materials(materials=materials, actor=CITIZEN, timestamp=self.now)):
+        if self.attempt(
+            legal,
+            lambda: self.case.supplement_materials(
+                materials=materials, actor=CITIZEN, timestamp=self.now
+            ),
+        ):
             self.materials |= set(codes)
             self.status, self.before_request = self.before_request, None
 
@@ -97,7 +106,10 @@ class CaseMachine(RuleBasedStateMachine):
         legal = self.status == "submitted" or (
             self.status == "materials_requested" and self.before_request == "submitted"
         )
-        if self.attempt(legal, lambda: self.case.reject_acceptance(reason="不予受理", actor=CLERK, timestamp=self.now)):
+        if self.attempt(
+            legal,
+            lambda: self.case.reject_acceptance(reason="不予受理", actor=CLERK, timestamp=self.now),
+        ):
             self.status = "refused"
 
     @rule(clerk=st.sampled_from(["clerk-1", "clerk-2"]))
@@ -109,26 +121,44 @@ class CaseMachine(RuleBasedStateMachine):
 
     @rule()
     def suspend(self):
-        if self.attempt(self.status == "accepted", lambda: self.case.suspend(reason="听证", actor=CLERK, timestamp=self.now)):
+        if self.attempt(
+            self.status == "accepted",
+            lambda: self.case.suspend(reason="听证", actor=CLERK, timestamp=self.now),
+        ):
             self.status = "suspended"
 
     @rule()
     def resume(self):
-        if self.attempt(self.status == "suspended", lambda: self.case.resume(actor=CLERK, timestamp=self.now)):
+        if self.attempt(
+            self.status == "suspended", lambda: self.case.resume(actor=CLERK, timestamp=self.now)
+        ):
             self.status = "accepted"
 
     @rule(days=st.integers(-2, 70))
     def extend(self, days):
         legal = self.status in ("accepted", "suspended") and 1 <= days <= 60
-        self.attempt(legal, lambda: self.case.extend(days=days, reason="复杂", actor=CLERK, timestamp=self.now))
+        self.attempt(
+            legal,
+            lambda: self.case.extend(days=days, reason="复杂", actor=CLERK, timestamp=self.now),
+        )
 
-    @rule(outcome=st.sampled_from(["approved", "rejected"]), fee_settled=st.booleans(), roll=st.integers(0, 3))
+    @rule(
+        outcome=st.sampled_from(["approved", "rejected"]),
+        fee_settled=st.booleans(),
+        roll=st.integers(0, 3),
+    )
     def decide(self, outcome, fee_settled, roll):
         if roll:
             return
-        legal = self.status == "accepted" and (outcome == "rejected" or self.fee == 0 or fee_settled)
+        legal = self.status == "accepted" and (
+            outcome == "rejected" or self.fee == 0 or fee_settled
+        )
         command = lambda: self.case.decide(  # noqa: E731
-            outcome=outcome, reasons="理由", fee_settled=fee_settled, actor=CLERK, timestamp=self.now
+            outcome=outcome,
+            reasons="理由",
+            fee_settled=fee_settled,
+            actor=CLERK,
+            timestamp=self.now,
         )
         if self.attempt(legal, command):
             self.status = outcome
@@ -137,13 +167,18 @@ class CaseMachine(RuleBasedStateMachine):
     def withdraw(self, roll):
         if roll:
             return
-        if self.attempt(self.status in OPEN_STATUSES, lambda: self.case.withdraw(actor=CITIZEN, timestamp=self.now)):
+        if self.attempt(
+            self.status in OPEN_STATUSES,
+            lambda: self.case.withdraw(actor=CITIZEN, timestamp=self.now),
+        ):
             self.status = "withdrawn"
 
     @rule(score=st.integers(0, 6))
     def rate(self, score):
         legal = self.status in DECIDED and not self.rated and 1 <= score <= 5
-        if self.attempt(legal, lambda: self.case.rate(score=score, actor=CITIZEN, timestamp=self.now)):
+        if self.attempt(
+            legal, lambda: self.case.rate(score=score, actor=CITIZEN, timestamp=self.now)
+        ):
             self.rated = True
 
     @rule()
@@ -151,7 +186,9 @@ class CaseMachine(RuleBasedStateMachine):
         legal = self.status not in ("withdrawn", "refused") and self.case.fee_payment_id is None
         self.attempt(
             legal,
-            lambda: self.case.link_payment(payment_id=uuid4(), kind="fee", amount_fen=5000, actor=CLERK, timestamp=self.now),
+            lambda: self.case.link_payment(
+                payment_id=uuid4(), kind="fee", amount_fen=5000, actor=CLERK, timestamp=self.now
+            ),
         )
 
     # --- invariants ---------------------------------------------------------------------
@@ -162,7 +199,9 @@ class CaseMachine(RuleBasedStateMachine):
         assert self.case.status in STATUSES
         if self.case.status in ("accepted", "suspended", "approved", "rejected"):
             assert self.case.accepted_on and self.case.statutory_due and self.case.promised_due
-            assert self.case.promised_due <= self.case.statutory_due or self.case.status == "suspended"
+            assert (
+                self.case.promised_due <= self.case.statutory_due or self.case.status == "suspended"
+            )
         if self.case.status == "suspended":
             assert self.case.statutory_remaining is not None
         if self.case.status in FINAL_STATUSES:

@@ -60,14 +60,23 @@ def test_the_same_seed_gives_the_same_data():
     first, _, steps1 = seeded(seed=11, cases=40)
     second, _, steps2 = seeded(seed=11, cases=40)
     try:
+
         def cases(app):
             found = []
             for event in app.read_log(after=0, limit=100000):
                 if event.topic.endswith("Case.CaseSubmitted"):
                     case = app.repository.get(event.originator_id)
                     assert isinstance(case, Case)
-                    found.append((case.case_number, case.status, case.applicant["name"], case.item["code"],
-                                  case.submitted_at, case.version))
+                    found.append(
+                        (
+                            case.case_number,
+                            case.status,
+                            case.applicant["name"],
+                            case.item["code"],
+                            case.submitted_at,
+                            case.version,
+                        )
+                    )
             return found
 
         assert steps1[-1] == steps2[-1]

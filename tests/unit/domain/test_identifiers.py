@@ -123,12 +123,12 @@ def test_party_ids_are_validated_for_their_kind():
 @pytest.mark.parametrize(
     ("scope", "code", "expected"),
     [
-        ("510000", "510104", True),   # a province covers its counties
+        ("510000", "510104", True),  # a province covers its counties
         ("510000", "500101", False),
-        ("510100", "510104", True),   # a city covers its counties
+        ("510100", "510104", True),  # a city covers its counties
         ("510100", "510100", True),
         ("510100", "510704", False),
-        ("510104", "510104", True),   # a county covers itself only
+        ("510104", "510104", True),  # a county covers itself only
         ("510104", "510105", False),
         ("51010", "510104", False),
         ("510100", "51x104", False),
@@ -139,7 +139,11 @@ def test_region_scope_follows_the_province_city_county_prefix_rule(scope, code, 
 
 
 def test_region_level_is_read_from_the_trailing_zeros():
-    assert [region_level(c) for c in ("510000", "510100", "510104")] == ["province", "city", "county"]
+    assert [region_level(c) for c in ("510000", "510100", "510104")] == [
+        "province",
+        "city",
+        "county",
+    ]
 
 
 def test_case_and_licence_numbers_have_a_fixed_shape_and_parse_back():

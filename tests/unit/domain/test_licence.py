@@ -13,9 +13,17 @@ from .conftest import APPLICANT, CLERK, at
 
 def licence(valid_days: int | None = 365) -> Licence:
     return Licence.issue(
-        number="SCL-2025-510100-00000001", holder=APPLICANT, item_code="510100-XK-0001",
-        item_name="食品经营许可", licence_type="食品经营许可证", case_id=uuid4(), valid_days=valid_days,
-        department="market-regulation", region_code="510100", actor=CLERK, timestamp=at(2025, 10, 10),
+        number="SCL-2025-510100-00000001",
+        holder=APPLICANT,
+        item_code="510100-XK-0001",
+        item_name="食品经营许可",
+        licence_type="食品经营许可证",
+        case_id=uuid4(),
+        valid_days=valid_days,
+        department="market-regulation",
+        region_code="510100",
+        actor=CLERK,
+        timestamp=at(2025, 10, 10),
     )
 
 

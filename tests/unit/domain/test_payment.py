@@ -13,15 +13,24 @@ from .conftest import CLERK, GATEWAY, PERSON_ID, at
 
 def fee(amount_fen: int = 5000) -> Payment:
     return Payment.request(
-        kind="fee", amount_fen=amount_fen, payer_party_id=PERSON_ID, payer_name="张小三",
-        case_id=uuid4(), due_date=date(2025, 10, 20), department="market-regulation",
-        region_code="510100", actor=CLERK, timestamp=at(2025, 9, 29),
+        kind="fee",
+        amount_fen=amount_fen,
+        payer_party_id=PERSON_ID,
+        payer_name="张小三",
+        case_id=uuid4(),
+        due_date=date(2025, 10, 20),
+        department="market-regulation",
+        region_code="510100",
+        actor=CLERK,
+        timestamp=at(2025, 9, 29),
     )
 
 
 def settled(amount_fen: int = 5000) -> Payment:
     payment = fee(amount_fen)
-    assert payment.settle(channel="unionpay", transaction_ref="T-1", amount_fen=amount_fen, actor=GATEWAY)
+    assert payment.settle(
+        channel="unionpay", transaction_ref="T-1", amount_fen=amount_fen, actor=GATEWAY
+    )
     return payment
 
 
@@ -45,8 +54,16 @@ def test_a_requested_payment_is_open_with_its_amount_due():
     ],
 )
 def test_an_invalid_request_is_refused_with_the_field_named(override, field):
-    args = dict(kind="fee", amount_fen=5000, payer_party_id=PERSON_ID, case_id=uuid4(),
-                due_date=date(2025, 10, 20), department="market-regulation", region_code="510100", actor=CLERK)
+    args = dict(
+        kind="fee",
+        amount_fen=5000,
+        payer_party_id=PERSON_ID,
+        case_id=uuid4(),
+        due_date=date(2025, 10, 20),
+        department="market-regulation",
+        region_code="510100",
+        actor=CLERK,
+    )
     args.update(override)
     with pytest.raises(InvalidInput) as err:
         Payment.request(**args)
@@ -62,7 +79,10 @@ def test_settling_records_channel_reference_and_amount():
 def test_settling_again_with_the_same_reference_is_a_no_op():
     payment = settled()
     payment.collect_events()
-    assert payment.settle(channel="unionpay", transaction_ref="T-1", amount_fen=5000, actor=GATEWAY) is False
+    assert (
+        payment.settle(channel="unionpay", transaction_ref="T-1", amount_fen=5000, actor=GATEWAY)
+        is False
+    )
     assert payment.collect_events() == []
 
 

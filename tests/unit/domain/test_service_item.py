@@ -22,7 +22,9 @@ def test_a_published_item_has_revision_one_and_its_department():
     assert event.actor == ADMIN and event.department == "market-regulation"
 
 
-@pytest.mark.parametrize("code", ["510100-XK-001", "510100-xk-0001", "51010-XK-0001", "510100-XK-000000001"])
+@pytest.mark.parametrize(
+    "code", ["510100-XK-001", "510100-xk-0001", "51010-XK-0001", "510100-XK-000000001"]
+)
 def test_a_malformed_code_is_refused_with_the_field_named(code):
     with pytest.raises(InvalidInput) as err:
         ServiceItem.publish(code=code, actor=ADMIN, **item_terms())
@@ -46,7 +48,10 @@ def test_the_code_must_start_with_the_items_region():
         ({"department": "Market Regulation"}, "department"),
         ({"name": " "}, "name"),
         ({"licence_valid_days": 365}, "licence_valid_days"),
-        ({"materials": [{"code": "A", "name": "a"}, {"code": "A", "name": "b"}]}, "materials[1].code"),
+        (
+            {"materials": [{"code": "A", "name": "a"}, {"code": "A", "name": "b"}]},
+            "materials[1].code",
+        ),
         ({"colour": "red"}, "colour"),
     ],
 )
@@ -100,5 +105,7 @@ def test_an_actor_without_role_or_subject_is_refused():
         ServiceItem.publish(code="510100-XK-0001", actor={"role": "admin"}, **item_terms())
     assert err.value.field == "actor.subject"
     with pytest.raises(InvalidInput) as err:
-        ServiceItem.publish(code="510100-XK-0001", actor={"role": "king", "subject": "x"}, **item_terms())
+        ServiceItem.publish(
+            code="510100-XK-0001", actor={"role": "king", "subject": "x"}, **item_terms()
+        )
     assert err.value.field == "actor.role"

@@ -60,15 +60,23 @@ def app(clock):
     application = Casetrack({"CASETRACK_EVENT_STORE": "memory://"}, clock=clock)
     application.publish_item(code=CODE, actor=ADMIN, **item_terms())
     application.publish_item(
-        code=LICENSED, actor=ADMIN,
-        **item_terms(name="食品经营许可(含证照)", fee_fen=FEE, licence_type="食品经营许可证", licence_valid_days=1825),
+        code=LICENSED,
+        actor=ADMIN,
+        **item_terms(
+            name="食品经营许可(含证照)",
+            fee_fen=FEE,
+            licence_type="食品经营许可证",
+            licence_valid_days=1825,
+        ),
     )
     yield application
     application.close()
 
 
 def submit(app: Casetrack, code: str = CODE, materials=ALL_MATERIALS) -> str:
-    return app.submit_case(item_code=code, applicant=APPLICANT, channel="web", materials=materials, actor=CITIZEN)["case_id"]
+    return app.submit_case(
+        item_code=code, applicant=APPLICANT, channel="web", materials=materials, actor=CITIZEN
+    )["case_id"]
 
 
 def case_of(app: Casetrack, case_id: str) -> Case:
@@ -116,7 +124,9 @@ def test_a_withdrawn_item_takes_no_new_case(app):
 
 def test_an_unknown_item_is_invalid_input(app):
     with pytest.raises(InvalidInput) as err:
-        app.submit_case(item_code="510100-XK-9999", applicant=APPLICANT, channel="web", actor=CITIZEN)
+        app.submit_case(
+            item_code="510100-XK-9999", applicant=APPLICANT, channel="web", actor=CITIZEN
+        )
     assert err.value.field == "item_code"
 
 
@@ -133,19 +143,27 @@ def test_case_numbers_count_per_year_and_region(app, clock):
     clock.now = at(2026, 1, 2)
     third = app.submit_case(item_code=CODE, applicant=APPLICANT, channel="app", actor=CITIZEN)
     assert [first["case_number"], second["case_number"], third["case_number"]] == [
-        "SC-2025-510100-00000001", "SC-2025-510100-00000002", "SC-2026-510100-00000001",
+        "SC-2025-510100-00000001",
+        "SC-2025-510100-00000002",
+        "SC-2026-510100-00000001",
     ]
     assert first.status == 201 and first["status"] == "submitted"
 
 
 def test_the_year_of_a_case_number_is_the_year_in_shanghai(app, clock):
-    clock.now = datetime.fromisoformat("2025-12-31T16:30:00+00:00")  # 00:30 on 1 January in Shanghai
-    assert app.submit_case(item_code=CODE, applicant=APPLICANT, channel="web", actor=CITIZEN)["case_number"].startswith("SC-2026-")
+    clock.now = datetime.fromisoformat(
+        "2025-12-31T16:30:00+00:00"
+    )  # 00:30 on 1 January in Shanghai
+    assert app.submit_case(item_code=CODE, applicant=APPLICANT, channel="web", actor=CITIZEN)[
+        "case_number"
+    ].startswith("SC-2026-")
 
 
 def test_the_whole_lifecycle_of_a_case_without_fee(app, clock):
     case_id = submit(app, materials=[])
-    app.request_materials(case_id=case_id, codes=["LICENCE", "LAYOUT"], actor=CLERK, expected_version=1)
+    app.request_materials(
+        case_id=case_id, codes=["LICENCE", "LAYOUT"], actor=CLERK, expected_version=1
+    )
     app.supplement_materials(case_id=case_id, materials=ALL_MATERIALS, actor=CITIZEN)
     clock.now = at(2025, 9, 29)
     accepted = app.accept_case(case_id=case_id, actor=CLERK)
@@ -181,7 +199,12 @@ def test_accepting_a_case_with_a_fee_requests_the_fee_in_the_same_commit(app, cl
     outcome = app.accept_case(case_id=case_id, actor=CLERK)
     fee = app.repository.get(UUID(outcome["payment_id"]))
     assert isinstance(fee, Payment)
-    assert (fee.kind, fee.amount_fen, fee.status, fee.payer_party_id) == ("fee", FEE, "requested", APPLICANT["party_id"])
+    assert (fee.kind, fee.amount_fen, fee.status, fee.payer_party_id) == (
+        "fee",
+        FEE,
+        "requested",
+        APPLICANT["party_id"],
+    )
     assert fee.case_id == UUID(case_id) and fee.due_date == date(2025, 10, 20)
     assert outcome.position == app.max_position()
     case = case_of(app, case_id)
@@ -193,12 +216,20 @@ def test_approval_waits_for_the_fee_then_issues_the_licence(app, clock):
     payment_id = app.accept_case(case_id=case_id, actor=CLERK)["payment_id"]
     with pytest.raises(FeeNotSettled):
         app.decide_case(case_id=case_id, outcome="approved", actor=CLERK)
-    app.settle_payment(payment_id=payment_id, channel="unionpay", transaction_ref="UP-1", amount_fen=FEE, actor=GATEWAY)
+    app.settle_payment(
+        payment_id=payment_id,
+        channel="unionpay",
+        transaction_ref="UP-1",
+        amount_fen=FEE,
+        actor=GATEWAY,
+    )
     decided = app.decide_case(case_id=case_id, outcome="approved", reasons="符合条件", actor=CLERK)
     assert decided["licence_number"] == "SCL-2025-510100-00000001"
     licence = app.get_licence(decided["licence_number"])
     assert licence.holder == APPLICANT and licence.case_id == UUID(case_id)
-    assert licence.state(clock.now) == "valid" and licence.valid_until == date(2025, 9, 26) + timedelta(days=1824)
+    assert licence.state(clock.now) == "valid" and licence.valid_until == date(
+        2025, 9, 26
+    ) + timedelta(days=1824)
 
 
 def test_a_decision_before_acceptance_is_refused_and_names_the_status(app):
@@ -250,19 +281,52 @@ def test_an_id_of_another_kind_of_record_is_not_found(app):
 
 def test_settling_twice_with_the_same_reference_appends_nothing(app):
     payment_id = app.accept_case(case_id=submit(app, LICENSED), actor=CLERK)["payment_id"]
-    first = app.settle_payment(payment_id=payment_id, channel="unionpay", transaction_ref="UP-1", amount_fen=FEE, actor=GATEWAY)
+    first = app.settle_payment(
+        payment_id=payment_id,
+        channel="unionpay",
+        transaction_ref="UP-1",
+        amount_fen=FEE,
+        actor=GATEWAY,
+    )
     before = app.max_position()
-    again = app.settle_payment(payment_id=payment_id, channel="unionpay", transaction_ref="UP-1", amount_fen=FEE, actor=GATEWAY)
+    again = app.settle_payment(
+        payment_id=payment_id,
+        channel="unionpay",
+        transaction_ref="UP-1",
+        amount_fen=FEE,
+        actor=GATEWAY,
+    )
     assert app.max_position() == before
-    assert again["version"] == first["version"] and again["status"] == "settled" and again.body["repeated"]
+    assert (
+        again["version"] == first["version"]
+        and again["status"] == "settled"
+        and again.body["repeated"]
+    )
     with pytest.raises(InvalidInput):
-        app.settle_payment(payment_id=payment_id, channel="unionpay", transaction_ref="UP-1", amount_fen=FEE - 1, actor=GATEWAY)
+        app.settle_payment(
+            payment_id=payment_id,
+            channel="unionpay",
+            transaction_ref="UP-1",
+            amount_fen=FEE - 1,
+            actor=GATEWAY,
+        )
 
 
 def test_refunds_never_exceed_what_was_paid(app):
     payment_id = app.accept_case(case_id=submit(app, LICENSED), actor=CLERK)["payment_id"]
-    app.settle_payment(payment_id=payment_id, channel="unionpay", transaction_ref="UP-1", amount_fen=FEE, actor=GATEWAY)
-    assert app.refund_payment(payment_id=payment_id, amount_fen=1000, reason="多收", actor=CLERK)["status"] == "partially_refunded"
+    app.settle_payment(
+        payment_id=payment_id,
+        channel="unionpay",
+        transaction_ref="UP-1",
+        amount_fen=FEE,
+        actor=GATEWAY,
+    )
+    assert (
+        app.refund_payment(payment_id=payment_id, amount_fen=1000, reason="多收", actor=CLERK)[
+            "status"
+        ]
+        == "partially_refunded"
+    )
     with pytest.raises(InvalidInput):
         app.refund_payment(payment_id=payment_id, amount_fen=FEE, reason="x", actor=CLERK)
 
@@ -270,10 +334,18 @@ def test_refunds_never_exceed_what_was_paid(app):
 def test_one_open_fee_or_charge_per_case(app):
     case_id = submit(app, LICENSED)
     fee_id = app.accept_case(case_id=case_id, actor=CLERK)["payment_id"]
-    charge = dict(amount_fen=800, payer_party_id=APPLICANT["party_id"], due_date=date(2025, 10, 30), actor=CLERK, case_id=case_id)
+    charge = dict(
+        amount_fen=800,
+        payer_party_id=APPLICANT["party_id"],
+        due_date=date(2025, 10, 30),
+        actor=CLERK,
+        case_id=case_id,
+    )
     with pytest.raises(Conflict, match="still open"):
         app.request_charge(**charge)
-    app.settle_payment(payment_id=fee_id, channel="unionpay", transaction_ref="UP-1", amount_fen=FEE, actor=GATEWAY)
+    app.settle_payment(
+        payment_id=fee_id, channel="unionpay", transaction_ref="UP-1", amount_fen=FEE, actor=GATEWAY
+    )
     outcome = app.request_charge(**charge)
     assert outcome.status == 201 and outcome["status"] == "requested"
     assert [p["kind"] for p in case_of(app, case_id).payments] == ["fee", "charge"]
@@ -283,7 +355,13 @@ def test_one_open_fee_or_charge_per_case(app):
 
 def test_only_an_unpaid_payment_is_cancelled(app):
     payment_id = app.accept_case(case_id=submit(app, LICENSED), actor=CLERK)["payment_id"]
-    app.settle_payment(payment_id=payment_id, channel="unionpay", transaction_ref="UP-1", amount_fen=FEE, actor=GATEWAY)
+    app.settle_payment(
+        payment_id=payment_id,
+        channel="unionpay",
+        transaction_ref="UP-1",
+        amount_fen=FEE,
+        actor=GATEWAY,
+    )
     with pytest.raises(IllegalTransition, match="'settled'"):
         app.cancel_payment(payment_id=payment_id, reason="x", actor=CLERK)
 
@@ -293,9 +371,15 @@ def test_only_an_unpaid_payment_is_cancelled(app):
 
 def record(app: Casetrack, fine_fen: int = 20000):
     return app.record_violation(
-        party_id=BUSINESS["party_id"], party_name=BUSINESS["name"], description="超范围经营",
-        location="锦江区春熙路1号", region_code="510104", occurred_at=at(2025, 9, 20),
-        fine_fen=fine_fen, legal_basis="《食品安全法》第一百二十二条", department="market-regulation",
+        party_id=BUSINESS["party_id"],
+        party_name=BUSINESS["name"],
+        description="超范围经营",
+        location="锦江区春熙路1号",
+        region_code="510104",
+        occurred_at=at(2025, 9, 20),
+        fine_fen=fine_fen,
+        legal_basis="《食品安全法》第一百二十二条",
+        department="market-regulation",
         actor=CLERK,
     )
 
@@ -316,14 +400,24 @@ def test_a_violation_without_a_fine_requests_none(app):
 def test_annulment_cancels_an_unpaid_fine(app):
     outcome = record(app)
     app.contest_violation(violation_id=outcome["violation_id"], reason="已取得许可", actor=CITIZEN)
-    app.resolve_violation(violation_id=outcome["violation_id"], outcome="annulled", reason="复核撤销", actor=CLERK)
+    app.resolve_violation(
+        violation_id=outcome["violation_id"], outcome="annulled", reason="复核撤销", actor=CLERK
+    )
     assert app.repository.get(UUID(outcome["payment_id"])).status == "cancelled"
 
 
 def test_annulment_refunds_a_paid_fine(app):
     outcome = record(app)
-    app.settle_payment(payment_id=outcome["payment_id"], channel="alipay", transaction_ref="AP-1", amount_fen=20000, actor=GATEWAY)
-    app.resolve_violation(violation_id=outcome["violation_id"], outcome="annulled", reason="复核撤销", actor=CLERK)
+    app.settle_payment(
+        payment_id=outcome["payment_id"],
+        channel="alipay",
+        transaction_ref="AP-1",
+        amount_fen=20000,
+        actor=GATEWAY,
+    )
+    app.resolve_violation(
+        violation_id=outcome["violation_id"], outcome="annulled", reason="复核撤销", actor=CLERK
+    )
     fine = app.repository.get(UUID(outcome["payment_id"]))
     assert (fine.status, fine.refunded_fen) == ("refunded", 20000)
 
@@ -338,9 +432,18 @@ def test_an_upheld_violation_keeps_its_fine(app):
 def test_licences_are_suspended_resumed_renewed_and_revoked_by_number(app, clock):
     case_id = submit(app, LICENSED)
     payment_id = app.accept_case(case_id=case_id, actor=CLERK)["payment_id"]
-    app.settle_payment(payment_id=payment_id, channel="unionpay", transaction_ref="UP-1", amount_fen=FEE, actor=GATEWAY)
+    app.settle_payment(
+        payment_id=payment_id,
+        channel="unionpay",
+        transaction_ref="UP-1",
+        amount_fen=FEE,
+        actor=GATEWAY,
+    )
     number = app.decide_case(case_id=case_id, outcome="approved", actor=CLERK)["licence_number"]
-    assert app.suspend_licence(licence_number=number, reason="整改", actor=CLERK)["status"] == "suspended"
+    assert (
+        app.suspend_licence(licence_number=number, reason="整改", actor=CLERK)["status"]
+        == "suspended"
+    )
     assert app.resume_licence(licence_number=number, actor=CLERK)["status"] == "active"
     renewed = app.renew_licence(licence_number=number, actor=CLERK, expected_version=3)
     assert renewed["valid_until"] == (date(2025, 9, 26) + timedelta(days=1824 + 1825)).isoformat()
@@ -355,26 +458,44 @@ def test_licences_are_suspended_resumed_renewed_and_revoked_by_number(app, clock
 
 def test_the_same_idempotency_key_and_body_returns_the_stored_answer_and_appends_nothing(app):
     key = IdempotencyRequest(scope="citizen-1:POST:/cases", key="k-1", request_hash="h-1")
-    first = app.submit_case(item_code=CODE, applicant=APPLICANT, channel="web", actor=CITIZEN, idempotency=key)
+    first = app.submit_case(
+        item_code=CODE, applicant=APPLICANT, channel="web", actor=CITIZEN, idempotency=key
+    )
     before = app.max_position()
-    again = app.submit_case(item_code=CODE, applicant=APPLICANT, channel="web", actor=CITIZEN, idempotency=key)
+    again = app.submit_case(
+        item_code=CODE, applicant=APPLICANT, channel="web", actor=CITIZEN, idempotency=key
+    )
     assert again.replayed and again.body == first.body and again.status == 201
     assert app.max_position() == before
 
 
 def test_the_same_idempotency_key_with_another_body_is_refused(app):
-    app.submit_case(item_code=CODE, applicant=APPLICANT, channel="web", actor=CITIZEN,
-                    idempotency=IdempotencyRequest(scope="s", key="k", request_hash="h-1"))
+    app.submit_case(
+        item_code=CODE,
+        applicant=APPLICANT,
+        channel="web",
+        actor=CITIZEN,
+        idempotency=IdempotencyRequest(scope="s", key="k", request_hash="h-1"),
+    )
     with pytest.raises(IdempotencyKeyReused):
-        app.submit_case(item_code=CODE, applicant=APPLICANT, channel="app", actor=CITIZEN,
-                        idempotency=IdempotencyRequest(scope="s", key="k", request_hash="h-2"))
+        app.submit_case(
+            item_code=CODE,
+            applicant=APPLICANT,
+            channel="app",
+            actor=CITIZEN,
+            idempotency=IdempotencyRequest(scope="s", key="k", request_hash="h-2"),
+        )
 
 
 def test_every_stored_event_carries_actor_and_department(app):
     case_id = submit(app, LICENSED)
     app.accept_case(case_id=case_id, actor=CLERK)
     events = list(app.events.get(UUID(case_id)))
-    assert [type(e).__name__ for e in events] == ["CaseSubmitted", "CaseAccepted", "CasePaymentLinked"]
+    assert [type(e).__name__ for e in events] == [
+        "CaseSubmitted",
+        "CaseAccepted",
+        "CasePaymentLinked",
+    ]
     assert [e.actor["role"] for e in events] == ["citizen", "clerk", "clerk"]
     assert {e.department for e in events} == {"market-regulation"}
 
@@ -382,7 +503,13 @@ def test_every_stored_event_carries_actor_and_department(app):
 def test_every_aggregate_state_survives_a_snapshot(app):
     case_id = submit(app, LICENSED)
     payment_id = app.accept_case(case_id=case_id, actor=CLERK)["payment_id"]
-    app.settle_payment(payment_id=payment_id, channel="unionpay", transaction_ref="UP-1", amount_fen=FEE, actor=GATEWAY)
+    app.settle_payment(
+        payment_id=payment_id,
+        channel="unionpay",
+        transaction_ref="UP-1",
+        amount_fen=FEE,
+        actor=GATEWAY,
+    )
     number = app.decide_case(case_id=case_id, outcome="approved", actor=CLERK)["licence_number"]
     violation_id = record(app)["violation_id"]
     licence_id = app.get_licence(number).id
@@ -399,6 +526,12 @@ def test_a_stale_version_refuses_a_settlement_and_appends_nothing(app):
     payment_id = app.accept_case(case_id=submit(app, LICENSED), actor=CLERK)["payment_id"]
     before = app.max_position()
     with pytest.raises(StaleVersion, match="current version is 1"):
-        app.settle_payment(payment_id=payment_id, channel="unionpay", transaction_ref="UP-1", amount_fen=FEE,
-                           actor=GATEWAY, expected_version=2)
+        app.settle_payment(
+            payment_id=payment_id,
+            channel="unionpay",
+            transaction_ref="UP-1",
+            amount_fen=FEE,
+            actor=GATEWAY,
+            expected_version=2,
+        )
     assert app.max_position() == before

@@ -14,10 +14,16 @@ OWNER = {"role": "citizen", "subject": BUSINESS["party_id"]}
 
 def violation(fine_fen: int = 20000) -> Violation:
     return Violation.record(
-        party=BUSINESS, description="未按规定公示食品经营许可证", location="成都市锦江区春熙路1号",
-        region_code="510104", occurred_at=at(2025, 9, 1), fine_fen=fine_fen,
-        legal_basis="《食品经营许可管理办法》第五十二条", department="market-regulation",
-        actor=CLERK, timestamp=at(2025, 9, 2),
+        party=BUSINESS,
+        description="未按规定公示食品经营许可证",
+        location="成都市锦江区春熙路1号",
+        region_code="510104",
+        occurred_at=at(2025, 9, 1),
+        fine_fen=fine_fen,
+        legal_basis="《食品经营许可管理办法》第五十二条",
+        department="market-regulation",
+        actor=CLERK,
+        timestamp=at(2025, 9, 2),
     )
 
 
@@ -26,7 +32,10 @@ def test_a_violation_is_recorded_and_its_fine_requested():
     payment_id = uuid4()
     v.request_fine(payment_id=payment_id, actor=CLERK)
     assert (v.status, v.fine_payment_id) == ("fine_requested", payment_id)
-    assert [type(e).__name__ for e in v.collect_events()] == ["ViolationRecorded", "ViolationFineRequested"]
+    assert [type(e).__name__ for e in v.collect_events()] == [
+        "ViolationRecorded",
+        "ViolationFineRequested",
+    ]
 
 
 def test_a_violation_without_a_fine_has_no_fine_to_request():
@@ -53,9 +62,18 @@ def test_the_fine_is_requested_once():
     ],
 )
 def test_an_invalid_record_is_refused_with_the_field_named(override, field):
-    args = dict(party=BUSINESS, description="d", location="l", region_code="510104",
-                occurred_at=at(2025, 9, 1), fine_fen=100, legal_basis="b",
-                department="market-regulation", actor=CLERK, timestamp=at(2025, 9, 2))
+    args = dict(
+        party=BUSINESS,
+        description="d",
+        location="l",
+        region_code="510104",
+        occurred_at=at(2025, 9, 1),
+        fine_fen=100,
+        legal_basis="b",
+        department="market-regulation",
+        actor=CLERK,
+        timestamp=at(2025, 9, 2),
+    )
     args.update(override)
     with pytest.raises(InvalidInput) as err:
         Violation.record(**args)

@@ -3,6 +3,7 @@
 The envelopes are built exactly as the relay builds them and go through JSON, as they do
 through Kafka; no server is involved.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -22,9 +23,23 @@ from tests.scenarios import run_full_day
 def world():
     app = Casetrack(env={"CASETRACK_EVENT_STORE": "memory://", "CASETRACK_SNAPSHOT_INTERVAL": "0"})
     made = run_full_day(app)
-    envelopes = [orjson.loads(orjson.dumps(build_envelope(
-        app.mapper, position=e.position, originator_id=e.originator_id, originator_version=e.originator_version,
-        topic=e.topic, state=e.state, prev_hash=e.prev_hash, hash_=e.hash))) for e in app.read_log(0, 10_000)]
+    envelopes = [
+        orjson.loads(
+            orjson.dumps(
+                build_envelope(
+                    app.mapper,
+                    position=e.position,
+                    originator_id=e.originator_id,
+                    originator_version=e.originator_version,
+                    topic=e.topic,
+                    state=e.state,
+                    prev_hash=e.prev_hash,
+                    hash_=e.hash,
+                )
+            )
+        )
+        for e in app.read_log(0, 10_000)
+    ]
     yield app, made, envelopes
     app.close()
 
@@ -61,13 +76,17 @@ def test_case_documents_match_the_cases_in_the_event_store(world):
         assert doc["case_number"] == case.case_number
         assert doc["party_ids"] == [case.applicant["party_id"]]
         assert doc["department"] == case.department and doc["region_code"] == case.region_code
-        assert doc["statutory_due"] == (case.statutory_due.isoformat() if case.statutory_due else None)
+        assert doc["statutory_due"] == (
+            case.statutory_due.isoformat() if case.statutory_due else None
+        )
         assert doc["promised_due"] == (case.promised_due.isoformat() if case.promised_due else None)
         assert doc["extended_days"] == case.extended_days
         assert doc["assigned_to"] == case.assigned_to
         assert doc["licence_number"] == case.licence_number
         assert doc["rating"] == case.rating
-        assert [p["payment_id"] for p in doc["payments"]] == [p["payment_id"] for p in case.payments]
+        assert [p["payment_id"] for p in doc["payments"]] == [
+            p["payment_id"] for p in case.payments
+        ]
         assert [s["step"] for s in doc["timeline"]] == [s["step"] for s in case.timeline]
 
 
@@ -78,7 +97,11 @@ def test_payment_documents_match_the_payments_in_the_event_store(world):
     for payment_id, doc in documents.items():
         payment = app.repository.get(UUID(payment_id))
         assert (doc["status"], doc["amount_fen"], doc["paid_fen"], doc["refunded_fen"]) == (
-            payment.status, payment.amount_fen, payment.paid_fen, payment.refunded_fen)
+            payment.status,
+            payment.amount_fen,
+            payment.paid_fen,
+            payment.refunded_fen,
+        )
         assert doc["aggregate_version"] == payment.version
         assert doc["party_ids"] == [payment.payer_party_id]
 
@@ -90,12 +113,18 @@ def test_licence_item_and_violation_documents_match_the_event_store(world):
     for licence_id, doc in licences.items():
         licence = app.repository.get(UUID(licence_id))
         assert (doc["status"], doc["valid_until"]) == (
-            licence.status, licence.valid_until.isoformat() if licence.valid_until else None)
+            licence.status,
+            licence.valid_until.isoformat() if licence.valid_until else None,
+        )
     items = _documents("catalog", envelopes)
     assert sorted(d["code"] for d in items.values()) == sorted(made.items)
     for item_id, doc in items.items():
         item = app.repository.get(UUID(item_id))
-        assert (doc["status"], doc["revision"], doc["name"]) == (item.status, item.revision, item.terms["name"])
+        assert (doc["status"], doc["revision"], doc["name"]) == (
+            item.status,
+            item.revision,
+            item.terms["name"],
+        )
     violations = _documents("violations", envelopes)
     assert set(violations) == set(made.violations)
     for violation_id, doc in violations.items():

@@ -1,4 +1,5 @@
 """Query builders: scope is a filter inside every query, identifiers rank first, paging is bounded."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -48,8 +49,10 @@ def test_a_citizen_is_scoped_to_records_naming_their_party():
 
 
 def test_a_city_clerk_is_scoped_to_their_department_and_the_first_four_digits_of_their_region():
-    assert scope_filters(CLERK) == [{"term": {"department": "market-regulation"}},
-                                    {"prefix": {"region_code": "5101"}}]
+    assert scope_filters(CLERK) == [
+        {"term": {"department": "market-regulation"}},
+        {"prefix": {"region_code": "5101"}},
+    ]
 
 
 def test_a_province_clerk_covers_two_digits_and_a_county_clerk_only_their_county():
@@ -64,8 +67,15 @@ def test_auditors_analysts_and_admins_see_everything(role):
     assert scope_filters(Scope(role=role)) == []
 
 
-@pytest.mark.parametrize("scope", [Scope(role="gateway"), Scope(role="public"), Scope(role="citizen"),
-                                   Scope(role="clerk", department="d")])
+@pytest.mark.parametrize(
+    "scope",
+    [
+        Scope(role="gateway"),
+        Scope(role="public"),
+        Scope(role="citizen"),
+        Scope(role="clerk", department="d"),
+    ],
+)
 def test_any_other_caller_or_an_incomplete_scope_matches_no_personal_record(scope):
     assert scope_filters(scope) == [MATCH_NONE]
 
@@ -74,7 +84,9 @@ def test_search_puts_the_scope_inside_the_query_for_every_personal_type_but_not_
     body = search_body(q="食品", scope=CITIZEN)
     for kind in ("case", "payment", "licence", "violation"):
         assert {"term": {"party_ids": PERSON}} in _type_clause(body, kind)["bool"]["filter"]
-    assert _type_clause(body, "item")["bool"]["filter"] == [{"terms": {"type": ["item", "catalog"]}}]
+    assert _type_clause(body, "item")["bool"]["filter"] == [
+        {"terms": {"type": ["item", "catalog"]}}
+    ]
     assert "post_filter" not in body  # nothing is filtered after the query
 
 
@@ -95,8 +107,12 @@ def _exact_boosts(q: str) -> dict[tuple[str, str | None], float]:
 
 def test_search_ranks_exact_identifiers_far_above_names_and_fuzzy_latin_text():
     exact = _exact_boosts("SC-2026-510100-00000001")
-    top = {exact[("case_number", "case")], exact[("licence_number", "licence")],
-           exact[("transaction_ref", "payment")], exact[("code", None)]}
+    top = {
+        exact[("case_number", "case")],
+        exact[("licence_number", "licence")],
+        exact[("transaction_ref", "payment")],
+        exact[("code", None)],
+    }
     assert top == {100}
     others = [c["multi_match"] for c in text_query("x")["bool"]["should"] if "multi_match" in c]
     assert max(m.get("boost", 1) for m in others) * 10 < 100
@@ -106,18 +122,30 @@ def test_search_ranks_exact_identifiers_far_above_names_and_fuzzy_latin_text():
 
 
 def _fuzzy(q: str) -> list[dict]:
-    return [c["multi_match"] for c in text_query(q)["bool"]["should"]
-            if "multi_match" in c and c["multi_match"].get("fuzziness")]
+    return [
+        c["multi_match"]
+        for c in text_query(q)["bool"]["should"]
+        if "multi_match" in c and c["multi_match"].get("fuzziness")
+    ]
 
 
-@pytest.mark.parametrize("q, words", [
-    ("SC-2026-510100-00000001", "SC"), ("permt market", "permt market"), ("Müller 2025", "Müller"),
-    ("营业执照", None), ("510104199005011231", None), ("营业licnese执照", "licnese"),
-])
+@pytest.mark.parametrize(
+    "q, words",
+    [
+        ("SC-2026-510100-00000001", "SC"),
+        ("permt market", "permt market"),
+        ("Müller 2025", "Müller"),
+        ("营业执照", None),
+        ("510104199005011231", None),
+        ("营业licnese执照", "licnese"),
+    ],
+)
 def test_only_latin_words_are_matched_with_typos(q, words):
     fuzzy = _fuzzy(q)
     assert [m["query"] for m in fuzzy] == ([words] if words else [])
-    latin_highlights = [f for f in search_body(q=q, scope=CLERK)["highlight"]["fields"] if f.endswith(".latin")]
+    latin_highlights = [
+        f for f in search_body(q=q, scope=CLERK)["highlight"]["fields"] if f.endswith(".latin")
+    ]
     assert bool(latin_highlights) == bool(words)
 
 
@@ -132,13 +160,26 @@ def test_a_licence_number_ranks_the_licence_above_the_case_that_mentions_it():
 
 
 def test_search_filters_by_type_department_and_status_after_facets_and_by_date_inside_the_query():
-    body = search_body(q=None, scope=CLERK, types=["case"], department="market-regulation", status="accepted",
-                       date_from=date(2026, 1, 1), date_to=date(2026, 1, 31))
+    body = search_body(
+        q=None,
+        scope=CLERK,
+        types=["case"],
+        department="market-regulation",
+        status="accepted",
+        date_from=date(2026, 1, 1),
+        date_to=date(2026, 1, 31),
+    )
     assert body["post_filter"]["bool"]["filter"] == [
-        {"terms": {"type": ["case"]}}, {"term": {"department": "market-regulation"}},
-        {"term": {"status": "accepted"}}]
+        {"terms": {"type": ["case"]}},
+        {"term": {"department": "market-regulation"}},
+        {"term": {"status": "accepted"}},
+    ]
     dates = body["query"]["bool"]["filter"][1]["range"]["updated_at"]
-    assert dates["gte"] == "2026-01-01" and dates["lte"] == "2026-01-31||/d" and dates["time_zone"] == "+08:00"
+    assert (
+        dates["gte"] == "2026-01-01"
+        and dates["lte"] == "2026-01-31||/d"
+        and dates["time_zone"] == "+08:00"
+    )
     assert set(body["aggs"]) == {"type", "department", "status"}
     assert "highlight" in body and "must" not in body["query"]["bool"]
 
@@ -152,12 +193,16 @@ def test_search_refuses_an_unknown_type_and_pages_beyond_the_window():
     assert too_deep.value.field == "page"
 
 
-@pytest.mark.parametrize(("page", "size", "window"), [(1, 20, (0, 20)), (3, 10, (20, 10)), (100, 100, (9900, 100))])
+@pytest.mark.parametrize(
+    ("page", "size", "window"), [(1, 20, (0, 20)), (3, 10, (20, 10)), (100, 100, (9900, 100))]
+)
 def test_pages_are_one_based_and_at_most_a_hundred_long(page, size, window):
     assert page_window(page, size) == window
 
 
-@pytest.mark.parametrize(("page", "size", "field"), [(0, 10, "page"), (1, 0, "size"), (1, 101, "size")])
+@pytest.mark.parametrize(
+    ("page", "size", "field"), [(0, 10, "page"), (1, 0, "size"), (1, 101, "size")]
+)
 def test_bad_pages_name_their_parameter(page, size, field):
     with pytest.raises(BadQuery) as refused:
         page_window(page, size)
@@ -166,9 +211,12 @@ def test_bad_pages_name_their_parameter(page, size, field):
 
 def test_a_record_by_id_carries_the_scope_unless_it_is_public():
     assert by_id_body("case_id", "c1", CITIZEN)["query"]["bool"]["filter"] == [
-        {"term": {"case_id": "c1"}}, {"term": {"party_ids": PERSON}}]
-    assert by_id_body("code", "x", Scope(role="public"), public=True)["query"]["bool"]["filter"] == [
-        {"term": {"code": "x"}}]
+        {"term": {"case_id": "c1"}},
+        {"term": {"party_ids": PERSON}},
+    ]
+    assert by_id_body("code", "x", Scope(role="public"), public=True)["query"]["bool"][
+        "filter"
+    ] == [{"term": {"code": "x"}}]
 
 
 def test_lists_put_the_scope_first_and_sort_newest_first_by_default():
@@ -180,7 +228,9 @@ def test_lists_put_the_scope_first_and_sort_newest_first_by_default():
 def test_the_worklist_holds_open_cases_soonest_statutory_due_first():
     body = worklist_body(CLERK, today=date(2026, 3, 2))
     filters = body["query"]["bool"]["filter"]
-    assert {"terms": {"status": ["submitted", "materials_requested", "accepted", "suspended"]}} in filters
+    assert {
+        "terms": {"status": ["submitted", "materials_requested", "accepted", "suspended"]}
+    } in filters
     assert body["sort"][0] == {"statutory_due": {"order": "asc", "missing": "_last"}}
 
 
@@ -190,7 +240,9 @@ def test_the_worklist_filters_assigned_and_overdue_cases_with_the_clock():
     assert {"term": {"assigned_to": "clerk-7"}} in filters
     overdue = [c for c in _clauses(filters) if "range" in c]
     assert overdue == [{"range": {"statutory_due": {"lt": "2026-03-02"}}}]
-    not_overdue = worklist_body(CLERK, today=date(2026, 3, 2), overdue=False)["query"]["bool"]["filter"][-1]
+    not_overdue = worklist_body(CLERK, today=date(2026, 3, 2), overdue=False)["query"]["bool"][
+        "filter"
+    ][-1]
     assert "must_not" in not_overdue["bool"]
 
 
@@ -205,14 +257,25 @@ def test_the_catalogue_in_a_county_includes_the_items_of_its_city_and_province()
     assert {"prefix": {"region_code": "510104"}} in region
     assert {"terms": {"region_code": ["510000", "510100"]}} in region
     assert {"term": {"status": "published"}} in body["query"]["bool"]["filter"]
-    assert {"term": {"status": "published"}} not in catalog_body(include_withdrawn=True)["query"]["bool"]["filter"]
+    assert {"term": {"status": "published"}} not in catalog_body(include_withdrawn=True)["query"][
+        "bool"
+    ]["filter"]
 
 
 def test_case_analytics_count_per_group_with_the_overdue_filter_of_the_day():
     body = case_counts_body("item", today=date(2026, 3, 2))
     groups = body["aggs"]["groups"]
     assert groups["composite"]["sources"] == [{"group": {"terms": {"field": "item_code"}}}]
-    assert {"decided", "approved", "rejected", "open", "overdue", "on_time", "timed", "rating"} <= set(groups["aggs"])
+    assert {
+        "decided",
+        "approved",
+        "rejected",
+        "open",
+        "overdue",
+        "on_time",
+        "timed",
+        "rating",
+    } <= set(groups["aggs"])
     with pytest.raises(BadQuery):
         case_counts_body("applicant", today=date(2026, 3, 2))
 

@@ -1,4 +1,5 @@
 """The read side's pure helpers: waiting on watermarks, masking personal data, percentiles."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -33,15 +34,36 @@ def test_waiting_ends_as_soon_as_every_projection_read_has_reached_the_position(
             marks["cases"] = 10
         return marks[projection]
 
-    assert wait_for_position(9, ["cases", "payments"], watermark=watermark, partitions=4, clock=clock,
-                             sleep=clock.sleep, interval_s=0.25) is True
+    assert (
+        wait_for_position(
+            9,
+            ["cases", "payments"],
+            watermark=watermark,
+            partitions=4,
+            clock=clock,
+            sleep=clock.sleep,
+            interval_s=0.25,
+        )
+        is True
+    )
     assert 1.0 <= clock.now < 1.5
 
 
 def test_waiting_gives_up_after_the_bound_and_says_so():
     clock = FakeClock()
-    assert wait_for_position(10, ["cases"], watermark=lambda p, n: 9, partitions=4, clock=clock,
-                             sleep=clock.sleep, timeout_s=5.0, interval_s=0.05) is False
+    assert (
+        wait_for_position(
+            10,
+            ["cases"],
+            watermark=lambda p, n: 9,
+            partitions=4,
+            clock=clock,
+            sleep=clock.sleep,
+            timeout_s=5.0,
+            interval_s=0.05,
+        )
+        is False
+    )
     assert 5.0 <= clock.now < 5.1
 
 
@@ -53,16 +75,29 @@ def test_without_a_position_nothing_is_waited_for():
 
 
 def test_masking_hides_person_names_and_identity_numbers_but_keeps_business_names():
-    doc = {"applicant": {"party_id": PERSON, "kind": "person", "name": "张小三"},
-           "holder": {"party_id": BUSINESS, "kind": "business", "name": "蜀味餐饮有限公司"},
-           "payer_party_id": PERSON, "payer_name": "欧阳小明", "party_ids": [PERSON, BUSINESS],
-           "actor": {"role": "citizen", "subject": PERSON}, "title": "食品经营许可"}
+    doc = {
+        "applicant": {"party_id": PERSON, "kind": "person", "name": "张小三"},
+        "holder": {"party_id": BUSINESS, "kind": "business", "name": "蜀味餐饮有限公司"},
+        "payer_party_id": PERSON,
+        "payer_name": "欧阳小明",
+        "party_ids": [PERSON, BUSINESS],
+        "actor": {"role": "citizen", "subject": PERSON},
+        "title": "食品经营许可",
+    }
     masked = mask_personal(doc)
-    assert masked["applicant"] == {"party_id": "*" * 14 + PERSON[-4:], "kind": "person", "name": "张*三"}
-    assert masked["holder"]["name"] == "蜀味餐饮有限公司" and masked["holder"]["party_id"].endswith(BUSINESS[-4:])
+    assert masked["applicant"] == {
+        "party_id": "*" * 14 + PERSON[-4:],
+        "kind": "person",
+        "name": "张*三",
+    }
+    assert masked["holder"]["name"] == "蜀味餐饮有限公司" and masked["holder"]["party_id"].endswith(
+        BUSINESS[-4:]
+    )
     assert masked["payer_name"] == "欧**明" and masked["payer_party_id"] == "*" * 14 + PERSON[-4:]
     assert masked["party_ids"] == ["*" * 14 + PERSON[-4:], "*" * 14 + BUSINESS[-4:]]
-    assert masked["actor"]["subject"] == "*" * 14 + PERSON[-4:] and masked["title"] == "食品经营许可"
+    assert (
+        masked["actor"]["subject"] == "*" * 14 + PERSON[-4:] and masked["title"] == "食品经营许可"
+    )
     assert doc["applicant"]["name"] == "张小三"  # the input is not changed
 
 
@@ -76,16 +111,46 @@ def test_percentiles_are_nearest_rank_over_weighted_values():
 def test_the_credit_record_counts_unpaid_fines_past_due_revoked_licences_and_late_payments():
     today = date(2026, 3, 2)
     payments = [
-        {"payment_id": "f1", "kind": "fine", "status": "requested", "due_date": "2026-03-01", "amount_fen": 20000},
-        {"payment_id": "f2", "kind": "fine", "status": "requested", "due_date": "2026-03-02", "amount_fen": 100},
-        {"payment_id": "p1", "kind": "fee", "status": "settled", "due_date": "2026-02-10",
-         "settled_at": "2026-02-10T23:30:00+08:00", "amount_fen": 5000},
-        {"payment_id": "p2", "kind": "fee", "status": "settled", "due_date": "2026-02-10",
-         "settled_at": "2026-02-10T16:30:00+00:00", "amount_fen": 5000},
+        {
+            "payment_id": "f1",
+            "kind": "fine",
+            "status": "requested",
+            "due_date": "2026-03-01",
+            "amount_fen": 20000,
+        },
+        {
+            "payment_id": "f2",
+            "kind": "fine",
+            "status": "requested",
+            "due_date": "2026-03-02",
+            "amount_fen": 100,
+        },
+        {
+            "payment_id": "p1",
+            "kind": "fee",
+            "status": "settled",
+            "due_date": "2026-02-10",
+            "settled_at": "2026-02-10T23:30:00+08:00",
+            "amount_fen": 5000,
+        },
+        {
+            "payment_id": "p2",
+            "kind": "fee",
+            "status": "settled",
+            "due_date": "2026-02-10",
+            "settled_at": "2026-02-10T16:30:00+00:00",
+            "amount_fen": 5000,
+        },
     ]
-    licences = [{"licence_number": "SCL-1", "status": "revoked"}, {"licence_number": "SCL-2", "status": "active"}]
+    licences = [
+        {"licence_number": "SCL-1", "status": "revoked"},
+        {"licence_number": "SCL-2", "status": "active"},
+    ]
     record = credit_record(payments, licences, today)
-    assert record["unpaid_overdue_fines"]["count"] == 1 and record["unpaid_overdue_fines"]["amount_fen"] == 20000
+    assert (
+        record["unpaid_overdue_fines"]["count"] == 1
+        and record["unpaid_overdue_fines"]["amount_fen"] == 20000
+    )
     assert [lic["licence_number"] for lic in record["revoked_licences"]["items"]] == ["SCL-1"]
     # 16:30 UTC is 00:30 the next day in Shanghai: late.
     assert record["payment_record"] == {"settled": 2, "on_time": 1, "late": 1, "on_time_rate": 0.5}
