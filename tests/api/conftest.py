@@ -19,7 +19,7 @@ from api import wiring
 from api.auth import issue_dev_token
 from domain.identifiers import make_credit_code, make_resident_id
 from domain.services import Casetrack
-from tests.scenarios import item_terms
+from tests.support.scenarios import item_terms
 
 PERSON = make_resident_id("510104", date(1990, 5, 1), 123)
 OTHER_PERSON = make_resident_id("510105", date(1985, 3, 9), 456)

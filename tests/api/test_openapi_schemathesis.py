@@ -32,8 +32,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from api.auth import issue_dev_token
-from tests.live import live_casetrack
-from tests.scenarios import PERSON_ID, run_full_day
+from tests.support.live import live_casetrack
+from tests.support.scenarios import PERSON_ID, run_full_day
 
 pytestmark = pytest.mark.integration
 

@@ -22,8 +22,16 @@ from django.test import Client
 from api.auth import issue_dev_token
 from domain.store.access_log import read_access_log
 from projections import EVENT_PROJECTIONS as PROJECTIONS
-from tests.live import live_casetrack
-from tests.scenarios import BUSINESS_ID, CLERK, PERSON, PERSON_ID, Created, item_terms, run_full_day
+from tests.support.live import live_casetrack
+from tests.support.scenarios import (
+    BUSINESS_ID,
+    CLERK,
+    PERSON,
+    PERSON_ID,
+    Created,
+    item_terms,
+    run_full_day,
+)
 
 pytestmark = pytest.mark.integration
 

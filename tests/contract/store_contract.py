@@ -19,7 +19,7 @@ from domain.application import CasetrackApplication
 from domain.errors import ConcurrencyConflict, IdempotencyKeyInFlight, IdempotencyKeyReused
 from domain.store.hashing import HashAlgorithm
 from domain.store.records import IdempotencyRequest
-from tests.contract.aggregates import Ticket, open_ticket
+from tests.support.store_aggregates import Ticket, open_ticket
 
 DEADLINE_S = 30.0
 
@@ -559,7 +559,7 @@ class EventStoreContract:
         self.execute(
             store_env,
             "UPDATE {events} SET topic = %s WHERE originator_id = %s AND originator_version = 3",
-            ("tests.contract.aggregates:Ticket.Scheduled", self.id_param(b)),
+            ("tests.support.store_aggregates:Ticket.Scheduled", self.id_param(b)),
         )
         assert [(x.aggregate_id, x.version) for x in app.verify().broken] == [(str(b), 3)]
         # A store may hold both algorithms: each row names its own.

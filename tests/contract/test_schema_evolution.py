@@ -9,7 +9,7 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
 from domain.application import CasetrackApplication
-from tests.contract.aggregates import Permit
+from tests.support.store_aggregates import Permit
 
 
 def test_a_v1_event_reads_as_v2_and_its_hash_still_verifies() -> None:

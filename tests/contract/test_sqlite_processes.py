@@ -7,7 +7,7 @@ import queue
 from pathlib import Path
 
 from domain.application import CasetrackApplication
-from tests.contract.sqlite_writer import write_commits
+from tests.support.sqlite_writer import write_commits
 
 PROCESSES = 4
 COMMITS = 40

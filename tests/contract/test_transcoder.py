@@ -10,7 +10,7 @@ from eventsourcing.persistence import JSONTranscoder, TranscodingNotRegisteredEr
 
 from domain.application import CasetrackApplication
 from domain.store.transcoder import OrjsonTranscoder
-from tests.contract.aggregates import Ticket
+from tests.support.store_aggregates import Ticket
 
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 

@@ -35,9 +35,9 @@ from projections import EVENT_PROJECTIONS
 from search.client import make_client
 from search.indices import Names
 from search.store import ReadModels
-from tests.integration.pipeline import kill, manage
-from tests.scenarios import CITIZEN, CLERK, MATERIALS, PERSON, Created, run_full_day
-from tests.stack import wait_until
+from tests.support.processes import kill, manage
+from tests.support.scenarios import CITIZEN, CLERK, MATERIALS, PERSON, Created, run_full_day
+from tests.support.stack import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"

@@ -23,7 +23,7 @@ import pytest
 from django.test import Client
 
 from domain.identifiers import make_resident_id
-from tests.live import live_casetrack
+from tests.support.live import live_casetrack
 
 pytestmark = pytest.mark.integration
 

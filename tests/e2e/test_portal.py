@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from domain.identifiers import mask_name
 from tests.e2e.conftest import shot, sign_in
-from tests.scenarios import PERSON, PERSON_ID
+from tests.support.scenarios import PERSON, PERSON_ID
 
 pytestmark = pytest.mark.integration
 

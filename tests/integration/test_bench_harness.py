@@ -13,7 +13,7 @@ import sys
 import orjson
 import pytest
 
-from tests.integration.pipeline import ROOT
+from tests.support.processes import ROOT
 
 pytestmark = pytest.mark.integration
 

@@ -13,7 +13,7 @@ from kafka.structs import OffsetAndMetadata
 from consumers.envelope import is_marker
 from consumers.kafka_admin import ensure_topic
 from consumers.kafka_driver import CONFLUENT, DRIVERS, KAFKA_PYTHON, consumer_factory, make_producer
-from tests.stack import wait_until
+from tests.support.stack import wait_until
 
 pytestmark = pytest.mark.integration
 

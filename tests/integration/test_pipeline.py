@@ -21,12 +21,12 @@ from projections import EVENT_PROJECTIONS, PROJECTIONS
 from search.client import make_client
 from search.indices import Names
 from search.store import ReadModels
-from tests import stack
-from tests.fixtures.poison import Case as PoisonCase
-from tests.integration.pipeline import kill, manage
-from tests.integration.readmodels import differences
-from tests.scenarios import CLERK, run_full_day
-from tests.stack import wait_until
+from tests.support import stack
+from tests.support.poison import Case as PoisonCase
+from tests.support.processes import kill, manage
+from tests.support.readmodels import differences
+from tests.support.scenarios import CLERK, run_full_day
+from tests.support.stack import wait_until
 
 pytestmark = pytest.mark.integration
 PARTITIONS = 4

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from tests import stack
-from tests.stack import wait_until
+from tests.support import stack
+from tests.support.stack import wait_until
 
 pytestmark = pytest.mark.integration
 

@@ -11,9 +11,9 @@ import pytest
 
 from consumers.topics import Topics
 from domain.application import CasetrackApplication
-from tests.fixtures.aggregates import Counter
-from tests.integration.pipeline import assert_per_aggregate_order, kill, manage, read_topic
-from tests.stack import wait_until
+from tests.support.counter import Counter
+from tests.support.processes import assert_per_aggregate_order, kill, manage, read_topic
+from tests.support.stack import wait_until
 
 pytestmark = pytest.mark.integration
 ACTOR = {"role": "system", "subject": "test"}

@@ -25,8 +25,8 @@ from consumers.projector import sort_out
 from domain.application import CasetrackApplication
 from domain.services import Casetrack
 from projections import PROJECTIONS
-from tests.contract.aggregates import Permit
-from tests.scenarios import run_full_day
+from tests.support.scenarios import run_full_day
+from tests.support.store_aggregates import Permit
 
 
 def _through_domain_classes(mapper, **fields: Any) -> dict:

@@ -9,7 +9,7 @@ import pytest
 from domain.identifiers import make_credit_code, make_resident_id
 from domain.model.case import Case
 from domain.model.service_item import ServiceItem
-from tests.scenarios import item_terms
+from tests.support.scenarios import item_terms
 
 ADMIN = {"role": "admin", "subject": "admin-1"}
 CLERK = {"role": "clerk", "subject": "clerk-7"}

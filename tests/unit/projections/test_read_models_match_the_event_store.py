@@ -16,7 +16,7 @@ from consumers.envelope import build_envelope
 from consumers.projector import fold
 from domain.services import Casetrack
 from projections import PROJECTIONS
-from tests.scenarios import run_full_day
+from tests.support.scenarios import run_full_day
 
 
 @pytest.fixture(scope="module")

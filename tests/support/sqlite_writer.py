@@ -7,7 +7,7 @@ from typing import Any
 
 from domain.application import CasetrackApplication
 from domain.store.records import IdempotencyRequest
-from tests.contract.aggregates import open_ticket
+from tests.support.store_aggregates import open_ticket
 
 
 def write_commits(store_url: str, worker: int, commits: int, go: Any, results: Any) -> None:

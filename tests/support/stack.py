@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 STACK = ROOT / "docker" / "local" / "stack.sh"
 URL_VARS = {
     "kafka": "CASETRACK_KAFKA_BOOTSTRAP",

@@ -23,7 +23,7 @@ from consumers import kafka_admin
 from consumers.relay import Relay, access_log_relay
 from consumers.topics import Topics
 from projections import EVENT_PROJECTIONS, PROJECTIONS
-from tests.stack import wait_until
+from tests.support.stack import wait_until
 
 
 @dataclass
