@@ -24,7 +24,7 @@ from eventsourcing.persistence import (
     JSONTranscoder,
     Transcoder,
 )
-from eventsourcing.utils import Environment, EnvType
+from eventsourcing.utils import Environment, EnvType, resolve_topic
 
 from domain.errors import ConcurrencyConflict
 from domain.store.base import CasetrackRecorderMixin
@@ -93,13 +93,8 @@ class CasetrackApplication(Application[UUID]):
         return Environment(name, {**type(self).env, **(env or {})})
 
     def construct_factory(self, env: Environment) -> InfrastructureFactory:
-        if self.settings.backend == "postgres":
-            from domain.store.postgres import CasetrackPostgresFactory
-
-            return CasetrackPostgresFactory(env)
-        from domain.store.sqlite import CasetrackSQLiteFactory
-
-        return CasetrackSQLiteFactory(env)
+        factory: type[InfrastructureFactory] = resolve_topic(self.settings.factory_topic)
+        return factory(env)
 
     def construct_transcoder(self) -> Transcoder:
         transcoder = OrjsonTranscoder()

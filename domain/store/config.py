@@ -33,6 +33,13 @@ DEFAULT_EVENT_STORE = "sqlite:///var/events.db"
 MIN_RETENTION = timedelta(hours=24)
 
 
+# The adapters (eventstore/) import database drivers, so the domain names them, never imports them.
+FACTORY_TOPICS = {
+    "sqlite": "eventstore.sqlite:CasetrackSQLiteFactory",
+    "postgres": "eventstore.postgres:CasetrackPostgresFactory",
+}
+
+
 @dataclass(frozen=True)
 class StoreSettings:
     backend: str  # "sqlite" | "postgres"
@@ -49,6 +56,11 @@ class StoreSettings:
     @property
     def uses_dev_checkpoint_key(self) -> bool:
         return self.checkpoint_key == DEV_CHECKPOINT_KEY
+
+    @property
+    def factory_topic(self) -> str:
+        """The adapter's infrastructure factory, resolved by topic: the domain imports no driver."""
+        return FACTORY_TOPICS[self.backend]
 
 
 def _query(url: str) -> dict[str, str]:
