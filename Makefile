@@ -9,12 +9,14 @@ STACK := bash docker/local/stack.sh
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: help venv up down env run test test-unit bench load clean
+.PHONY: help venv up down env run test test-unit lint fmt bench load clean
 
 help:
 	@echo "make run    - set up and run the API (port $(PORT)), relay and projectors on the local stack"
 	@echo "make test   - set up, start the stack if needed, run every test, stop what it started"
 	@echo "make up / make down - start / stop the local Kafka, Elasticsearch and PostgreSQL"
+	@echo "make lint   - formatter check, linter and layer contracts (make test runs it first)"
+	@echo "make fmt    - format and apply the linter's safe fixes"
 
 $(VENV)/.synced: pyproject.toml uv.lock
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -36,8 +38,19 @@ env:
 run: venv
 	@bash docker/local/run.sh
 
-test: venv
+test: venv lint
 	@bash docker/local/test.sh $(PYTEST_ARGS)
+
+# ruff (format and lint) and import-linter (the layers of docs/design.md), as configured in pyproject.toml.
+lint: venv
+	@$(VENV)/bin/ruff format --check --quiet . || { echo "make fmt formats the files above"; exit 1; }
+	@$(VENV)/bin/ruff check --quiet . && echo "ruff: formatted and clean"
+	@out=$$($(VENV)/bin/lint-imports --no-cache 2>&1) || { echo "$$out"; exit 1; }; echo "$$out" | grep -E '^Contracts:'
+
+
+fmt: venv
+	@$(VENV)/bin/ruff format .
+	@$(VENV)/bin/ruff check --fix .
 
 test-unit: venv
 	@$(VENV)/bin/pytest tests/unit -q $(PYTEST_ARGS)
@@ -45,7 +58,7 @@ test-unit: venv
 clean: down
 	rm -rf var
 
-# Benchmarks and load (issue 6): the harness needs the local stack (make up); load needs the API (make run).
+# Benchmarks and load: the harness needs the local stack (make up); load needs the API (make run).
 SCALE ?= 100000
 LOAD_USERS ?= 20
 LOAD_TIME ?= 2m

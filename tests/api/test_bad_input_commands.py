@@ -106,8 +106,8 @@ CASES = [
         "nan in form",
         "post",
         "/cases",
-        b'{"item_code": "510100-XK-0001", "applicant": {"party_id": "%s", "kind": "person", "name": "x"}, "channel": "web", "form": {"n": NaN}}'
-        % PERSON.encode(),
+        b'{"item_code": "510100-XK-0001", "applicant": {"party_id": "%s", "kind": "person", '
+        b'"name": "x"}, "channel": "web", "form": {"n": NaN}}' % PERSON.encode(),
         CITIZEN,
         None,
     ),

@@ -191,7 +191,7 @@ class EventStoreContract:
         for round_ in range(5):
             loaded = [app.repository.get(UUID(ticket_id)) for app in apps]
 
-            def commit(i: int) -> Any:
+            def commit(i: int, loaded: list[Ticket] = loaded, round_: int = round_) -> Any:
                 def build(tx: Any) -> list[Ticket]:
                     loaded[i].note(f"round {round_} by {i}")
                     return [loaded[i]]

@@ -140,7 +140,7 @@ def test_an_analyst_filters_the_dashboard_by_a_department_and_the_charts_equal_t
         "(() => { const c = Chart.getChart('chart-status');"
         " return {groups: c.$groups, data: c.data.datasets[0].data}; })()"
     )
-    assert dict(zip(chart["groups"], chart["data"])) == {
+    assert dict(zip(chart["groups"], chart["data"], strict=True)) == {
         g["group"]: g["submitted"] for g in by_status
     }
 

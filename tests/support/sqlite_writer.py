@@ -19,7 +19,7 @@ def write_commits(store_url: str, worker: int, commits: int, go: Any, results: A
             return
         for i in range(commits):
 
-            def build(tx: Any) -> list[Any]:
+            def build(tx: Any, i: int = i) -> list[Any]:
                 ticket = open_ticket(tx, title=f"进程{worker}-{i}")
                 ticket.note("submitted")
                 return [ticket]

@@ -39,7 +39,7 @@ def test_the_standards_own_example_identity_number_is_valid():
 def test_identity_check_digit_follows_mod_11_2_by_hand():
     first17 = "51010419900501123"
     weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-    total = sum(int(c) * w for c, w in zip(first17, weights))
+    total = sum(int(c) * w for c, w in zip(first17, weights, strict=True))
     expected = "10X98765432"[total % 11]
     assert resident_id_check_char(first17) == expected
     assert make_resident_id("510104", date(1990, 5, 1), 123) == first17 + expected
@@ -75,7 +75,7 @@ def test_credit_code_check_character_follows_mod_31_by_hand():
     alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
     first17 = "91510100MA6CABCD0"
     weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
-    total = sum(alphabet.index(c) * w for c, w in zip(first17, weights))
+    total = sum(alphabet.index(c) * w for c, w in zip(first17, weights, strict=True))
     assert uscc_check_char(first17) == alphabet[(31 - total % 31) % 31]
 
 
