@@ -1,6 +1,6 @@
 """The Kafka envelope of a stored event, and the relay's watermark markers.
 
-Envelope (DESIGN.md, Kafka contract): `event_id, position, aggregate_id, aggregate_type,
+Envelope (docs/design.md, Kafka contract): `event_id, position, aggregate_id, aggregate_type,
 aggregate_version, event_type, schema_version, occurred_at, actor, department, data,
 prev_hash, hash`; headers `event_type`, `schema_version`, and beyond the contract
 `aggregate_type` and `position` (copies of the envelope's, for routing without decoding). A marker carries the header

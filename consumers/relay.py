@@ -1,6 +1,6 @@
 """The relay: event store notification log -> Kafka `casetrack.events`, in position order.
 
-Guarantee 2 of DESIGN.md: no event is lost, also when the relay is killed at any instant,
+Guarantee 2 of docs/design.md: no event is lost, also when the relay is killed at any instant,
 and per aggregate Kafka order equals version order.
 
 - Events are sent keyed by aggregate id with an idempotent producer (acks=all), so one

@@ -1,7 +1,7 @@
 """Read model of the access log: who read or found which records, when, and where.
 
 Entries are immutable; each is one document. It is not a case event and never touches a
-case stream (DESIGN.md, "Access logs are not case events").
+case stream (docs/design.md, "Access logs are not case events").
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Scoping is always part of the query (a filter), never a filter over results afterwards:
 whatever Elasticsearch returns, counts and facets included, is already what the caller may
-see. The scope of a caller comes from their token (API.md, "Identifiers and scope").
+see. The scope of a caller comes from their token (docs/api.md, "Identifiers and scope").
 """
 
 from __future__ import annotations

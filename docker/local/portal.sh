@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The portal's set-up (issue 7), run by `make run` and `make test`:
+# The portal's set-up, run by `make run` and `make test`:
 #  - Chart.js from the npm registry (api/portal/package-lock.json) copied into the portal's
 #    static files (nothing is loaded from a CDN);
 #  - the translations (api/portal/locale/*/django.po) compiled with Django's compilemessages,

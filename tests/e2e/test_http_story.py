@@ -1,4 +1,4 @@
-"""Issue 5's end-to-end story, through HTTP only, against the real stack.
+"""The end-to-end story of a case, through HTTP only, against the real stack.
 
 Every step is an HTTP request to the Django application (tokens from `POST /api/v1/dev/tokens`);
 behind it, a temporary SQLite event store, a relay publishing to real Kafka and projectors

@@ -1,4 +1,5 @@
-"""The four scenarios of issue 7, plus paying and the language switch, in headless Chromium."""
+"""The portal in headless Chromium: its four scenarios (find a result, my records, verify a
+licence, audit), paying, and the language switch."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The read side under faults: guarantees 2-6 of DESIGN.md against real Kafka, Elasticsearch
+"""The read side under faults: guarantees 2-6 of docs/design.md against real Kafka, Elasticsearch
 and processes of ours that are killed for real."""
 
 from __future__ import annotations

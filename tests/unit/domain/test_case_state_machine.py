@@ -1,8 +1,8 @@
 """Any sequence of commands leaves a case in a legal state, and its events replay to it.
 
-A reference model of API.md's transition table predicts which commands must succeed; the
-aggregate must agree with it on every step, and replaying its events (also after a trip
-through the store's transcoder) must give back exactly the same state.
+A reference model of the transition table (docs/api.md, Cases) predicts which commands must
+succeed; the aggregate must agree with it on every step, and replaying its events (also after
+a trip through the store's transcoder) must give back exactly the same state.
 """
 
 from __future__ import annotations
