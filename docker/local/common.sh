@@ -52,6 +52,7 @@ stop_pidfile() {
 # mvn_build DIR: resolve/build a Maven project once; offline when the cache already has it.
 mvn_build() {
   local dir="$1"
-  (cd "$dir" && { mvn -q -B -o package >/dev/null 2>&1 || mvn -q -B package; }) \
+  # Whatever Maven prints goes to stderr: stdout carries only the stack's settings.
+  (cd "$dir" && { mvn -q -B -o package >/dev/null 2>&1 || mvn -q -B -Dstyle.color=never package >&2; }) \
     || die "maven build failed in $dir"
 }

@@ -15,7 +15,9 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-eval "$(bash docker/local/stack.sh up --started-file "$started" | sed 's/^/export /')"
+# Only CASETRACK_* lines are exported (exports.sh); a failed start stops here (set -e).
+stack_env="$(bash docker/local/stack.sh up --started-file "$started")"
+eval "$(bash docker/local/exports.sh <<<"$stack_env")"
 export DJANGO_SETTINGS_MODULE=api.settings
 PY=.venv/bin/python
 bash docker/local/portal.sh   # the portal's Chart.js and compiled translations

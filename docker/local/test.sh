@@ -9,6 +9,8 @@ started="var/run/test-started.$$"
 cleanup() { bash docker/local/stack.sh down --only-file "$started"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-eval "$(bash docker/local/stack.sh up --started-file "$started" | sed 's/^/export /')"
+# Only CASETRACK_* lines are exported (exports.sh); a failed start stops here (set -e).
+stack_env="$(bash docker/local/stack.sh up --started-file "$started")"
+eval "$(bash docker/local/exports.sh <<<"$stack_env")"
 bash docker/local/portal.sh --browser   # Chart.js, translations, Debian's Chromium for tests/e2e
 .venv/bin/pytest "$@"
