@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from domain.reference import DEPARTMENTS, DEPARTMENTS_EN
+
 
 def js_strings() -> dict:
     return {
@@ -70,22 +72,12 @@ def js_strings() -> dict:
             "public": _("Public"),
         },
         "kinds": {"fee": _("Fee"), "fine": _("Fine"), "charge": _("Charge")},
+        # English names from domain/reference.py, translated like every label here; makemessages
+        # does not see them, so their entries in django.po are kept by hand. A department
+        # without an English name shows its Chinese one.
         "departments": {
-            "market-regulation": _("Market Regulation"),
-            "traffic-police": _("Traffic Police"),
-            "housing": _("Housing and Construction"),
-            "agriculture": _("Agriculture and Rural Affairs"),
-            "science-technology": _("Science and Technology"),
-            "taxation": _("Taxation"),
-            "utilities": _("Public Utilities"),
-            "civil-affairs": _("Civil Affairs"),
-            "human-resources": _("Human Resources and Social Security"),
-            "natural-resources": _("Natural Resources and Planning"),
-            "ecology-environment": _("Ecology and Environment"),
-            "health": _("Health"),
-            "education": _("Education"),
-            "culture-tourism": _("Culture and Tourism"),
-            "transport": _("Transport"),
+            slug: _(DEPARTMENTS_EN[slug]) if slug in DEPARTMENTS_EN else name
+            for slug, name in DEPARTMENTS.items()
         },
         "ui": {
             "loading": _("Loading…"),

@@ -18,7 +18,7 @@ from django.views.static import serve
 
 from api.config import get_config
 from api.portal.strings import js_strings
-from domain.demo import CITIES, DEPARTMENTS, PROVINCE
+from domain.reference import DEPARTMENTS, regions
 
 LANGUAGE_CODES = {code for code, _ in settings.LANGUAGES}
 
@@ -27,14 +27,6 @@ def language_of(request: HttpRequest) -> str:
     """The visitor's choice from the language cookie; Chinese (zh-Hans) otherwise, whatever the browser says."""
     chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
     return chosen if chosen in LANGUAGE_CODES else settings.LANGUAGE_CODE
-
-
-def regions() -> list[tuple[str, str]]:
-    out = [PROVINCE]
-    for city_code, city_name, counties in CITIES:
-        out.append((city_code, city_name))
-        out += [(code, f"{city_name}{name}") for code, name in counties]
-    return out
 
 
 def page(template: str, active: str):
