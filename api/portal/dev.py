@@ -11,8 +11,8 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
+from api import readside
 from api.config import get_config
-from api.routers import readside
 from domain.demo import DEPARTMENTS
 from domain.identifiers import is_resident_id
 

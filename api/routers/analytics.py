@@ -17,8 +17,8 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from api import readside
 from api.auth import require
-from api.routers import readside
 from api.schemas.common import PROBLEMS, Department, RegionCode
 from domain.calendar import DEFAULT_CALENDAR
 from search.queries import analytics_filters, case_counts_body, durations_body, revenue_body
@@ -134,6 +134,7 @@ def _composite(models: list[str], make, name: str):
     "/cases",
     response={200: CasesOut, **PROBLEMS},
     summary="Case counts and processing times per group",
+    operation_id="api_routers_analytics_cases",
 )
 def cases(request: HttpRequest, params: Query[CasesIn]):
     require(request, *ANALYSTS)
@@ -197,6 +198,7 @@ def cases(request: HttpRequest, params: Query[CasesIn]):
     summary="Money received per group and day or month",
     description="Settled payments by the day or month of settlement (Asia/Shanghai); refunds are counted "
     "against the period of the payment they refund.",
+    operation_id="api_routers_analytics_revenue",
 )
 def revenue(request: HttpRequest, params: Query[RevenueIn]):
     require(request, *ANALYSTS)

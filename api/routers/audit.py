@@ -18,9 +18,8 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import AwareDatetime, Field
 
-from api import access, wiring
+from api import access, readside, wiring
 from api.auth import require
-from api.routers import readside
 from api.schemas.common import PROBLEMS
 from consumers.envelope import build_envelope
 from domain.errors import InvalidInput, NotFound
@@ -204,6 +203,7 @@ def _stream(aggregate_id: uuid.UUID) -> list[dict]:
     "/streams/{aggregate_id}/events",
     response={200: EventsOut, **PROBLEMS},
     summary="Every stored event of one aggregate, with its hashes",
+    operation_id="api_routers_audit_stream_events",
 )
 def stream_events(request: HttpRequest, aggregate_id: str):
     principal = require(request, *AUDITORS)
@@ -223,6 +223,7 @@ def stream_events(request: HttpRequest, aggregate_id: str):
     summary="The aggregate replayed to a version or an instant",
     description="Without `version` or `at`: the current state. With `at`: the state after the last event "
     "that occurred at or before it (404 before the first).",
+    operation_id="api_routers_audit_stream_state",
 )
 def stream_state(request: HttpRequest, aggregate_id: str, params: Query[StateIn]):
     principal = require(request, *AUDITORS)
@@ -264,6 +265,7 @@ def stream_state(request: HttpRequest, aggregate_id: str, params: Query[StateIn]
     summary="The global feed of events in position order",
     description="`next_after` is the position to pass as `after` for the next page; `total` counts the "
     "events after `after`.",
+    operation_id="api_routers_audit_feed",
 )
 def feed(request: HttpRequest, params: Query[FeedIn]):
     principal = require(request, *AUDITORS)
@@ -296,6 +298,7 @@ def feed(request: HttpRequest, params: Query[FeedIn]):
     summary="Verify the hash chain (and the checkpoints)",
     description="Without `aggregate_id`: every stream and the latest signed checkpoint, so a deleted stream "
     "or a cut-off tail is reported.",
+    operation_id="api_routers_audit_verify",
 )
 def verify(request: HttpRequest, params: Query[VerifyIn]):
     require(request, *AUDITORS)
@@ -314,6 +317,7 @@ def verify(request: HttpRequest, params: Query[VerifyIn]):
     summary="Who read or found which records",
     description="Read from the access log table in the event store's database. Party ids are masked in "
     "the answer; filter with the full id.",
+    operation_id="api_routers_audit_access_log",
 )
 def access_log(request: HttpRequest, params: Query[AccessLogIn]):
     require(request, *AUDITORS)

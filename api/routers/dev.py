@@ -1,15 +1,24 @@
-"""Development-only helpers for the portal's demo sign-in; 404 in production."""
+"""Development-only endpoints (`/dev`), 404 in production: demo tokens for the portal's
+sign-in, and the payer's payment through a simulated gateway."""
 
 from __future__ import annotations
 
-from django.http import Http404
+from uuid import UUID
+
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Router, Schema
 
-from api.auth import issue_dev_token
+from api.auth import ROLES, issue_dev_token, require
+from api.command_support import IdempotencyKey, load, of_party, settle
 from api.config import get_config
 from api.schemas.common import PROBLEMS
+from api.schemas.payments import PaymentOut
+from domain.errors import InvalidInput
+from domain.model.payment import Payment
 
 router = Router(tags=["development"])
+
+DEV_CHANNEL = "dev"
 
 
 class DevTokenIn(Schema):
@@ -36,12 +45,10 @@ def _development_only() -> None:
     response={200: DevTokenOut, **PROBLEMS},
     auth=None,
     summary="Mint a demo token (development only)",
+    operation_id="api_routers_dev_dev_token",
 )
 def dev_token(request, payload: DevTokenIn):
     _development_only()
-    from api.auth import ROLES
-    from domain.errors import InvalidInput
-
     if payload.role not in ROLES:
         raise InvalidInput("role", f"must be one of {', '.join(ROLES)}")
     sub = payload.sub or f"{payload.role}-demo"
@@ -53,3 +60,34 @@ def dev_token(request, payload: DevTokenIn):
         region_code=payload.region_code,
     )
     return {"token": token, "role": payload.role, "sub": sub}
+
+
+@router.post(
+    "/pay/{payment_id}",
+    response={200: PaymentOut, **PROBLEMS},
+    summary="Pay as the payer through a simulated gateway (development only; 404 in production)",
+    operation_id="api_routers_payment_commands_dev_pay",
+)
+def dev_pay(
+    request: HttpRequest,
+    response: HttpResponse,
+    payment_id: UUID,
+    idempotency_key: str | None = IdempotencyKey,
+):
+    _development_only()
+    principal = require(request, "citizen")
+    payment = load(Payment, payment_id, "payment")
+    of_party(principal, payment.payer_party_id, "payment", payment_id)
+    # One simulated transaction per payment, so paying twice answers the first payment.
+    return settle(
+        request,
+        response,
+        payment_id,
+        principal=principal,
+        channel=DEV_CHANNEL,
+        transaction_ref=f"DEV-{payment_id}",
+        amount_fen=payment.amount_fen,
+        expected_version=None,
+        key=idempotency_key,
+        payload=None,
+    )

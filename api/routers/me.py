@@ -13,11 +13,8 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from api import wiring
+from api import readside, wiring
 from api.auth import require
-from api.routers import readside
-from api.routers.case_queries import is_overdue
-from api.routers.licence_queries import licence_state
 from api.schemas.common import PROBLEMS
 from domain.calendar import shanghai_date
 from domain.store.access_log import find_access
@@ -100,7 +97,7 @@ def _case(doc: dict, today: date) -> dict:
                 "rating",
             )
         },
-        "overdue": is_overdue(doc, today),
+        "overdue": readside.is_overdue(doc, today),
         "version": doc.get("aggregate_version"),
     }
 
@@ -146,7 +143,7 @@ def _licence(doc: dict, today: date) -> dict:
                 "department",
             )
         },
-        "state": licence_state(doc, today),
+        "state": readside.licence_state(doc, today),
         "version": doc.get("aggregate_version"),
     }
 
@@ -207,23 +204,41 @@ def _my_list(request: HttpRequest, model: str, params: ListIn) -> dict:
     }
 
 
-@router.get("/cases", response={200: PageOut, **PROBLEMS}, summary="My applications, newest first")
+@router.get(
+    "/cases",
+    response={200: PageOut, **PROBLEMS},
+    summary="My applications, newest first",
+    operation_id="api_routers_me_my_cases",
+)
 def my_cases(request: HttpRequest, params: Query[ListIn]):
     return _my_list(request, "cases", params)
 
 
-@router.get("/payments", response={200: PageOut, **PROBLEMS}, summary="My fees, fines and charges")
+@router.get(
+    "/payments",
+    response={200: PageOut, **PROBLEMS},
+    summary="My fees, fines and charges",
+    operation_id="api_routers_me_my_payments",
+)
 def my_payments(request: HttpRequest, params: Query[ListIn]):
     return _my_list(request, "payments", params)
 
 
-@router.get("/licences", response={200: PageOut, **PROBLEMS}, summary="My electronic licences")
+@router.get(
+    "/licences",
+    response={200: PageOut, **PROBLEMS},
+    summary="My electronic licences",
+    operation_id="api_routers_me_my_licences",
+)
 def my_licences(request: HttpRequest, params: Query[ListIn]):
     return _my_list(request, "licences", params)
 
 
 @router.get(
-    "/violations", response={200: PageOut, **PROBLEMS}, summary="Violations recorded against me"
+    "/violations",
+    response={200: PageOut, **PROBLEMS},
+    summary="Violations recorded against me",
+    operation_id="api_routers_me_my_violations",
 )
 def my_violations(request: HttpRequest, params: Query[ListIn]):
     return _my_list(request, "violations", params)
@@ -277,6 +292,7 @@ def credit_record(payments: list[dict], licences: list[dict], today: date) -> di
     response={200: CreditOut, **PROBLEMS},
     summary="My credit record",
     description="Unpaid fines past their due day, revoked licences, and whether payments were made on time.",
+    operation_id="api_routers_me_my_credit",
 )
 def my_credit(request: HttpRequest, params: Query[ConsistentIn]):
     principal = require(request, "citizen")
@@ -304,6 +320,7 @@ class AccessLogIn(Schema):
     summary="Who read or found my records",
     description="Staff reads, searches and licence verifications that returned my records, newest first. "
     "Read from the access log table in the event store's database.",
+    operation_id="api_routers_me_my_access_log",
 )
 def my_access_log(request: HttpRequest, params: Query[AccessLogIn]):
     principal = require(request, "citizen")

@@ -8,10 +8,9 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from api import wiring
+from api import readside, wiring
 from api.auth import require
 from api.config import get_config
-from api.routers import readside
 from api.schemas.common import PROBLEMS
 from consumers.lag import oldest_unapplied_age
 from consumers.topics import Topics
@@ -75,6 +74,7 @@ def _dead_letters_by_projection(problems: list[str]) -> tuple[dict[str, int] | N
     summary="Projection lag, dead letters, degraded documents",
     description="Lag in events is the number of stored events after the projection's watermark; lag in "
     "seconds is the age of the oldest of them.",
+    operation_id="api_routers_ops_projections",
 )
 def projections(request: HttpRequest):
     require(request, "admin")

@@ -9,9 +9,8 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from api import access
+from api import access, readside
 from api.auth import require
-from api.routers import readside
 from api.schemas.common import PROBLEMS
 from search.queries import ID_FIELDS, SEARCH_TYPES, search_body, search_type_of
 
@@ -97,12 +96,13 @@ def _hit(hit: dict) -> dict:
 
 
 @router.get(
-    "/search",
+    "",
     response={200: SearchOut, **PROBLEMS},
     summary="Find any result",
     description="Exact identifiers rank first, then Chinese names and titles, then Latin text with typo "
     "tolerance. Only records in the caller's scope are searched; every search is recorded "
     "in the access log.",
+    operation_id="api_routers_search_find",
 )
 def find(request: HttpRequest, params: Query[SearchParams]):
     principal = require(request, *ROLES)

@@ -8,7 +8,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from api.config import Config
-from api.routers import payment_commands
+from api.routers import dev
 
 from .conftest import (
     ADMIN,
@@ -168,7 +168,7 @@ def test_dev_pay_hides_other_payers_payments_and_refuses_staff(catalogue, app, f
 
 def test_dev_pay_does_not_exist_in_production(catalogue, app, fee, monkeypatch):
     monkeypatch.setattr(
-        payment_commands,
+        dev,
         "get_config",
         lambda: Config(env="production", jwks_url="http://keys.invalid"),
     )

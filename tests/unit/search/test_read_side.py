@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from api.consistency import wait_for_position
+from api.readside import mask_personal
 from api.routers.analytics import weighted_percentile
 from api.routers.me import credit_record
-from api.routers.readside import mask_personal
 from domain.identifiers import make_credit_code, make_resident_id
 
 PERSON = make_resident_id("510104", date(1990, 5, 1), 123)

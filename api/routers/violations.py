@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
 from api.auth import require
-from api.routers.command_support import (
+from api.command_support import (
     IdempotencyKey,
     answer,
     app,
@@ -33,6 +33,7 @@ MOVED = {200: ViolationOut, **PROBLEMS}
     "",
     response={201: ViolationOut, **PROBLEMS},
     summary="Record a violation of the caller's department and region, and request its fine (clerk)",
+    operation_id="api_routers_violation_commands_record_violation",
 )
 def record_violation(
     request: HttpRequest,
@@ -61,7 +62,12 @@ def record_violation(
     return answer(outcome, response)
 
 
-@router.post("/{violation_id}/contest", response=MOVED, summary="Contest a violation (the party)")
+@router.post(
+    "/{violation_id}/contest",
+    response=MOVED,
+    summary="Contest a violation (the party)",
+    operation_id="api_routers_violation_commands_contest_violation",
+)
 def contest_violation(
     request: HttpRequest,
     response: HttpResponse,
@@ -87,6 +93,7 @@ def contest_violation(
     "/{violation_id}/resolve",
     response=MOVED,
     summary="Resolve a violation; annulment cancels or refunds the fine (clerk)",
+    operation_id="api_routers_violation_commands_resolve_violation",
 )
 def resolve_violation(
     request: HttpRequest,

@@ -1,5 +1,6 @@
 """What the query routers share: the caller's scope, running scoped queries, masking,
-`consistent_after`, and the clock."""
+`consistent_after`, the clock, and the states that change with the clock rather than with
+events (a case overdue, a licence expired)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from api.consistency import read_models, wait_for_position
 from domain.calendar import shanghai_date
 from domain.errors import InvalidInput, NotFound
 from domain.identifiers import is_resident_id, mask_id, mask_name
-from search.queries import BadQuery, Scope
+from search.queries import RUNNING_STATUSES, BadQuery, Scope
 
 log = logging.getLogger(__name__)
 MASKED_ROLES = frozenset({"auditor", "analyst", "admin"})
@@ -103,6 +104,36 @@ def consistent(position: int | None, projections: Iterable[str]) -> bool:
 
 def not_found() -> NotFound:
     return NotFound(NOT_FOUND)
+
+
+# ------------------------------------------------------------------ states of the clock
+
+
+def is_overdue(document: dict, today: date) -> bool:
+    """Past the statutory due day while the clock runs (a suspended case's clock is stopped)."""
+    due = document.get("statutory_due")
+    return (
+        document.get("status") in RUNNING_STATUSES and bool(due) and today > date.fromisoformat(due)
+    )
+
+
+def is_past_promised(document: dict, today: date) -> bool:
+    due = document.get("promised_due")
+    return (
+        document.get("status") in RUNNING_STATUSES and bool(due) and today > date.fromisoformat(due)
+    )
+
+
+def licence_state(document: dict, today: date) -> str:
+    status = document.get("status")
+    if status == "revoked":
+        return "revoked"
+    if status == "suspended":
+        return "suspended"
+    until = document.get("valid_until")
+    if until and today > date.fromisoformat(until):
+        return "expired"
+    return "valid"
 
 
 # ------------------------------------------------------------------ masking

@@ -1,16 +1,22 @@
-"""The public catalogue of service items: one item by code, and a search by name,
-department, level and region (no token needed)."""
+"""The catalogue of service items (`/catalog/items`).
+
+Anyone reads it without a token: one item by code, and a search by name, department, level
+and region. An admin publishes, revises and withdraws items.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
-from api.routers import readside
-from api.schemas.common import PROBLEMS, Department, RegionCode
+from api import readside
+from api.auth import require
+from api.command_support import IdempotencyKey, answer, app, idempotency
+from api.schemas.catalog import ItemIn, ItemOut, ItemRevisionIn
+from api.schemas.common import MAX_VERSION, PROBLEMS, Department, RegionCode, Text
 from search.queries import Scope, by_id_body, catalog_body
 
 router = Router(tags=["catalogue"])
@@ -89,6 +95,13 @@ class ConsistentIn(Schema):
     consistent_after: int | None = Field(None, ge=0, le=2**62)
 
 
+class WithdrawQuery(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Text = ""
+    expected_version: Annotated[int, Field(ge=1, le=MAX_VERSION)] | None = None
+
+
 def _item(doc: dict) -> dict:
     return {
         **{k: doc.get(k) for k in FIELDS},
@@ -100,10 +113,11 @@ def _item(doc: dict) -> dict:
 
 
 @router.get(
-    "/catalog/items/{code}",
+    "/items/{code}",
     response={200: CatalogItemViewOut, **PROBLEMS},
     auth=None,
     summary="One service item by its code (public)",
+    operation_id="api_routers_catalog_queries_get_item",
 )
 def get_item(request: HttpRequest, code: str, params: Query[ConsistentIn]):
     consistent = readside.consistent(params.consistent_after, ["catalog"])
@@ -114,10 +128,11 @@ def get_item(request: HttpRequest, code: str, params: Query[ConsistentIn]):
 
 
 @router.get(
-    "/catalog/items",
+    "/items",
     response={200: CatalogListOut, **PROBLEMS},
     auth=None,
     summary="Search the catalogue (public)",
+    operation_id="api_routers_catalog_queries_list_items",
 )
 def list_items(request: HttpRequest, params: Query[CatalogParams]):
     body = readside.build(
@@ -139,3 +154,75 @@ def list_items(request: HttpRequest, params: Query[CatalogParams]):
         "items": [_item(d) for d in readside.hits(response)],
         "consistent": consistent,
     }
+
+
+@router.post(
+    "/items",
+    response={201: ItemOut, **PROBLEMS},
+    summary="Publish a service item (admin)",
+    operation_id="api_routers_catalog_commands_publish_item",
+)
+def publish_item(
+    request: HttpRequest,
+    response: HttpResponse,
+    payload: ItemIn,
+    idempotency_key: str | None = IdempotencyKey,
+):
+    principal = require(request, "admin")
+    terms = payload.model_dump(exclude={"code"})
+    outcome = app().publish_item(
+        code=payload.code,
+        actor=principal.actor(),
+        **terms,
+        idempotency=idempotency(request, principal, idempotency_key, payload),
+    )
+    return answer(outcome, response)
+
+
+@router.put(
+    "/items/{code}",
+    response={200: ItemOut, **PROBLEMS},
+    summary="Revise a service item (admin)",
+    operation_id="api_routers_catalog_commands_revise_item",
+)
+def revise_item(
+    request: HttpRequest,
+    response: HttpResponse,
+    code: str,
+    payload: ItemRevisionIn,
+    idempotency_key: str | None = IdempotencyKey,
+):
+    principal = require(request, "admin")
+    terms = payload.model_dump(exclude={"expected_version"})
+    outcome = app().revise_item(
+        code=code,
+        actor=principal.actor(),
+        expected_version=payload.expected_version,
+        **terms,
+        idempotency=idempotency(request, principal, idempotency_key, payload),
+    )
+    return answer(outcome, response)
+
+
+@router.delete(
+    "/items/{code}",
+    response={200: ItemOut, **PROBLEMS},
+    summary="Withdraw a service item: no new cases (admin)",
+    operation_id="api_routers_catalog_commands_withdraw_item",
+)
+def withdraw_item(
+    request: HttpRequest,
+    response: HttpResponse,
+    code: str,
+    query: Query[WithdrawQuery],
+    idempotency_key: str | None = IdempotencyKey,
+):
+    principal = require(request, "admin")
+    outcome = app().withdraw_item(
+        code=code,
+        actor=principal.actor(),
+        reason=query.reason,
+        expected_version=query.expected_version,
+        idempotency=idempotency(request, principal, idempotency_key, query.model_dump(mode="json")),
+    )
+    return answer(outcome, response)

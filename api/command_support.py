@@ -1,6 +1,6 @@
 """What every command endpoint shares: the caller's idempotency request, the scope checks
 on aggregates loaded from the event store (the write side never reads Elasticsearch), and
-the answer.
+the answer; and the settlement that the payments and dev routers both make.
 
 A record outside the caller's scope is answered exactly like a missing one (404), so an
 answer never confirms that someone else's record exists.
@@ -124,3 +124,46 @@ def of_party(principal: Principal, party_id: str | None, record: str, identifier
     """A citizen acts on the records of the party in their token only; others are 404."""
     if principal.role != "citizen" or not principal.party_id or principal.party_id != party_id:
         raise NotFound(record=record, identifier=identifier)
+
+
+# --- settlement -------------------------------------------------------------------------
+
+
+def _first_settlement(outcome: Outcome, payment_id: UUID) -> Outcome:
+    """A repeated settlement appends nothing; answer what the first one answered."""
+    if not outcome.body.get("repeated"):
+        return outcome
+    version = outcome.body["version"]
+    position = next(
+        (e.position for e in app().read_stream(payment_id) if e.originator_version == version), None
+    )
+    body = {**outcome.body, "status": "settled", "position": position}
+    body.pop("repeated")
+    return Outcome(status=outcome.status, body=body, replayed=True)
+
+
+def settle(
+    request: HttpRequest,
+    response: HttpResponse,
+    payment_id: UUID,
+    *,
+    principal,
+    channel: str,
+    transaction_ref: str,
+    amount_fen: int,
+    expected_version: int | None,
+    key,
+    payload,
+) -> Status:
+    """Settle a payment (the gateway's, or development's simulated payer); settling the same
+    transaction again answers the first settlement."""
+    outcome = app().settle_payment(
+        payment_id=payment_id,
+        channel=channel,
+        transaction_ref=transaction_ref,
+        amount_fen=amount_fen,
+        actor=principal.actor(channel),
+        expected_version=expected_version,
+        idempotency=idempotency(request, principal, key, payload),
+    )
+    return answer(_first_settlement(outcome, payment_id), response)

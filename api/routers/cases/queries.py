@@ -1,8 +1,8 @@
 """Case queries: the case view (`GET /cases/{case_id}`) and the clerk's worklist.
 
 The case view is composed at query time: the case document, its payments and its licence
-(other aggregates, other documents: DESIGN.md pitfalls), and the overdue flags, which change
-with the clock and not with events.
+(other aggregates, other documents: see the pitfalls in docs/design.md), and the overdue
+flags, which change with the clock and not with events.
 """
 
 from __future__ import annotations
@@ -13,17 +13,14 @@ from datetime import date
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Schema
 from pydantic import Field
 
-from api import access
+from api import access, readside
 from api.auth import require
-from api.routers import readside
-from api.routers.licence_queries import licence_state
+from api.routers.cases.resource import router
 from api.schemas.common import PROBLEMS
-from search.queries import RUNNING_STATUSES, by_id_body, worklist_body
-
-router = Router(tags=["cases"])
+from search.queries import by_id_body, worklist_body
 
 READS = ("cases", "payments", "licences")
 VIEWERS = ("citizen", "clerk", "auditor", "analyst", "admin")
@@ -123,21 +120,6 @@ class WorklistParams(ConsistentIn):
     size: int = Field(20, ge=1, le=100)
 
 
-def is_overdue(document: dict, today: date) -> bool:
-    """Past the statutory due day while the clock runs (a suspended case's clock is stopped)."""
-    due = document.get("statutory_due")
-    return (
-        document.get("status") in RUNNING_STATUSES and bool(due) and today > date.fromisoformat(due)
-    )
-
-
-def is_past_promised(document: dict, today: date) -> bool:
-    due = document.get("promised_due")
-    return (
-        document.get("status") in RUNNING_STATUSES and bool(due) and today > date.fromisoformat(due)
-    )
-
-
 def _payments(case: dict) -> list[dict]:
     listed = case.get("payments") or []
     found = readside.get_many("payments", [p["payment_id"] for p in listed])
@@ -168,7 +150,7 @@ def _licence(case: dict, today: date) -> dict | None:
     return {
         "licence_number": doc["licence_number"],
         "status": doc.get("status"),
-        "state": licence_state(doc, today),
+        "state": readside.licence_state(doc, today),
         "valid_from": doc.get("valid_from"),
         "valid_until": doc.get("valid_until"),
     }
@@ -212,8 +194,8 @@ def case_view(case: dict, today: date) -> dict:
         "required_materials": case.get("required_materials") or [],
         "requested_materials": case.get("requested_materials") or [],
         "extended_days": case.get("extended_days") or 0,
-        "overdue": is_overdue(case, today),
-        "past_promised": is_past_promised(case, today),
+        "overdue": readside.is_overdue(case, today),
+        "past_promised": readside.is_past_promised(case, today),
         "timeline": case.get("timeline") or [],
         "degraded": bool(case.get("degraded")),
     }
@@ -224,6 +206,7 @@ def case_view(case: dict, today: date) -> dict:
     response={200: CaseViewOut, **PROBLEMS},
     summary="A case, as its applicant or staff see it",
     description="`case_id` may also be the case number. A case outside the caller's scope is 404.",
+    operation_id="api_routers_case_queries_get_case",
 )
 def get_case(request: HttpRequest, case_id: str, params: Query[ConsistentIn]):
     principal = require(request, *VIEWERS)
@@ -267,7 +250,7 @@ def _worklist_item(case: dict, today: date) -> dict:
                 "statutory_due",
             )
         },
-        "overdue": is_overdue(case, today),
+        "overdue": readside.is_overdue(case, today),
         "version": case.get("aggregate_version"),
     }
 
@@ -277,6 +260,7 @@ def _worklist_item(case: dict, today: date) -> dict:
     response={200: WorklistOut, **PROBLEMS},
     summary="Open cases of the clerk's department and region",
     description="Soonest statutory due day first (cases not yet accepted have none and come last).",
+    operation_id="api_routers_case_queries_worklist",
 )
 def worklist(request: HttpRequest, params: Query[WorklistParams]):
     principal = require(request, "clerk")

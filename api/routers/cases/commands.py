@@ -1,4 +1,4 @@
-"""Case commands: submission and the transitions of API.md.
+"""Case commands: submission and every transition of a case (docs/api.md).
 
 A citizen submits for the party in their token and supplements, withdraws and rates their
 own cases; a clerk submits on an applicant's behalf at a counter channel and runs the
@@ -11,10 +11,9 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router
 
 from api.auth import Principal, require
-from api.routers.command_support import (
+from api.command_support import (
     IdempotencyKey,
     answer,
     app,
@@ -25,6 +24,7 @@ from api.routers.command_support import (
     load,
     of_party,
 )
+from api.routers.cases.resource import router
 from api.schemas.cases import (
     AssignIn,
     CaseAcceptedOut,
@@ -43,8 +43,6 @@ from api.schemas.common import PROBLEMS, TransitionIn
 from domain.errors import InvalidInput
 from domain.model.case import Case
 from domain.model.service_item import ServiceItem, item_id
-
-router = Router(tags=["cases"])
 
 COUNTER_CHANNELS = ("hall", "hotline", "kiosk")
 CREATED = {201: CaseOut, **PROBLEMS}
@@ -84,7 +82,10 @@ def _check_submitter(principal: Principal, payload: CaseIn) -> None:
 
 
 @router.post(
-    "", response=CREATED, summary="Submit an application (citizen for themself; clerk at a counter)"
+    "/cases",
+    response=CREATED,
+    summary="Submit an application (citizen for themself; clerk at a counter)",
+    operation_id="api_routers_case_commands_submit_case",
 )
 def submit_case(
     request: HttpRequest,
@@ -107,9 +108,10 @@ def submit_case(
 
 
 @router.post(
-    "/{case_id}/request-materials",
+    "/cases/{case_id}/request-materials",
     response=MOVED,
     summary="Ask the applicant for materials (clerk)",
+    operation_id="api_routers_case_commands_request_materials",
 )
 def request_materials(
     request: HttpRequest,
@@ -131,9 +133,10 @@ def request_materials(
 
 
 @router.post(
-    "/{case_id}/supplement-materials",
+    "/cases/{case_id}/supplement-materials",
     response=MOVED,
     summary="Supplement requested materials (applicant)",
+    operation_id="api_routers_case_commands_supplement_materials",
 )
 def supplement_materials(
     request: HttpRequest,
@@ -154,9 +157,10 @@ def supplement_materials(
 
 
 @router.post(
-    "/{case_id}/accept",
+    "/cases/{case_id}/accept",
     response={200: CaseAcceptedOut, **PROBLEMS},
     summary="Accept the case; requests the item's fee, if any (clerk)",
+    operation_id="api_routers_case_commands_accept_case",
 )
 def accept_case(
     request: HttpRequest,
@@ -177,7 +181,10 @@ def accept_case(
 
 
 @router.post(
-    "/{case_id}/reject-acceptance", response=MOVED, summary="Refuse to accept the case (clerk)"
+    "/cases/{case_id}/reject-acceptance",
+    response=MOVED,
+    summary="Refuse to accept the case (clerk)",
+    operation_id="api_routers_case_commands_reject_acceptance",
 )
 def reject_acceptance(
     request: HttpRequest,
@@ -197,7 +204,12 @@ def reject_acceptance(
     return answer(outcome, response)
 
 
-@router.post("/{case_id}/assign", response=MOVED, summary="Assign the case to a clerk (clerk)")
+@router.post(
+    "/cases/{case_id}/assign",
+    response=MOVED,
+    summary="Assign the case to a clerk (clerk)",
+    operation_id="api_routers_case_commands_assign_case",
+)
 def assign_case(
     request: HttpRequest,
     response: HttpResponse,
@@ -217,9 +229,10 @@ def assign_case(
 
 
 @router.post(
-    "/{case_id}/suspend",
+    "/cases/{case_id}/suspend",
     response=MOVED,
     summary="Suspend the case; the statutory clock stops (clerk)",
+    operation_id="api_routers_case_commands_suspend_case",
 )
 def suspend_case(
     request: HttpRequest,
@@ -239,7 +252,12 @@ def suspend_case(
     return answer(outcome, response)
 
 
-@router.post("/{case_id}/resume", response=MOVED, summary="Resume a suspended case (clerk)")
+@router.post(
+    "/cases/{case_id}/resume",
+    response=MOVED,
+    summary="Resume a suspended case (clerk)",
+    operation_id="api_routers_case_commands_resume_case",
+)
 def resume_case(
     request: HttpRequest,
     response: HttpResponse,
@@ -258,7 +276,12 @@ def resume_case(
     return answer(outcome, response)
 
 
-@router.post("/{case_id}/extend", response=MOVED, summary="Extend the statutory deadline (clerk)")
+@router.post(
+    "/cases/{case_id}/extend",
+    response=MOVED,
+    summary="Extend the statutory deadline (clerk)",
+    operation_id="api_routers_case_commands_extend_case",
+)
 def extend_case(
     request: HttpRequest,
     response: HttpResponse,
@@ -279,9 +302,10 @@ def extend_case(
 
 
 @router.post(
-    "/{case_id}/decide",
+    "/cases/{case_id}/decide",
     response={200: CaseDecidedOut, **PROBLEMS},
     summary="Decide the case; approval issues the item's licence, if any (clerk)",
+    operation_id="api_routers_case_commands_decide_case",
 )
 def decide_case(
     request: HttpRequest,
@@ -304,9 +328,10 @@ def decide_case(
 
 
 @router.post(
-    "/{case_id}/withdraw",
+    "/cases/{case_id}/withdraw",
     response=MOVED,
     summary="Withdraw the application before a decision (applicant)",
+    operation_id="api_routers_case_commands_withdraw_case",
 )
 def withdraw_case(
     request: HttpRequest,
@@ -328,9 +353,10 @@ def withdraw_case(
 
 
 @router.post(
-    "/{case_id}/rate",
+    "/cases/{case_id}/rate",
     response=MOVED,
     summary="Rate the service once, after the decision (applicant)",
+    operation_id="api_routers_case_commands_rate_case",
 )
 def rate_case(
     request: HttpRequest,

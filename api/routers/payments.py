@@ -1,41 +1,41 @@
-"""Payment commands: a clerk's charge, refund and cancellation; the gateway's settlement;
-and, in development only, `POST /dev/pay/{payment_id}` with which the payer simulates the
-gateway (404 in production)."""
+"""Payments (`/payments`): a clerk's charge, refund and cancellation; the gateway's
+settlement. The payer's simulated payment of development is in the `dev` router."""
 
 from __future__ import annotations
 
 from uuid import UUID
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
 from api.auth import require
-from api.config import get_config
-from api.routers.command_support import (
+from api.command_support import (
     IdempotencyKey,
     answer,
     app,
     idempotency,
     in_clerk_scope,
     load,
-    of_party,
+    settle,
 )
 from api.schemas.common import PROBLEMS
 from api.schemas.payments import CancelIn, ChargeIn, PaymentOut, RefundIn, SettleIn
 from domain.model.case import Case
 from domain.model.payment import Payment
 from domain.model.violation import Violation
-from domain.services import Outcome
 
 router = Router(tags=["payments"])
-dev_router = Router(tags=["development"])
 
-DEV_CHANNEL = "dev"
 CREATED = {201: PaymentOut, **PROBLEMS}
 MOVED = {200: PaymentOut, **PROBLEMS}
 
 
-@router.post("", response=CREATED, summary="Request a charge against a case or a violation (clerk)")
+@router.post(
+    "",
+    response=CREATED,
+    summary="Request a charge against a case or a violation (clerk)",
+    operation_id="api_routers_payment_commands_request_charge",
+)
 def request_charge(
     request: HttpRequest,
     response: HttpResponse,
@@ -62,48 +62,11 @@ def request_charge(
     return answer(outcome, response)
 
 
-def _first_settlement(outcome: Outcome, payment_id: UUID) -> Outcome:
-    """A repeated settlement appends nothing; answer what the first one answered."""
-    if not outcome.body.get("repeated"):
-        return outcome
-    version = outcome.body["version"]
-    position = next(
-        (e.position for e in app().read_stream(payment_id) if e.originator_version == version), None
-    )
-    body = {**outcome.body, "status": "settled", "position": position}
-    body.pop("repeated")
-    return Outcome(status=outcome.status, body=body, replayed=True)
-
-
-def _settle(
-    request: HttpRequest,
-    response: HttpResponse,
-    payment_id: UUID,
-    *,
-    principal,
-    channel: str,
-    transaction_ref: str,
-    amount_fen: int,
-    expected_version: int | None,
-    key,
-    payload,
-):
-    outcome = app().settle_payment(
-        payment_id=payment_id,
-        channel=channel,
-        transaction_ref=transaction_ref,
-        amount_fen=amount_fen,
-        actor=principal.actor(channel),
-        expected_version=expected_version,
-        idempotency=idempotency(request, principal, key, payload),
-    )
-    return answer(_first_settlement(outcome, payment_id), response)
-
-
 @router.post(
     "/{payment_id}/settle",
     response=MOVED,
     summary="Record the gateway's settlement; the same transaction_ref again answers the first result (gateway)",
+    operation_id="api_routers_payment_commands_settle_payment",
 )
 def settle_payment(
     request: HttpRequest,
@@ -114,7 +77,7 @@ def settle_payment(
 ):
     principal = require(request, "gateway")
     load(Payment, payment_id, "payment")
-    return _settle(
+    return settle(
         request,
         response,
         payment_id,
@@ -129,7 +92,10 @@ def settle_payment(
 
 
 @router.post(
-    "/{payment_id}/refund", response=MOVED, summary="Refund (part of) a paid payment (clerk)"
+    "/{payment_id}/refund",
+    response=MOVED,
+    summary="Refund (part of) a paid payment (clerk)",
+    operation_id="api_routers_payment_commands_refund_payment",
 )
 def refund_payment(
     request: HttpRequest,
@@ -151,7 +117,12 @@ def refund_payment(
     return answer(outcome, response)
 
 
-@router.post("/{payment_id}/cancel", response=MOVED, summary="Cancel an unpaid payment (clerk)")
+@router.post(
+    "/{payment_id}/cancel",
+    response=MOVED,
+    summary="Cancel an unpaid payment (clerk)",
+    operation_id="api_routers_payment_commands_cancel_payment",
+)
 def cancel_payment(
     request: HttpRequest,
     response: HttpResponse,
@@ -169,34 +140,3 @@ def cancel_payment(
         idempotency=idempotency(request, principal, idempotency_key, payload),
     )
     return answer(outcome, response)
-
-
-@dev_router.post(
-    "/pay/{payment_id}",
-    response=MOVED,
-    summary="Pay as the payer through a simulated gateway (development only; 404 in production)",
-)
-def dev_pay(
-    request: HttpRequest,
-    response: HttpResponse,
-    payment_id: UUID,
-    idempotency_key: str | None = IdempotencyKey,
-):
-    if get_config().is_production:
-        raise Http404("No such endpoint.")
-    principal = require(request, "citizen")
-    payment = load(Payment, payment_id, "payment")
-    of_party(principal, payment.payer_party_id, "payment", payment_id)
-    # One simulated transaction per payment, so paying twice answers the first payment.
-    return _settle(
-        request,
-        response,
-        payment_id,
-        principal=principal,
-        channel=DEV_CHANNEL,
-        transaction_ref=f"DEV-{payment_id}",
-        amount_fen=payment.amount_fen,
-        expected_version=None,
-        key=idempotency_key,
-        payload=None,
-    )
