@@ -1,5 +1,5 @@
 """Recording reads in the access log: every read of a personal record by staff, every
-search, every licence verification (API.md; DESIGN.md "Access logs are not case events").
+search, every licence verification (docs/api.md; docs/design.md: access logs are not case events).
 
 Entries go to the event store's database (`domain.store.access_log`), not to Kafka, so nothing is
 lost while Kafka is down. Recording happens before the answer is sent: if it fails, the

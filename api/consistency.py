@@ -1,4 +1,4 @@
-"""Read-your-writes on request (DESIGN.md guarantee 7), and the read side's shared client.
+"""Read-your-writes on request (a guarantee of docs/design.md), and the read side's shared client.
 
 A command answers the event-store `position` of its last event. A query given
 `consistent_after=<position>` polls the projections' checkpoints until the watermark of every

@@ -1,1 +1,1 @@
-"""The portal: pages for citizens, auditors and analysts, built on the JSON API (issue 7)."""
+"""The portal: pages for citizens, auditors and analysts, built on the JSON API."""

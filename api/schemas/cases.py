@@ -1,4 +1,4 @@
-"""Case commands: submission and every transition of API.md."""
+"""Case commands: submission and every transition of a case (docs/api.md)."""
 
 from __future__ import annotations
 

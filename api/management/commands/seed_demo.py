@@ -22,14 +22,13 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         app = make_application()
         seeder = DemoSeeder(app, seed=opts["seed"])
-        progress = None
         with tqdm(
             total=opts["cases"], unit="case", disable=opts["no_progress"], file=self.stderr
         ) as bar:
-            for progress in seeder.run(cases=opts["cases"]):
+            for _ in seeder.run(cases=opts["cases"]):
                 bar.update(1)
-        if progress is None:
-            progress = seeder.progress
+        # What the run yields after each case is the seeder's own running count.
+        progress = seeder.progress
         self.stdout.write(
             f"seeded {progress.items} items, {progress.cases} cases, {progress.violations} violations "
             f"({progress.commands} commands); event store at position {app.max_position()}"
