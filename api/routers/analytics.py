@@ -21,7 +21,7 @@ from api import readside
 from api.auth import require
 from api.schemas.common import PROBLEMS, Department, RegionCode
 from domain.calendar import DEFAULT_CALENDAR
-from search.queries import analytics_filters, case_counts_body, durations_body, revenue_body
+from search.analytics import analytics_filters, case_counts_body, durations_body, revenue_body
 
 router = Router(tags=["analytics"])
 

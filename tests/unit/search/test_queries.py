@@ -6,17 +6,15 @@ from datetime import date
 
 import pytest
 
+from search.analytics import case_counts_body, durations_body, revenue_body
 from search.queries import (
     MATCH_NONE,
     BadQuery,
     Scope,
     by_id_body,
-    case_counts_body,
     catalog_body,
-    durations_body,
     list_body,
     page_window,
-    revenue_body,
     scope_filters,
     search_body,
     text_query,
