@@ -1,14 +1,8 @@
 """A case: one application for one service item, from submission to its conclusion.
 
-Statuses (API.md): submitted, materials_requested, accepted, suspended, and the final
-approved, rejected, refused (not accepted) and withdrawn.
-
-Deadlines count working days from the day of acceptance in Asia/Shanghai. They are
-computed by the command and recorded in the event with the calendar version that computed
-them, so a later calendar correction never changes a recorded deadline on replay.
-Suspension stops the clock (the remaining working days are kept); resumption restarts it
-from the day of resumption; an extension moves the statutory deadline only.
-Overdue is a function of the clock (``is_overdue(now)``), never an event.
+Statuses (docs/api.md): submitted, materials_requested, accepted, suspended, and the final
+approved, rejected, refused (not accepted) and withdrawn. The deadlines, in working days
+from acceptance, are the case's clock (``domain/model/case_clock.py``).
 """
 
 from __future__ import annotations
@@ -20,14 +14,9 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from domain.calendar import DEFAULT_CALENDAR, WorkingCalendar, shanghai_date
-from domain.errors import (
-    Conflict,
-    FeeNotSettled,
-    IllegalTransition,
-    InvalidInput,
-    MaterialsMissing,
-)
+from domain.errors import Conflict, FeeNotSettled, IllegalTransition, InvalidInput, MaterialsMissing
 from domain.identifiers import mask_id, mask_name
+from domain.model import case_clock
 from domain.model.base import (
     CasetrackAggregate,
     DomainEvent,
@@ -46,22 +35,14 @@ REJECTED = "rejected"
 REFUSED = "refused"
 WITHDRAWN = "withdrawn"
 
-STATUSES = (
-    SUBMITTED,
-    MATERIALS_REQUESTED,
-    ACCEPTED,
-    SUSPENDED,
-    APPROVED,
-    REJECTED,
-    REFUSED,
-    WITHDRAWN,
-)
 OPEN_STATUSES = (SUBMITTED, MATERIALS_REQUESTED, ACCEPTED, SUSPENDED)
 FINAL_STATUSES = (APPROVED, REJECTED, REFUSED, WITHDRAWN)
+STATUSES = OPEN_STATUSES + FINAL_STATUSES
 DECIDED_STATUSES = (APPROVED, REJECTED, REFUSED)
+# The clock runs (a deadline can pass) while a case is accepted or materials are requested.
+RUNNING_STATUSES = (ACCEPTED, MATERIALS_REQUESTED)
 CHANNELS = ("web", "app", "wechat", "hall", "hotline", "kiosk")
 OUTCOMES = (APPROVED, REJECTED)
-MAX_EXTENSION_DAYS = 60
 
 
 def validate_materials(
@@ -252,17 +233,13 @@ class Case(CasetrackAggregate):
         if missing:
             raise MaterialsMissing(missing)
         timestamp = timestamp or utcnow()
-        today = shanghai_date(timestamp)
-        promised = calendar.deadline(today, self.item["promised_days"])
-        statutory = calendar.deadline(today, self.item["statutory_days"])
-        self._accepted(
-            accepted_on=today,
-            promised_due=promised.due,
-            statutory_due=statutory.due,
-            calendar_version=statutory.calendar_version,
-            actor=actor,
-            timestamp=timestamp,
+        deadlines = case_clock.on_acceptance(
+            calendar,
+            shanghai_date(timestamp),
+            promised_days=self.item["promised_days"],
+            statutory_days=self.item["statutory_days"],
         )
+        self._accepted(**deadlines, actor=actor, timestamp=timestamp)
 
     @event("CaseAccepted")
     def _accepted(
@@ -326,16 +303,14 @@ class Case(CasetrackAggregate):
         self.check_status("suspend", ACCEPTED, why="only an accepted case can be suspended")
         reason = required_text(reason, "reason")
         timestamp = timestamp or utcnow()
-        today = shanghai_date(timestamp)
         assert self.promised_due is not None and self.statutory_due is not None
-        self._suspended(
-            reason=reason,
-            suspended_on=today,
-            promised_remaining=calendar.working_days_between(today, self.promised_due),
-            statutory_remaining=calendar.working_days_between(today, self.statutory_due),
-            actor=actor,
-            timestamp=timestamp,
+        remaining = case_clock.on_suspension(
+            calendar,
+            shanghai_date(timestamp),
+            promised_due=self.promised_due,
+            statutory_due=self.statutory_due,
         )
+        self._suspended(reason=reason, **remaining, actor=actor, timestamp=timestamp)
 
     @event("CaseSuspended")
     def _suspended(
@@ -361,17 +336,14 @@ class Case(CasetrackAggregate):
     ) -> None:
         self.check_status("resume", SUSPENDED, why="only a suspended case can be resumed")
         timestamp = timestamp or utcnow()
-        today = shanghai_date(timestamp)
         assert self.promised_remaining is not None and self.statutory_remaining is not None
-        statutory = calendar.deadline(today, self.statutory_remaining)
-        self._resumed(
-            resumed_on=today,
-            promised_due=calendar.add_working_days(today, self.promised_remaining),
-            statutory_due=statutory.due,
-            calendar_version=statutory.calendar_version,
-            actor=actor,
-            timestamp=timestamp,
+        deadlines = case_clock.on_resumption(
+            calendar,
+            shanghai_date(timestamp),
+            promised_remaining=self.promised_remaining,
+            statutory_remaining=self.statutory_remaining,
         )
+        self._resumed(**deadlines, actor=actor, timestamp=timestamp)
 
     @event("CaseResumed")
     def _resumed(
@@ -403,30 +375,15 @@ class Case(CasetrackAggregate):
         self.check_status(
             "extend", ACCEPTED, SUSPENDED, why="only an accepted case has a deadline to extend"
         )
-        if (
-            not isinstance(days, int)
-            or isinstance(days, bool)
-            or not 1 <= days <= MAX_EXTENSION_DAYS
-        ):
-            raise InvalidInput(
-                "days", f"must be a whole number of working days from 1 to {MAX_EXTENSION_DAYS}"
-            )
+        days = case_clock.check_extension_days(days)
         reason = required_text(reason, "reason")
-        if self.status == SUSPENDED:
-            # The clock is stopped: the extra days join the remaining ones.
-            statutory_due, version = None, None
-        else:
-            assert self.statutory_due is not None
-            deadline = calendar.deadline(self.statutory_due, days)
-            statutory_due, version = deadline.due, deadline.calendar_version
-        self._extended(
+        deadline = case_clock.on_extension(
+            calendar,
+            statutory_due=self.statutory_due,
             days=days,
-            reason=reason,
-            statutory_due=statutory_due,
-            calendar_version=version,
-            actor=actor,
-            timestamp=timestamp,
+            suspended=self.status == SUSPENDED,
         )
+        self._extended(days=days, reason=reason, **deadline, actor=actor, timestamp=timestamp)
 
     @event("CaseExtended")
     def _extended(
@@ -608,14 +565,10 @@ class Case(CasetrackAggregate):
 
     def is_overdue(self, now: datetime) -> bool:
         """Past the statutory deadline while running (a suspended case's clock is stopped)."""
-        if self.status not in (ACCEPTED, MATERIALS_REQUESTED) or self.statutory_due is None:
-            return False
-        return shanghai_date(now) > self.statutory_due
+        return self.status in RUNNING_STATUSES and case_clock.is_past(now, self.statutory_due)
 
     def is_past_promised(self, now: datetime) -> bool:
-        if self.status not in (ACCEPTED, MATERIALS_REQUESTED) or self.promised_due is None:
-            return False
-        return shanghai_date(now) > self.promised_due
+        return self.status in RUNNING_STATUSES and case_clock.is_past(now, self.promised_due)
 
     def masked_applicant(self) -> dict:
         applicant = dict(self.applicant)

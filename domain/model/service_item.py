@@ -104,7 +104,7 @@ def _materials(raw: Any) -> list[dict]:
 
 
 def validate_item_terms(terms: dict[str, Any], *, code: str) -> dict[str, Any]:
-    """Check the catalogue fields of API.md and return them normalised (plain types)."""
+    """Check the catalogue fields (docs/api.md) and return them normalised (plain types)."""
     known = {
         "name",
         "item_type",
