@@ -278,10 +278,11 @@ def main() -> None:
             if time.monotonic() > deadline:
                 raise SystemExit(f"projections did not catch up: {status} {listed}")
         status, warm = api.call("GET", "/api/v1/search?q=%E9%A3%9F%E5%93%81", token=clerk)
+        submitters = args.submit_concurrency or args.concurrency
         print(
             f"search warm-up: {status}, {warm.get('total')} hits; gunicorn on port {port}, "
-            f"{args.workers} workers x {args.threads} threads; {args.submit_concurrency or args.concurrency} client threads submitting, "
-            f"{args.concurrency} searching",
+            f"{args.workers} workers x {args.threads} threads; {submitters} client threads "
+            f"submitting, {args.concurrency} searching",
             flush=True,
         )
 

@@ -1,4 +1,4 @@
-"""Locust scenarios against the HTTP API of API.md (a separate process, never inside pytest).
+"""Locust scenarios against the HTTP API of docs/api.md (a separate process, never inside pytest).
 
     make run                     # the API on :8000 with the relay and the projectors
     make load                    # this mixed scenario, headless, 2 minutes, CSV stats in loadtests/results/

@@ -6,12 +6,13 @@
     .venv/bin/python -m loadtests.search_scale bench1234abcd --remove
 
 The whole bench at a million cases takes about 70 minutes on a two-core machine with one run
-per figure. With ``--copies N`` this probe copies the case documents the run projected, ``N - 1`` times, with new
-ids, case numbers and party ids, into the same cases index, then runs the bench's query mix
-(``loadtests.bench.QueryMix``) open loop at each rate and prints p50/p99 overall and by query kind,
-with Elasticsearch's own ``took``. The documents are real projections, their number is not
-loaded through the domain code: say so wherever the figures are quoted. Remove the run's topics,
-groups and indices afterwards with ``--remove`` (the cluster refuses a wildcard DELETE).
+per figure. With ``--copies N`` this probe copies the case documents the run projected,
+``N - 1`` times, with new ids, case numbers and party ids, into the same cases index, then runs
+the bench's query mix (``loadtests.bench.search.QueryMix``) open loop at each rate and prints
+p50/p99 overall and by query kind, with Elasticsearch's own ``took``. The documents are real
+projections, their number is not loaded through the domain code: say so wherever the figures
+are quoted. Remove the run's topics, groups and indices afterwards with ``--remove`` (the
+cluster refuses a wildcard DELETE).
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from collections.abc import Iterator
 
 from elasticsearch import helpers
 
-from loadtests.bench import DEFAULTS, remove_run, sample_mix, search_steps, warm
+from loadtests.bench.config import DEFAULTS
+from loadtests.bench.run import remove_run
+from loadtests.bench.search import sample_mix, search_steps, warm
 from projections.base import json_copy
 from search.client import make_client
 from search.indices import Names

@@ -1,0 +1,227 @@
+"""Stage 1, append: commands/s through the application service vs the bare library.
+
+One- and five-event commands of `Casetrack` against the bare ``eventsourcing`` Application
+saving a trivial aggregate with one and five events, on a SQLite file and on PostgreSQL; each
+run has a fresh store of its own.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate, event
+from psycopg import sql
+
+from domain.calendar import shanghai_date
+from domain.demo import catalogue, person
+from domain.identifiers import case_number
+from domain.model.case import Case
+from domain.services import Casetrack
+from loadtests.bench.config import ADMIN
+from loadtests.bench.tools import median
+
+# library environment, Casetrack environment, clean-up of both
+Envs = Callable[[], tuple[dict, dict, Callable[[], None]]]
+FIGURES = ("single", "raw_single", "five", "raw_five")
+
+
+class Probe(Aggregate):
+    """The bare library's trivial aggregate."""
+
+    @event("Opened")
+    def __init__(self, number: int) -> None:
+        self.number = number
+        self.touches = 0
+
+    @event("Touched")
+    def touch(self) -> None:
+        self.touches += 1
+
+
+def _per_second(count: int, step: Callable[[int], Any]) -> float:
+    started = time.perf_counter()
+    for i in range(count):
+        step(i)
+    return count / (time.perf_counter() - started)
+
+
+def _probe_five(i: int) -> Probe:
+    probe = Probe(number=i)
+    for _ in range(4):
+        probe.touch()
+    return probe
+
+
+class Submissions:
+    """Casetrack's side: a one-event command (a submission) and a five-event commit (a case
+    submitted, accepted, assigned, decided and rated), for one applicant of a fee-free item."""
+
+    def __init__(self, app: Casetrack, seed: int) -> None:
+        self.app = app
+        self.item = _fee_free_item(app)
+        self.applicant = person(random.Random(seed))
+        self.actor = {"role": "citizen", "subject": self.applicant["party_id"]}
+        self.clerk = {"role": "clerk", "subject": "bench-clerk"}
+        self.materials = [
+            {"code": m["code"], "document_ref": "doc-1"} for m in self.item["materials"]
+        ]
+
+    def one(self, i: int) -> None:
+        self.app.submit_case(
+            item_code=self.item["code"],
+            applicant=self.applicant,
+            channel="web",
+            materials=self.materials,
+            actor=self.actor,
+        )
+
+    def five(self, i: int) -> None:
+        self.app.commit(self._five_events)
+
+    def _five_events(self, tx) -> list[Aggregate]:
+        app, clerk = self.app, self.clerk
+        stored = app.get_item(self.item["code"])
+        terms = stored.case_terms()
+        now = app.clock()
+        year = shanghai_date(now).year
+        case = Case.submit(
+            case_number=case_number(
+                year, terms["region_code"], tx.next_number("case", year, terms["region_code"])
+            ),
+            item=terms,
+            department=stored.department,
+            applicant=self.applicant,
+            channel="web",
+            materials=self.materials,
+            actor=self.actor,
+            timestamp=now,
+        )
+        case.accept(actor=clerk, timestamp=now, calendar=app.calendar)
+        case.assign(clerk_sub="bench-clerk", actor=clerk, timestamp=now)
+        case.decide(
+            outcome="rejected", reasons="经审查，不符合法定条件", actor=clerk, timestamp=now
+        )
+        case.rate(score=5, actor=self.actor, timestamp=now)
+        return [case]
+
+
+def append_run(library_env: dict, our_env: dict, *, seed: int, commands: int) -> dict[str, float]:
+    """One run's four figures (per second), the bare library and ours interleaved."""
+    library = Application(library_env)
+    app = Casetrack(env=our_env)
+    try:
+        ours = Submissions(app, seed)
+        raw_single = _per_second(commands, lambda i: library.save(Probe(number=i)))
+        single = _per_second(commands, ours.one)
+        raw_five = _per_second(commands, lambda i: library.save(_probe_five(i)))
+        five = _per_second(commands, ours.five)
+    finally:
+        library.close()
+        app.close()
+    return {"single": single, "raw_single": raw_single, "five": five, "raw_five": raw_five}
+
+
+def append_stage(
+    backend: str,
+    envs: Envs,
+    *,
+    commands: int,
+    runs: int,
+    progress: Callable[[str], None],
+) -> dict[str, Any]:
+    """Median commands/s: bare save (1 and 5 events) vs service (1- and 5-event commands)."""
+    figures: dict[str, list[float]] = {name: [] for name in FIGURES}
+    for run in range(runs):
+        library_env, our_env, cleanup = envs()
+        try:
+            measured = append_run(library_env, our_env, seed=run, commands=commands)
+        finally:
+            cleanup()
+        for name in FIGURES:
+            figures[name].append(measured[name])
+        progress(
+            f"append {backend} run {run + 1}/{runs}: 1-event {measured['single']:.0f} vs "
+            f"{measured['raw_single']:.0f}/s, 5-event {measured['five']:.0f} vs "
+            f"{measured['raw_five']:.0f}/s"
+        )
+    out = {
+        "commands_per_run": commands,
+        "single_cmds_s": median(figures["single"]),
+        "raw_single_saves_s": median(figures["raw_single"]),
+        "five_cmds_s": median(figures["five"]),
+        "raw_five_saves_s": median(figures["raw_five"]),
+        "runs": figures,
+    }
+    out["ratio_single"] = out["single_cmds_s"] / out["raw_single_saves_s"]
+    out["ratio_five"] = out["five_cmds_s"] / out["raw_five_saves_s"]
+    return out
+
+
+def _fee_free_item(app: Casetrack) -> dict:
+    """Publish the demo catalogue's first fee-free item without a licence; its terms."""
+    for spec in catalogue(random.Random(7)):
+        if spec["fee_fen"] == 0 and not spec.get("licence_type"):
+            code = spec.pop("code")
+            app.publish_item(code=code, actor=ADMIN, **spec)
+            return app.get_item(code).case_terms()
+    raise RuntimeError("the demo catalogue has no fee-free item without a licence")
+
+
+def sqlite_envs(base: Path) -> Envs:
+    """Each run: two fresh SQLite files under `base`, removed afterwards."""
+
+    def make() -> tuple[dict, dict, Callable[[], None]]:
+        run = base / f"append-{uuid.uuid4().hex[:8]}"
+        run.mkdir(parents=True)
+        library = {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(run / "lib.db"),
+        }
+        ours = {
+            "CASETRACK_EVENT_STORE": f"sqlite:///{run / 'casetrack.db'}",
+            "CASETRACK_SNAPSHOT_INTERVAL": "0",
+        }
+        return library, ours, lambda: shutil.rmtree(run, ignore_errors=True)
+
+    return make
+
+
+def postgres_envs(url: str, run_id: str) -> Envs:
+    """Each run: two fresh PostgreSQL schemas, dropped afterwards."""
+    parts = psycopg.conninfo.conninfo_to_dict(url)
+
+    def make() -> tuple[dict, dict, Callable[[], None]]:
+        suffix = uuid.uuid4().hex[:6]
+        schemas = [f"{run_id}_lib_{suffix}", f"{run_id}_app_{suffix}"]
+        _schemas(url, schemas, "CREATE SCHEMA {}")
+        library = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": parts["dbname"],
+            "POSTGRES_HOST": parts.get("host", "127.0.0.1"),
+            "POSTGRES_PORT": str(parts.get("port", 5432)),
+            "POSTGRES_USER": parts["user"],
+            "POSTGRES_PASSWORD": parts.get("password", ""),
+            "POSTGRES_SCHEMA": schemas[0],
+        }
+        ours = {
+            "CASETRACK_EVENT_STORE": f"{url}?schema={schemas[1]}",
+            "CASETRACK_CHECKPOINT_KEY": "bench",
+            "CASETRACK_SNAPSHOT_INTERVAL": "0",
+        }
+        return library, ours, lambda: _schemas(url, schemas, "DROP SCHEMA IF EXISTS {} CASCADE")
+
+    return make
+
+
+def _schemas(url: str, schemas: list[str], statement: str) -> None:
+    with psycopg.connect(url, autocommit=True) as c:
+        for schema in schemas:
+            c.execute(sql.SQL(statement).format(sql.Identifier(schema)))

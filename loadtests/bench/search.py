@@ -1,0 +1,244 @@
+"""Stage 6, search: p50/p99 of find-any-result queries at rising request rates, open loop.
+
+The query mix (``QueryMix``) draws from 500 of the run's cases: identifiers, Chinese names and
+item names, Latin typos, filtered and faceted queries, each built by
+``search.queries.search_body`` under a role's scope. One step runs in the state the earlier
+stages leave; then, merges settled and caches warm, the rates rise until p99 passes 100 ms.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from loadtests.bench.context import RunContext
+from loadtests.bench.tools import median, percentile
+from search.queries import SEARCH_TYPES, Scope, search_body
+
+KINDS = ["identifier", "chinese_name", "chinese_item", "latin_typo", "filtered", "faceted"]
+
+
+@dataclass
+class QueryMix:
+    samples: list[dict]
+    items: list[dict]
+    rng: random.Random = field(default_factory=lambda: random.Random(11))
+
+    def next(self) -> tuple[str, dict]:
+        """(kind, search body) of the next query."""
+        doc = self.rng.choice(self.samples)
+        kind = self.rng.choice(KINDS)
+        return kind, getattr(self, f"_{kind}")(doc)
+
+    def _scopes(self, doc: dict) -> tuple[Scope, Scope, Scope]:
+        """(analyst, citizen, clerk) scopes that may see `doc`."""
+        party_id = doc["applicant"]["party_id"]
+        return (
+            Scope(role="analyst", sub="bench-analyst"),
+            Scope(role="citizen", sub=party_id, party_id=party_id),
+            Scope(
+                role="clerk",
+                sub="bench-clerk",
+                department=doc["department"],
+                region_code=doc["region_code"],
+            ),
+        )
+
+    def _identifier(self, doc: dict) -> dict:
+        analyst, citizen, _ = self._scopes(doc)
+        return search_body(q=doc["case_number"], scope=self.rng.choice([analyst, citizen]))
+
+    def _chinese_name(self, doc: dict) -> dict:
+        analyst, _, clerk = self._scopes(doc)
+        return search_body(q=doc["applicant"]["name"], scope=self.rng.choice([analyst, clerk]))
+
+    def _chinese_item(self, doc: dict) -> dict:
+        name = doc.get("item_name") or "许可"
+        return search_body(q=name[: max(2, len(name) // 2)], scope=self._scopes(doc)[2])
+
+    def _latin_typo(self, doc: dict) -> dict:
+        code = self.rng.choice(self.items)["code"]
+        typo = code[:-1] + ("X" if code[-1] != "X" else "Y")
+        return search_body(
+            q=self.rng.choice([typo, "licnese", "permt market"]), scope=self._scopes(doc)[0]
+        )
+
+    def _filtered(self, doc: dict) -> dict:
+        return search_body(
+            q=None,
+            scope=self._scopes(doc)[2],
+            types=["case"],
+            status=self.rng.choice(["submitted", "accepted", "approved", "rejected"]),
+            department=doc["department"],
+        )
+
+    def _faceted(self, doc: dict) -> dict:
+        return search_body(
+            q=None, scope=self._scopes(doc)[0], date_from="2025-03-01", date_to="2025-09-30"
+        )
+
+
+def sample_mix(client, cases_alias: str, items: list[dict]) -> QueryMix:
+    """The query mix over 500 cases drawn at random (a fixed seed) from the cases index."""
+    sample = client.search(
+        index=cases_alias,
+        size=500,
+        _source=["case_number", "applicant", "department", "region_code", "item_name"],
+        query={"function_score": {"random_score": {"seed": 7, "field": "_seq_no"}}},
+    )
+    return QueryMix(samples=[h["_source"] for h in sample["hits"]["hits"]], items=items)
+
+
+def warm(client, index: str, mix: QueryMix, queries: int = 200) -> None:
+    """Caches (global ordinals, the query cache) as a running system has them."""
+    for _ in range(queries):
+        client.search(index=index, **mix.next()[1])
+
+
+class Timings:
+    """Latencies of one step, overall and by query kind, with Elasticsearch's own `took`."""
+
+    def __init__(self) -> None:
+        self.latencies: list[float] = []
+        self.by_kind: dict[str, list[float]] = {}
+        self.took: dict[str, list[float]] = {}
+        self.errors = 0
+        self.lock = threading.Lock()
+
+    def search(self, client, index: str, kind_body: tuple[str, dict], due: float) -> None:
+        kind, body = kind_body
+        try:
+            response = client.search(index=index, **body)
+        except Exception:  # counted as a failed request; the step still finishes
+            with self.lock:
+                self.errors += 1
+            return
+        with self.lock:
+            self.latencies.append((time.perf_counter() - due) * 1000)
+            self.by_kind.setdefault(kind, []).append(self.latencies[-1])
+            self.took.setdefault(kind, []).append(float(response["took"]))
+
+    def kinds(self) -> dict[str, dict[str, Any]]:
+        return {
+            kind: {
+                "requests": len(values),
+                "p50_ms": percentile(values, 50),
+                "p99_ms": percentile(values, 99),
+                "took_p50_ms": percentile(self.took[kind], 50),
+                "took_p99_ms": percentile(self.took[kind], 99),
+            }
+            for kind, values in sorted(self.by_kind.items())
+        }
+
+
+def search_step(
+    client, index: str, mix: QueryMix, *, rate: float, duration_s: float
+) -> dict[str, Any]:
+    """Open loop: requests are due at fixed times; latency counts from the due time."""
+    count = max(1, int(rate * duration_s))
+    timings = Timings()
+    bodies = [mix.next() for _ in range(count)]
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        for i, body in enumerate(bodies):
+            due = started + i / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            pool.submit(timings.search, client, index, body, due)
+    elapsed = time.perf_counter() - started
+    return {
+        "rate": rate,
+        "requests": count,
+        "errors": timings.errors,
+        "achieved_rate": count / elapsed,
+        "p50_ms": percentile(timings.latencies, 50),
+        "p99_ms": percentile(timings.latencies, 99),
+        "max_ms": max(timings.latencies, default=0.0),
+        # per query kind: the client's latency and Elasticsearch's own `took`
+        "by_kind": timings.kinds(),
+    }
+
+
+def settle_merges(client, index: str, *, timeout_s: float, quiet_s: float = 5.0) -> float:
+    """Seconds until no merge has run on `index` for `quiet_s` (bounded by `timeout_s`)."""
+    started = time.perf_counter()
+    quiet_since = None
+    while time.perf_counter() - started < timeout_s:
+        stats = client.indices.stats(index=index, metric="merge")["_all"]["primaries"]["merges"]
+        now = time.perf_counter()
+        if stats["current"]:
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = now
+        elif now - quiet_since >= quiet_s:
+            return quiet_since - started
+        time.sleep(0.5)  # polling the merge statistics, bounded by timeout_s
+    return time.perf_counter() - started
+
+
+def search_steps(
+    client, index: str, mix: QueryMix, *, rate: float, duration_s: float, runs: int
+) -> dict[str, Any]:
+    """`runs` search steps at one rate: medians of their figures, overall and by query kind."""
+    steps = [search_step(client, index, mix, rate=rate, duration_s=duration_s) for _ in range(runs)]
+    kinds = sorted({k for r in steps for k in r["by_kind"]})
+    return {
+        "rate": rate,
+        "p50_ms": median([r["p50_ms"] for r in steps]),
+        "p99_ms": median([r["p99_ms"] for r in steps]),
+        "max_ms": max(r["max_ms"] for r in steps),
+        "errors": sum(r["errors"] for r in steps),
+        "requests": sum(r["requests"] for r in steps),
+        "achieved_rate": median([r["achieved_rate"] for r in steps]),
+        "by_kind": {
+            kind: {
+                key: median([r["by_kind"][kind][key] for r in steps if kind in r["by_kind"]])
+                for key in ("p50_ms", "p99_ms", "took_p50_ms", "took_p99_ms")
+            }
+            for kind in kinds
+        },
+    }
+
+
+def search_stage(run: RunContext, items: list[dict]) -> dict[str, Any]:
+    """One step at 10 req/s in the state the rebuild and freshness stages leave, then the
+    steady state a running system has (merges done, caches warm) at rising rates.
+
+    At a million cases the in-run figures were slow because the relay process signed a
+    checkpoint during this stage (a full pass over every stream head; paced since, see
+    loadtests/RESULTS.md)."""
+    args, client, names = run.args, run.read_models.client, run.read_models.names
+    aliases = ",".join(names.alias(m) for m in SEARCH_TYPES.values())
+    mix = sample_mix(client, names.alias("cases"), items=items)
+    unsettled = search_step(client, aliases, mix, rate=10, duration_s=args.search_seconds)
+    settle_s = settle_merges(client, aliases, timeout_s=args.stage_timeout)
+    run.progress(
+        f"search before merges settled, at 10/s: p50 {unsettled['p50_ms']:.0f} ms, "
+        f"p99 {unsettled['p99_ms']:.0f} ms; merges settled after {settle_s:.0f} s"
+    )
+    warm(client, aliases, mix)
+    steps = []
+    for rate in args.search_rates:
+        steps.append(
+            search_steps(
+                client, aliases, mix, rate=rate, duration_s=args.search_seconds, runs=args.runs
+            )
+        )
+        run.progress(
+            f"search at {rate:.0f}/s: p50 {steps[-1]['p50_ms']:.0f} ms, "
+            f"p99 {steps[-1]['p99_ms']:.0f} ms, {steps[-1]['errors']} errors"
+        )
+        if steps[-1]["p99_ms"] > 100 and rate >= 50:
+            break
+    return {
+        "documents": int(client.count(index=aliases)["count"]),
+        "steps": steps,
+        "at_50": next((s for s in steps if s["rate"] == 50), steps[-1]),
+        "merges_settled_s": settle_s,
+        "unsettled_at_10": unsettled,
+    }

@@ -1,0 +1,69 @@
+"""Small tools of the bench: statistics, waiting, process memory, a free port, progress lines."""
+
+from __future__ import annotations
+
+import socket
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from contextlib import suppress
+from pathlib import Path
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else 0.0
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
+
+
+def wait_for(
+    condition: Callable[[], bool], *, timeout_s: float, what: str, every_s: float = 0.1
+) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout_s:.0f} s waiting for {what}")
+        time.sleep(every_s)
+
+
+def _status_mb(pid: int, field: str) -> float:
+    """A `/proc/<pid>/status` memory field of a live process, in MiB (0 when it is gone)."""
+    with suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def rss_peak_mb(pid: int) -> float:
+    """VmHWM (peak resident set) of a live process, in MiB."""
+    return _status_mb(pid, "VmHWM")
+
+
+def rss_now_mb(pid: int) -> float:
+    return _status_mb(pid, "VmRSS")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Progress:
+    """One line per step on stderr, so the table on stdout stays clean."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.started = time.monotonic()
+
+    def __call__(self, message: str) -> None:
+        if not self.quiet:
+            sys.stderr.write(f"[{time.monotonic() - self.started:7.1f} s] {message}\n")
+            sys.stderr.flush()
