@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 
 from api import readside
 from api.config import get_config
-from domain.demo import DEPARTMENTS
+from domain.reference import DEPARTMENTS
 from domain.identifiers import is_resident_id
 
 PER_KIND = 3
