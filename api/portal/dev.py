@@ -13,8 +13,8 @@ from django.views.decorators.http import require_GET
 
 from api import readside
 from api.config import get_config
-from domain.reference import DEPARTMENTS
 from domain.identifiers import is_resident_id
+from domain.reference import DEPARTMENTS
 
 PER_KIND = 3
 

@@ -23,12 +23,8 @@ from domain.demo.templates import (
     ViolationTemplate,
     catalogue,
 )
-from domain.reference import CITIES, DEPARTMENTS, PROVINCE
 
 __all__ = [
-    "CITIES",
-    "DEPARTMENTS",
-    "PROVINCE",
     "TEMPLATES",
     "VIOLATIONS",
     "DemoClock",
