@@ -6,10 +6,10 @@ from datetime import date
 import pytest
 
 from domain.demo import TEMPLATES, DemoSeeder, business, catalogue, person
-from domain.reference import CITIES, DEPARTMENTS
 from domain.identifiers import is_credit_code, is_resident_id, region_level
 from domain.model.case import Case
 from domain.model.service_item import ITEM_CODE
+from domain.reference import CITIES, DEPARTMENTS
 from domain.services import Casetrack
 
 
