@@ -215,7 +215,7 @@ def _exact(field: str, kind: str | None, q: str, boost: float) -> dict:
 
 # Words of Latin letters: the only part of a query worth matching with typos. Digits are
 # not (a fuzzy "2025" also matches 2024, 2026, ...; a fuzzy case number costs more than all
-# the other clauses together, measured by loadtests/bench.py per query kind).
+# the other clauses together, measured by loadtests/bench/search.py per query kind).
 _LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]+")
 
 
