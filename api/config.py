@@ -7,12 +7,34 @@ Everything below the edge (domain, consumers, search) receives these values as a
 from __future__ import annotations
 
 from functools import lru_cache
+from ipaddress import ip_network
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def _rate(value: str) -> str:
+    """A rate limit in the `limits` notation (`30/minute`, `20 per second`), at least 1."""
+    from limits import parse
+
+    if parse(value).amount < 1:
+        raise ValueError("a rate limit allows at least 1 request")
+    return value
+
+
+def _networks(value: str) -> str:
+    """Comma-separated CIDRs (or single addresses)."""
+    for part in filter(None, (p.strip() for p in value.split(","))):
+        ip_network(part, strict=False)
+    return value
+
+
+# Rate limits (docs/api.md, "Rate limits"): checked at start, so a typo stops the process.
+Rate = Annotated[str, AfterValidator(_rate)]
 
 
 class Config(BaseSettings):
@@ -39,6 +61,18 @@ class Config(BaseSettings):
     hash_algorithm: str = Field("sha256", pattern="^(sha256|sm3)$")
     snapshot_interval: int = Field(100, ge=0)
     readiness_timeout_s: float = Field(2.0, gt=0)
+    # The rate limiter's store, shared by every worker and host (docs/design.md, "The limiter").
+    redis_url: str = Field(
+        "redis://127.0.0.1:16379/0", pattern=r"^(redis|rediss|redis\+unix)://", min_length=9
+    )
+    trusted_proxies: Annotated[str, AfterValidator(_networks)] = Field(
+        "", description="CIDRs of the proxies whose X-Forwarded-For names the client"
+    )
+    rate_limit_verify: Rate = "30/minute"  # per client address
+    rate_limit_anonymous: Rate = "600/minute"  # per client address, every other anonymous call
+    rate_limit_search: Rate = "20/second"  # per token `sub`
+    rate_limit_commands: Rate = "20/second"  # per token `sub`
+    rate_limit_reads: Rate = "50/second"  # per token `sub`, every other authenticated read
 
     @property
     def is_production(self) -> bool:

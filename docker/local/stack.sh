@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
-# The local real stack on loopback: Kafka (KRaft), Elasticsearch 8, PostgreSQL.
+# The local real stack on loopback: Kafka (KRaft), Elasticsearch 8, PostgreSQL, Redis.
 #
 #   stack.sh up   [--started-file F] [SERVICE...]   start (idempotent), print exportable URLs
 #   stack.sh down [--only-file F]    [SERVICE...]   stop what `up` started (by pid files)
 #   stack.sh env                                    print the URLs only
 #
 # A service whose URL is given in the environment (CASETRACK_KAFKA_BOOTSTRAP,
-# CASETRACK_ES_URL, CASETRACK_POSTGRES_URL) is external and never started or stopped here.
+# CASETRACK_ES_URL, CASETRACK_POSTGRES_URL, CASETRACK_REDIS_URL) is external and never started
+# or stopped here.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$HERE/common.sh"
 source "$HERE/kafka.sh"
 source "$HERE/es.sh"
 source "$HERE/postgres.sh"
+source "$HERE/redis.sh"
 
-ALL=(postgres elasticsearch kafka)
+ALL=(postgres elasticsearch kafka redis)
 STARTED=()
 
 # A URL that names our own local server (e.g. exported from `make up`'s output) is not
@@ -22,11 +24,13 @@ STARTED=()
 [ "${CASETRACK_KAFKA_BOOTSTRAP:-}" != "$(kafka_bootstrap)" ] || unset CASETRACK_KAFKA_BOOTSTRAP
 [ "${CASETRACK_ES_URL:-}" != "$(es_url)" ] || unset CASETRACK_ES_URL
 [ "${CASETRACK_POSTGRES_URL:-}" != "$(postgres_url)" ] || unset CASETRACK_POSTGRES_URL
+[ "${CASETRACK_REDIS_URL:-}" != "$(redis_url)" ] || unset CASETRACK_REDIS_URL
 
 print_env() {
   printf 'CASETRACK_KAFKA_BOOTSTRAP=%s\n' "${CASETRACK_KAFKA_BOOTSTRAP:-$(kafka_bootstrap)}"
   printf 'CASETRACK_ES_URL=%s\n' "${CASETRACK_ES_URL:-$(es_url)}"
   printf 'CASETRACK_POSTGRES_URL=%s\n' "${CASETRACK_POSTGRES_URL:-$(postgres_url)}"
+  printf 'CASETRACK_REDIS_URL=%s\n' "${CASETRACK_REDIS_URL:-$(redis_url)}"
 }
 
 cmd="${1:-}"; shift || true
@@ -46,6 +50,7 @@ case "$cmd" in
         postgres) postgres_up ;;
         kafka) kafka_up ;;
         elasticsearch) es_up ;;
+        redis) redis_up ;;
         *) die "unknown service $s" ;;
       esac
     done
@@ -62,6 +67,7 @@ case "$cmd" in
         postgres) postgres_down ;;
         kafka) kafka_down ;;
         elasticsearch) es_down ;;
+        redis) redis_down ;;
         "") ;;
         *) die "unknown service $s" ;;
       esac

@@ -1,6 +1,6 @@
 """Control of the local real stack from tests: stop and start one real server.
 
-Fault-injection tests use this to take Kafka, Elasticsearch or PostgreSQL away for real.
+Fault-injection tests use this to take Kafka, Elasticsearch, PostgreSQL or Redis away for real.
 They only run against the stack that `make up` manages on loopback; pointing the suite at
 external clusters (URLs that are not the local defaults) skips them.
 """
@@ -19,6 +19,7 @@ URL_VARS = {
     "kafka": "CASETRACK_KAFKA_BOOTSTRAP",
     "elasticsearch": "CASETRACK_ES_URL",
     "postgres": "CASETRACK_POSTGRES_URL",
+    "redis": "CASETRACK_REDIS_URL",
 }
 
 
