@@ -57,6 +57,22 @@ def problem(
     return response
 
 
+def too_many_requests(detail: str, retry_after_s: int) -> HttpResponse:
+    """429 from the rate limiter (docs/api.md, "Rate limits"): retry after that many seconds."""
+    return problem(429, detail, headers={"Retry-After": str(max(1, retry_after_s))})
+
+
+def limiter_unavailable(retry_after_s: int = 5) -> HttpResponse:
+    """503 when the rate limiter's store cannot be asked: limited endpoints fail closed."""
+    return problem(
+        503,
+        "The rate limiter is unavailable, so this request cannot be served now; nothing was "
+        "recorded. Try again shortly.",
+        kind="service-unavailable",
+        headers={"Retry-After": str(retry_after_s)},
+    )
+
+
 def _field(loc: list) -> str:
     # ninja locations start with the source ("body", "query", "path"); the payload model's
     # name may follow for a body parameter. Keep the part the client wrote.

@@ -169,6 +169,7 @@ def main() -> None:
 
     sys.path.insert(0, str(ROOT))
     from domain.identifiers import make_resident_id
+    from loadtests.limits import RAISED
 
     work = Path(
         tempfile.mkdtemp(
@@ -188,6 +189,7 @@ def main() -> None:
         "CASETRACK_ES_URL": args.es,
         "CASETRACK_PARTITIONS": "4",
         "PYTHONUNBUFFERED": "1",
+        **RAISED,  # the probe measures the API, not its rate limits
     }
     processes: list[subprocess.Popen] = []
 

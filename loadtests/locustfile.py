@@ -12,6 +12,12 @@ endpoint `POST /api/v1/dev/tokens`. Only legal requests are sent: any failure is
 
 Only the HTTP contract is used (plus the check-digit rule of identity numbers, to make valid
 ones), so the scenarios run against any deployment.
+
+Rate limits (docs/api.md): the server decides them. Every user has a token of its own and
+sends about one request a second, far below the per-`sub` limits; only the tokens and the
+catalogue at the start are anonymous, from one address. For more users than `make run`'s
+anonymous limit admits (600 a minute), raise it where the server starts:
+`CASETRACK_RATE_LIMIT_ANONYMOUS=100000/second make run`. A 429 counts as a failure.
 """
 
 from __future__ import annotations

@@ -6,7 +6,14 @@ from collections.abc import Iterator
 
 import pytest
 
+from loadtests.limits import RAISED
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "api.settings")
+# Rate limits are on by default (docs/api.md, "Rate limits"). The suites raise them, here,
+# before any configuration is read (servers the tests start inherit them); the throttle tests
+# set low ones of their own.
+for _name, _rate in RAISED.items():
+    os.environ.setdefault(_name, _rate)
 
 
 _UNIQUES: set[str] = set()

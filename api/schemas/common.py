@@ -105,6 +105,7 @@ class ProblemOut(Schema):
     errors: list[ProblemFieldOut] | None = None
 
 
+# Every operation is rate limited (docs/api.md, "Rate limits"): 429 with `Retry-After`.
 PROBLEMS: dict[int, type[Schema]] = {
-    code: ProblemOut for code in (400, 401, 403, 404, 409, 422, 503)
+    code: ProblemOut for code in (400, 401, 403, 404, 409, 422, 429, 503)
 }
