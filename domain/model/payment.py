@@ -36,6 +36,14 @@ def validate_amount(value: Any, field: str = "amount_fen") -> int:
     return value
 
 
+def check_payer(payer_party_id: Any, party: dict, record: str) -> None:
+    """A charge is billed to the referenced record's own party: the case's applicant or the
+    violation's party. Anyone else would be billed, and shown the record's id, without cause."""
+    if payer_party_id != party.get("party_id"):
+        whose = "applicant" if record == "case" else "party"
+        raise InvalidInput("payer_party_id", f"must be the {whose} of the referenced {record}")
+
+
 def _text(value: Any, field: str, *, required: bool, max_len: int = 200) -> str:
     if value is None and not required:
         return ""

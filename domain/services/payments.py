@@ -13,7 +13,7 @@ from eventsourcing.domain import Aggregate
 from domain.application import Tx
 from domain.errors import InvalidInput
 from domain.model.case import Case
-from domain.model.payment import Payment
+from domain.model.payment import Payment, check_payer
 from domain.model.violation import Violation
 from domain.services.base import CREATED, Commands, Outcome, Target, _id
 from domain.store.records import IdempotencyRequest
@@ -38,7 +38,8 @@ class PaymentCommands(Commands):
         violation_id: UUID | str | None = None,
         idempotency: IdempotencyRequest | None = None,
     ) -> Outcome:
-        """A charge against a case or a violation; one open fee or charge per case."""
+        """A charge against a case or a violation, billed to its applicant or party (422 on
+        `payer_party_id` otherwise); one open fee or charge per case."""
         if (case_id is None) == (violation_id is None):
             raise InvalidInput("reference", "name exactly one of case_id or violation_id")
 
@@ -47,15 +48,20 @@ class PaymentCommands(Commands):
             owner: Case | Violation
             if case_id is not None:
                 owner = self._load(Case, _id(case_id, "reference.case_id"))
+                party = owner.applicant
+                check_payer(payer_party_id, party, "case")
                 for link in owner.payments:
                     if link["kind"] in ("fee", "charge"):
                         self._load(Payment, UUID(link["payment_id"])).check_conflict_free()
             else:
                 owner = self._load(Violation, _id(violation_id, "reference.violation_id"))
+                party = owner.party
+                check_payer(payer_party_id, party, "violation")
             payment = Payment.request(
                 kind="charge",
                 amount_fen=amount_fen,
                 payer_party_id=payer_party_id,
+                payer_name=party.get("name") or "",
                 case_id=owner.id if isinstance(owner, Case) else None,
                 violation_id=owner.id if isinstance(owner, Violation) else None,
                 due_date=due_date,
