@@ -35,9 +35,12 @@ pids+=($!)
 # Counters and histograms of all gunicorn workers, aggregated for /metrics.
 export PROMETHEUS_MULTIPROC_DIR="$ROOT/var/prometheus"
 rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+# The access log names the path without its query string (%(U)s, not %(r)s) and no referrer:
+# both can carry an identity number (/search?q=...) or a licence's verification code.
 .venv/bin/gunicorn api.wsgi:application \
   --bind "127.0.0.1:${PORT:-8000}" --workers "${WEB_WORKERS:-2}" --threads 4 \
-  --worker-class gthread --access-logfile - --graceful-timeout 10 &
+  --worker-class gthread --access-logfile - --graceful-timeout 10 \
+  --access-logformat '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s" %(L)s' &
 pids+=($!)
 
 echo "Casetrack is up: http://127.0.0.1:${PORT:-8000}/readyz  (Ctrl-C stops everything)"
