@@ -1,11 +1,15 @@
 """Read model of the access log: who read or found which records, when, and where.
 
 Entries are immutable; each is one document. It is not a case event and never touches a
-case stream (docs/design.md, "Access logs are not case events").
+case stream (docs/design.md, "Access logs are not case events"). Entries reach the topic
+masked; they are masked again here, so messages relayed before masking (the topic keeps
+everything) never reach the index in plaintext on a rebuild.
 """
 
 from __future__ import annotations
 
+from domain.identifiers import mask_id
+from domain.store.access_log import mask_query, mask_sub
 from projections.base import Document, Envelope, Projection
 
 NAME = "access"
@@ -19,13 +23,13 @@ def recorded(_: Document | None, e: Envelope) -> Document:
         "status": "recorded",
         "at": data["at"],
         "role": data["role"],
-        "sub": data["sub"],
+        "sub": mask_sub(data["role"], data["sub"]),
         "department": data.get("department"),
         "region_code": data.get("region_code"),
         "endpoint": data["endpoint"],
         "record_ids": data.get("record_ids", []),
-        "party_ids": data.get("party_ids", []),
-        "query": data.get("query", ""),
+        "party_ids": [mask_id(p) for p in data.get("party_ids", [])],
+        "query": mask_query(data.get("query", "")),
     }
 
 

@@ -1,4 +1,10 @@
-"""Read model of electronic licences: one document per licence."""
+"""Read model of electronic licences: one document per licence.
+
+The document keeps the licence's verification code for the verification endpoint and the
+holder's own views. It is not mapped (`search/indices.py`), so it is never searched, matched
+or highlighted, and the read side shows it only to the holder and the issuing department
+(docs/api.md, "Licences").
+"""
 
 from __future__ import annotations
 
@@ -27,6 +33,7 @@ def issued(_: Document | None, e: Envelope) -> Document:
         "status": "active",
         "issued_at": e["occurred_at"],
         "history": [],
+        "verification_code": data.get("verification_code"),
     }
 
 
@@ -37,6 +44,8 @@ def _change(status: str | None):
             d["status"] = status
         if "valid_until" in e["data"]:
             d["valid_until"] = e["data"]["valid_until"]
+        if e["data"].get("verification_code"):  # a code given at renewal to a licence without one
+            d["verification_code"] = e["data"]["verification_code"]
         d["history"].append(
             {"step": e["event_type"], "at": e["occurred_at"], "reason": e["data"].get("reason", "")}
         )

@@ -1,8 +1,12 @@
 """Electronic licences (`/licences/{licence_number}/...`).
 
-Anyone holding a licence (or its QR code) can verify it without a token. The state is
-computed with the clock (expiry is not an event); the holder's name is masked; every
-verification is recorded in the access log, so the holder can see it was checked.
+Anyone holding a licence (or its QR code) can verify it without a token, with its number and
+its verification code: licence numbers are sequential, so the number alone would let anyone
+walk the register. A missing or wrong code answers exactly like an unknown number (docs/api.md,
+"Licences"). The state is computed with the clock (expiry is not an event); the holder's name
+is masked; every verification is recorded in the access log, so the holder can see it was
+checked. The code itself is shown only to the holder and the issuing department
+(`holder_fields`).
 
 The issuing department's clerks (within their region) suspend, resume, revoke and renew.
 """
@@ -10,6 +14,7 @@ The issuing department's clerks (within their region) suspend, resume, revoke an
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import quote, urlencode
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Path, Query, Router, Schema
@@ -28,7 +33,7 @@ from api.command_support import (
 from api.schemas.common import PROBLEMS
 from api.schemas.licences import LicenceOut, LicenceReasonIn
 from domain.identifiers import mask_name
-from domain.model.licence import Licence, licence_id
+from domain.model.licence import Licence, code_matches, licence_id
 from search.queries import Scope, by_id_body
 
 router = Router(tags=["licences"])
@@ -40,6 +45,12 @@ NUMBER = Path(..., max_length=40, examples=["SCL-2026-510100-00000042"])
 
 
 class VerifyIn(Schema):
+    code: str | None = Field(
+        None,
+        max_length=64,
+        description="the licence's verification code, printed on it and carried in its QR code's "
+        "`verify_url`; without the right code the answer is that of an unknown number",
+    )
     consistent_after: int | None = Field(
         None, ge=0, le=2**62, description="wait (at most 5 s) until this position is applied"
     )
@@ -64,8 +75,19 @@ class LicenceVerificationOut(Schema):
     consistent: bool
 
 
-def _verify_url(request: HttpRequest, number: str) -> str:
-    return request.build_absolute_uri(f"/api/v1/licences/{number}/verify")
+def verify_url(request: HttpRequest, number: str, code: str | None = None) -> str:
+    """This endpoint's absolute URL for a licence, with its code when given (for the QR code)."""
+    url = request.build_absolute_uri(f"/api/v1/licences/{quote(number, safe='')}/verify")
+    return f"{url}?{urlencode({'code': code})}" if code else url
+
+
+def holder_fields(request: HttpRequest, doc: dict) -> dict:
+    """The code and the full `verify_url`, for the holder's and the issuing department's views."""
+    code = doc.get("verification_code")
+    return {
+        "verification_code": code,
+        "verify_url": verify_url(request, doc["licence_number"], code) if code else None,
+    }
 
 
 @router.get(
@@ -73,8 +95,9 @@ def _verify_url(request: HttpRequest, number: str) -> str:
     response={200: LicenceVerificationOut, **PROBLEMS},
     auth=None,
     summary="Verify an electronic licence (public)",
-    description="An unknown number answers `state: unknown` (200), so the check works the same for every "
-    "number. The holder's name is masked.",
+    description="An unknown number, or a known one without its right `code`, answers `state: unknown` "
+    "(200) with the same body, so the register cannot be walked by number. The holder's name is "
+    "masked.",
     operation_id="api_routers_licence_queries_verify",
 )
 def verify(request: HttpRequest, licence_number: str, params: Query[VerifyIn]):
@@ -85,16 +108,19 @@ def verify(request: HttpRequest, licence_number: str, params: Query[VerifyIn]):
             ["licences"], by_id_body("licence_number", number, Scope(role="public"), public=True)
         )
     )
+    doc = found[0] if found else None
+    # Compared in constant time, and with a stand-in when there is no such licence, so the
+    # answer and its timing do not tell a wrong code from an unknown number.
+    genuine = code_matches(doc.get("verification_code") if doc else None, params.code)
     moment: datetime = readside.now()
     verification = {
         "licence_number": number,
         "state": "unknown",
         "checked_at": moment.isoformat(),
-        "verify_url": _verify_url(request, number),
+        "verify_url": verify_url(request, number),
         "consistent": consistent,
     }
-    if found:
-        doc = found[0]
+    if doc is not None and genuine:
         holder = doc.get("holder") or {}
         verification.update(
             licence_number=doc["licence_number"],
@@ -105,14 +131,16 @@ def verify(request: HttpRequest, licence_number: str, params: Query[VerifyIn]):
             department=doc.get("department"),
             valid_from=doc.get("valid_from"),
             valid_until=doc.get("valid_until"),
-            verify_url=_verify_url(request, doc["licence_number"]),
+            verify_url=verify_url(request, doc["licence_number"], doc["verification_code"]),
         )
+    # Logged like any verification; a refused code is named for the auditors (never the code).
+    refused = "" if genuine else (" code:wrong" if params.code else " code:missing")
     access.record(
         request,
         None,
         record_ids=[verification["licence_number"]],
         party_ids=access.party_ids_of(found),
-        query=number,
+        query=number + refused,
     )
     return verification
 

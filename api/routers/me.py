@@ -15,6 +15,7 @@ from pydantic import Field
 
 from api import readside, wiring
 from api.auth import require
+from api.routers.licences import holder_fields
 from api.schemas.common import PROBLEMS
 from domain.calendar import shanghai_date
 from domain.store.access_log import find_access
@@ -195,11 +196,17 @@ def _my_list(request: HttpRequest, model: str, params: ListIn) -> dict:
     consistent = readside.consistent(params.consistent_after, [model])
     response = readside.search([model], body)
     today = readside.today()
+    items = []
+    for doc in readside.hits(response):
+        item = shape(doc, today)
+        if model == "licences":  # the holder's own: the code and the QR's verify_url
+            item.update(holder_fields(request, doc))
+        items.append(item)
     return {
         "total": readside.total(response),
         "page": params.page,
         "size": params.size,
-        "items": [shape(d, today) for d in readside.hits(response)],
+        "items": items,
         "consistent": consistent,
     }
 
@@ -319,7 +326,8 @@ class AccessLogIn(Schema):
     response={200: MyAccessLogOut, **PROBLEMS},
     summary="Who read or found my records",
     description="Staff reads, searches and licence verifications that returned my records, newest first. "
-    "Read from the access log table in the event store's database.",
+    "Read from the access log table in the event store's database. Another citizen's `sub` is masked "
+    "like an id; a staff member's is shown unless it is itself an identity number or a name.",
     operation_id="api_routers_me_my_access_log",
 )
 def my_access_log(request: HttpRequest, params: Query[AccessLogIn]):
@@ -336,6 +344,8 @@ def my_access_log(request: HttpRequest, params: Query[AccessLogIn]):
         "page": params.page,
         "size": params.size,
         # Not the record ids or the query: one search may return other people's records too.
+        # Entries come masked: a citizen's sub like an id, a staff sub whole unless it is an
+        # identity number or a name (domain.store.access_log.mask_sub).
         "items": [
             {k: getattr(e, k) for k in ("position", "at", "role", "sub", "department", "endpoint")}
             for e in entries

@@ -2,11 +2,21 @@
 is approved. Its aggregate id is uuid5 of its number, so public verification by number
 reads the event store without any read model. ``state(now)`` (valid, expired, suspended,
 revoked) is a function of the events and the clock.
+
+Licence numbers are sequential, so public verification also needs the licence's verification
+code (docs/api.md, "Licences"): 12 characters from an alphabet without look-alikes (no 0/O,
+1/I/L), 59 bits from ``secrets``, drawn at issue and recorded in ``LicenceIssued`` (v2). A
+licence issued before codes existed (``LicenceIssued`` v1) has none, so it verifies as unknown
+until it is renewed: renewal keeps a licence's code (printed copies and QR codes stay good) and
+gives one to a licence that has none (``LicenceRenewed`` v2).
 """
 
 from __future__ import annotations
 
+import hmac
+import secrets
 from datetime import date, datetime, timedelta
+from typing import Any
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import event
@@ -22,15 +32,69 @@ SUSPENDED = "suspended"
 REVOKED = "revoked"
 STATUSES = (ACTIVE, SUSPENDED, REVOKED)
 STATES = ("valid", "expired", "suspended", "revoked")
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 12
 
 
 def licence_id(number: str) -> UUID:
     return uuid5(LICENCE_NAMESPACE, number)
 
 
+def new_verification_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalise_code(code: str | None) -> str:
+    """A code as typed from paper: case, spaces and hyphens do not matter."""
+    return "".join(c for c in (code or "").upper() if c not in " -")
+
+
+def code_matches(expected: str | None, given: str | None) -> bool:
+    """Whether ``given`` is the licence's code, compared in constant time; a licence without a
+    code (or no licence: ``expected`` None) is compared with a stand-in so that every refusal
+    costs the same."""
+    reference = (expected or "-" * CODE_LENGTH).encode()
+    same = hmac.compare_digest(normalise_code(given).encode("utf-8", "replace"), reference)
+    return same and expected is not None
+
+
 class Licence(CasetrackAggregate):
     record_name = "licence"
     final_statuses = (REVOKED,)
+    # A snapshot taken before codes existed has no attribute: such a licence has no code.
+    verification_code: str | None = None
+
+    class LicenceIssued(CasetrackAggregate.Created):
+        """v2 adds ``verification_code``; a v1 licence has none."""
+
+        class_version = 2
+        number: str
+        holder: dict
+        item_code: str
+        item_name: str
+        licence_type: str
+        case_id: UUID
+        valid_from: date
+        valid_until: date | None
+        valid_days: int | None
+        region_code: str
+        verification_code: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["verification_code"] = None
+
+    class LicenceRenewed(CasetrackAggregate.Event):
+        """v2 adds ``verification_code``: the code given to a licence that had none, else None."""
+
+        class_version = 2
+        valid_until: date
+        reason: str
+        verification_code: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["verification_code"] = None
 
     @staticmethod
     def create_id(number: str) -> UUID:
@@ -66,6 +130,7 @@ class Licence(CasetrackAggregate):
             valid_days=valid_days,
             department=department,
             region_code=region_code,
+            verification_code=new_verification_code(),
             actor=actor,
             timestamp=timestamp,
         )
@@ -85,6 +150,7 @@ class Licence(CasetrackAggregate):
         valid_days: int | None,
         department: str,
         region_code: str,
+        verification_code: str | None,
         actor: dict,
         timestamp: datetime | None,
     ) -> None:
@@ -99,6 +165,7 @@ class Licence(CasetrackAggregate):
         self.valid_days = valid_days
         self.department = department
         self.region_code = region_code
+        self.verification_code = verification_code
         self.status = ACTIVE
         self.issued_at = timestamp
         self.renewals = 0
@@ -113,16 +180,24 @@ class Licence(CasetrackAggregate):
         self._renewed(
             valid_until=start + timedelta(days=self.valid_days),
             reason=optional_text(reason, "reason"),
+            verification_code=None if self.verification_code else new_verification_code(),
             actor=actor,
             timestamp=timestamp,
         )
 
-    @event("LicenceRenewed")
+    @event(LicenceRenewed)
     def _renewed(
-        self, valid_until: date, reason: str, actor: dict, timestamp: datetime | None
+        self,
+        valid_until: date,
+        reason: str,
+        verification_code: str | None,
+        actor: dict,
+        timestamp: datetime | None,
     ) -> None:
         self.valid_until = valid_until
         self.renewals += 1
+        if verification_code:
+            self.verification_code = verification_code
 
     def suspend(self, *, reason: str, actor: dict, timestamp: datetime | None = None) -> None:
         self.check_status("suspend", ACTIVE, why="only an active licence can be suspended")

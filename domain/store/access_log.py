@@ -7,20 +7,31 @@ database as the events, through the recorder's own cursors. A relay can publish 
 exactly like the event log.
 
 Two tables: the entries, and (entry, party) pairs so "who saw my records" is an index
-lookup. On PostgreSQL an insert takes the table's lock, so positions are assigned in commit
-order and a reader tailing by position never passes one that a slower transaction fills in.
+lookup. The log is kept for years and must not become a second copy of personal data
+(docs/api.md, "Access log"): the query text and the entry's own list of parties are masked
+before they are written (`mask_query`, `mask_id`), so neither the table, the
+`casetrack.access` topic nor its index holds them in plaintext. Whole party ids are kept only
+in the (entry, party) table, for the lookups, and are never shown or relayed; `sub` is kept
+whole for filtering and masked wherever an entry leaves the table (`mask_sub`).
+
+On PostgreSQL an insert takes the table's lock, so positions are assigned in commit order and
+a reader tailing by position never passes one that a slower transaction fills in.
 """
 
 from __future__ import annotations
 
+import re
 import threading
+import unicodedata
 import weakref
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+
+from domain.identifiers import mask_id, mask_name
 
 MAX_QUERY_CHARS = 500
 _ready: weakref.WeakSet = weakref.WeakSet()
@@ -44,6 +55,47 @@ class AccessEntry:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+# Identity numbers (18 characters, also the old 15), credit codes and bank cards: a run of 15
+# or more ASCII letters and digits with at least 6 digits, wherever it stands (also between
+# Chinese characters). Mobile numbers: 11 digits starting 1[3-9].
+_IDENTIFIER = re.compile(r"(?<![0-9A-Za-z])(?=(?:[A-Za-z]*\d){6})[0-9A-Za-z]{15,}(?![0-9A-Za-z])")
+_MOBILE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
+# A run of Chinese characters (with the stars of an earlier masking inside, so masking twice
+# changes nothing).
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_HAN_RUN = re.compile(f"[{_HAN}][{_HAN}*]*")
+
+
+def mask_query(text: str) -> str:
+    """Query text as the access log keeps it: identity numbers, credit codes and mobile
+    numbers keep their last 4 characters, and every run of Chinese characters is masked the
+    way a name is (`张小三` -> `张*三`).
+
+    A person's name cannot be told from other Chinese words by its shape (no spaces between
+    words; segmenters split `查张小三` into `查张/小/三` and tag `许可` as a name), so every
+    run is treated as one: `食品经营许可` is kept as `食****可`. The entry's record ids still say
+    what was found. Full-width digits and letters are folded first (NFKC), so `５１０…` is
+    caught too. Masking is idempotent.
+    """
+    folded = unicodedata.normalize("NFKC", text or "")
+    folded = _IDENTIFIER.sub(lambda m: mask_id(m.group()), folded)
+    folded = _MOBILE.sub(lambda m: mask_id(m.group()), folded)
+    return _HAN_RUN.sub(lambda m: mask_name(m.group()), folded)
+
+
+def mask_sub(role: str, sub: str) -> str:
+    """A reader's `sub` as others may see it (docs/api.md, "Access log").
+
+    A citizen's is masked like an id (in development tokens it is their identity number). A
+    staff member's is the handle the contract promises the person whose records were read,
+    so it stays, unless it is itself personal data: an identity number or a name inside it is
+    masked as in a query (`clerk-7` stays, `510104199005010123` becomes `**************0123`).
+    """
+    if role == "citizen":
+        return mask_id(sub)
+    return mask_query(sub)
 
 
 def _is_postgres(store: Any) -> bool:
@@ -108,6 +160,8 @@ def append_access(
     entries, parties = _ensure(store)
     moment = (at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="microseconds")
     distinct_parties = sorted({p for p in party_ids if p})
+    masked_parties = [mask_id(p) for p in distinct_parties]
+    masked_query = mask_query(query)[:MAX_QUERY_CHARS]
     with store.write_cursor() as cursor:
         if _is_postgres(store):
             cursor.execute(f"LOCK TABLE {entries} IN EXCLUSIVE MODE")
@@ -124,8 +178,8 @@ def append_access(
                 region_code,
                 endpoint,
                 orjson.dumps(list(record_ids)).decode(),
-                orjson.dumps(distinct_parties).decode(),
-                (query or "")[:MAX_QUERY_CHARS],
+                orjson.dumps(masked_parties).decode(),
+                masked_query,
             ),
         )
         position = int(cursor.fetchone()["id"])
@@ -155,15 +209,26 @@ def _entry(row: Any) -> AccessEntry:
 COLUMNS = "e.id, e.at, e.role, e.sub, e.department, e.region_code, e.endpoint, e.record_ids, e.party_ids, e.query"
 
 
+def masked(entry: AccessEntry) -> AccessEntry:
+    """The entry as it may leave the table: `sub` masked, the query and parties masked again
+    (entries written before masking at write hold them in plaintext)."""
+    return replace(
+        entry,
+        sub=mask_sub(entry.role, entry.sub),
+        party_ids=[mask_id(p) for p in entry.party_ids],
+        query=mask_query(entry.query),
+    )
+
+
 def read_access_log(store: Any, after: int = 0, limit: int = 1000) -> list[AccessEntry]:
-    """Entries after position `after`, in position order (for a relay to `casetrack.access`)."""
+    """Entries after position `after`, in position order, masked (for a relay to `casetrack.access`)."""
     entries, _ = _ensure(store)
     with store.read_cursor() as cursor:
         cursor.execute(
             store.q(f"SELECT {COLUMNS} FROM {entries} e WHERE e.id > %s ORDER BY e.id LIMIT %s"),
             (after, limit),
         )
-        return [_entry(row) for row in cursor.fetchall()]
+        return [masked(_entry(row)) for row in cursor.fetchall()]
 
 
 def find_access(
@@ -177,9 +242,10 @@ def find_access(
     offset: int = 0,
     limit: int = 20,
 ) -> tuple[int, list[AccessEntry]]:
-    """(total, newest first page) of the entries matching every given condition.
+    """(total, newest first page) of the entries matching every given condition, masked.
 
-    `at_from` / `at_to` are ISO-8601 UTC instants (inclusive from, exclusive to).
+    `party_id` and `sub` match the whole values; `at_from` / `at_to` are ISO-8601 UTC instants
+    (inclusive from, exclusive to).
     """
     entries, parties = _ensure(store)
     joins, clauses, params = "", [], []
@@ -212,4 +278,4 @@ def find_access(
             ),
             (*params, limit, offset),
         )
-        return total, [_entry(row) for row in cursor.fetchall()]
+        return total, [masked(_entry(row)) for row in cursor.fetchall()]

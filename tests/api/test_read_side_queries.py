@@ -20,7 +20,7 @@ import pytest
 from django.test import Client
 
 from api.auth import issue_dev_token
-from domain.store.access_log import read_access_log
+from domain.store.access_log import find_access
 from projections import EVENT_PROJECTIONS as PROJECTIONS
 from tests.support.live import live_casetrack
 from tests.support.scenarios import (
@@ -401,27 +401,27 @@ def test_consistent_after_a_position_never_reached_says_false_within_the_bound(w
 
 def test_public_verification_of_a_licence_masks_the_holder_and_is_logged(world):
     licence = world.made.licences[0]
-    response = Client().get(f"/api/v1/licences/{licence}/verify")
+    code = world.app.get_licence(licence).verification_code
+    response = Client().get(f"/api/v1/licences/{licence}/verify", {"code": code})
     answer = orjson.loads(response.content)
     assert (
         response.status_code == 200
         and answer["state"] == "valid"
         and answer["holder"]["name"] == "张*三"
     )
-    assert answer["verify_url"].endswith(f"/api/v1/licences/{licence}/verify")
+    assert answer["verify_url"].endswith(f"/api/v1/licences/{licence}/verify?code={code}")
     unknown = orjson.loads(Client().get("/api/v1/licences/SCL-2026-510100-99999999/verify").content)
     assert unknown["state"] == "unknown" and unknown["holder"] is None
-    entries = read_access_log(world.app.store, 0, 100_000)
-    assert any(
-        e.role == "public" and licence in e.record_ids and PERSON_ID in e.party_ids for e in entries
-    )
+    _, entries = find_access(world.app.store, party_id=PERSON_ID, limit=100_000)
+    assert any(e.role == "public" and licence in e.record_ids for e in entries)
 
 
 def test_a_revoked_licence_verifies_as_revoked_and_spoils_the_holders_credit(world):
     licence = world.again.licences[0]
     revoked = world.app.revoke_licence(licence_number=licence, reason="违规经营", actor=CLERK)
+    code = world.app.get_licence(licence).verification_code
     response = Client().get(
-        f"/api/v1/licences/{licence}/verify", {"consistent_after": revoked.position}
+        f"/api/v1/licences/{licence}/verify", {"consistent_after": revoked.position, "code": code}
     )
     answer = orjson.loads(response.content)
     assert (answer["consistent"], answer["state"]) == (True, "revoked")

@@ -48,7 +48,13 @@ def test_a_citizen_searches_their_case_number_and_sees_its_status_and_timeline(p
     expect(steps.first.locator(".step")).to_have_text("提交申请")
     expect(steps.first.locator(".role")).to_have_text("申请人")
     expect(steps.nth(3).locator(".role")).to_have_text("经办人")
-    expect(page.locator("a.ident", has_text=system.day1.licences[0])).to_be_visible()
+    licence = system.day1.licences[0]
+    link = page.locator("a.ident", has_text=licence)
+    expect(link).to_be_visible()
+    # The holder's own view carries the verification code and the QR's link with it.
+    code = code_of(system, licence)
+    expect(page.locator(f"[data-code='{code}']")).to_be_visible()
+    expect(link).to_have_attribute("href", f"/verify/{licence}?code={code}")
     shot(page, "e2e-case-approved")
 
     # Another of their cases, accepted sixty days ago: past its statutory deadline.
@@ -59,24 +65,42 @@ def test_a_citizen_searches_their_case_number_and_sees_its_status_and_timeline(p
     shot(page, "e2e-case-overdue")
 
 
-def test_an_anonymous_visitor_verifies_a_revoked_licence(page, system):
+def code_of(system, number: str) -> str:
+    """The verification code printed on the licence (its holder's, from the event store)."""
+    return system.app.get_licence(number).verification_code
+
+
+def test_an_anonymous_visitor_verifies_a_revoked_licence_with_its_number_and_code(page, system):
     number = system.revoked_licence
+    code = code_of(system, number)
     page.goto("/verify")
     page.get_by_label("证照编号").fill(number)
+    page.get_by_label("核验码").fill(code.lower())  # as typed from paper
     page.get_by_role("button", name="核验").click()
     verdict = page.locator("section.verdict")
     expect(verdict).to_have_attribute("data-state", "revoked")
     expect(verdict.locator("h2")).to_contain_text("该证照已被吊销")
     expect(page.locator("#holder")).to_have_text(mask_name(PERSON["name"]))
     assert PERSON["name"] not in page.content()
-    expect(page).to_have_url(re.compile(f"/verify/{number}$"))
+    expect(page).to_have_url(re.compile(f"/verify/{number}\\?code={code.lower()}$"))
     shot(page, "e2e-verify-revoked")
 
-    # The QR link of a licence still in force, at phone width.
+    # The right number with a wrong code tells nothing: the answer of an unknown number.
+    page.get_by_label("核验码").fill("ABCDEFGHJKMN")
+    page.get_by_role("button", name="核验").click()
+    expect(verdict).to_have_attribute("data-state", "unknown")
+    expect(verdict.locator("h2")).to_have_text("未找到与该编号和核验码相符的证照。")
+    assert "吊销" not in verdict.inner_text() and mask_name(PERSON["name"]) not in page.content()
+
+    # The QR link of a licence still in force, at phone width: the code rides in its query.
+    valid = system.day1.licences[0]
     page.set_viewport_size({"width": 390, "height": 844})
-    page.goto(f"/verify/{system.day1.licences[0]}")
+    page.goto(f"/verify/{valid}?code={code_of(system, valid)}")
+    expect(page.locator("#code")).to_have_value(code_of(system, valid))
     expect(page.locator("section.verdict")).to_have_attribute("data-state", "valid")
     shot(page, "e2e-verify-valid-phone")
+    page.goto(f"/verify/{valid}")
+    expect(page.locator("section.verdict")).to_have_attribute("data-state", "unknown")
 
 
 def test_an_auditor_verifies_a_chain_and_sees_a_tampered_stream_flagged(page, system):

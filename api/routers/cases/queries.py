@@ -17,8 +17,9 @@ from ninja import Query, Schema
 from pydantic import Field
 
 from api import access, readside
-from api.auth import require
+from api.auth import Principal, require
 from api.routers.cases.resource import router
+from api.routers.licences import holder_fields
 from api.schemas.common import PROBLEMS
 from search.queries import by_id_body, worklist_body
 
@@ -53,6 +54,10 @@ class LicenceBriefOut(Schema):
     state: str
     valid_from: str | None = None
     valid_until: str | None = None
+    verification_code: str | None = Field(
+        None, description="the holder and the issuing department only"
+    )
+    verify_url: str | None = Field(None, description="with the code; as verification_code")
 
 
 class CaseViewOut(Schema):
@@ -141,19 +146,24 @@ def _payments(case: dict) -> list[dict]:
     return out
 
 
-def _licence(case: dict, today: date) -> dict | None:
+def _licence(case: dict, today: date, request: HttpRequest, principal: Principal) -> dict | None:
     if not case.get("licence_number"):
         return None
     doc = readside.get_many("licences", [case["licence_id"]]).get(case["licence_id"])
     if doc is None:  # decided, but the licence's own document is not projected yet
         return {"licence_number": case["licence_number"], "status": None, "state": "unknown"}
-    return {
+    brief = {
         "licence_number": doc["licence_number"],
         "status": doc.get("status"),
         "state": readside.licence_state(doc, today),
         "valid_from": doc.get("valid_from"),
         "valid_until": doc.get("valid_until"),
     }
+    # A citizen who sees the case is its applicant, the holder; a clerk who sees it is of the
+    # issuing department. Nobody else learns the verification code (docs/api.md, "Licences").
+    if principal.role in ("citizen", "clerk"):
+        brief.update(holder_fields(request, doc))
+    return brief
 
 
 def case_view(case: dict, today: date) -> dict:
@@ -221,7 +231,7 @@ def get_case(request: HttpRequest, case_id: str, params: Query[ConsistentIn]):
     today = readside.today()
     view = case_view(case, today)
     view["payments"] = _payments(case)
-    view["licence"] = _licence(case, today)
+    view["licence"] = _licence(case, today, request, principal)
     view["consistent"] = consistent
     record_ids = [case["case_id"], *(p["payment_id"] for p in view["payments"])]
     if view["licence"]:

@@ -59,8 +59,9 @@
         : el("p", { class: "muted" }, L.no_payments));
 
     const licence = el("section", { "aria-labelledby": "licence-h" }, el("h2", { id: "licence-h" }, L.licence),
-      c.licence ? el("p", {}, el("a", { href: "/verify/" + encodeURIComponent(c.licence.licence_number), class: "ident" }, c.licence.licence_number), " ",
-        badge(c.licence.state), c.licence.valid_until ? " " + S.ui.valid_until + " " + day(c.licence.valid_until) : "")
+      c.licence ? el("p", {}, el("a", { href: "/verify/" + encodeURIComponent(c.licence.licence_number) + (c.licence.verification_code ? "?code=" + encodeURIComponent(c.licence.verification_code) : ""), class: "ident" }, c.licence.licence_number), " ",
+        badge(c.licence.state), c.licence.valid_until ? " " + S.ui.valid_until + " " + day(c.licence.valid_until) : "",
+        c.licence.verification_code ? el("span", { class: "muted", "data-code": c.licence.verification_code }, " " + S.ui.verification_code + " " + c.licence.verification_code) : "")
         : el("p", { class: "muted" }, L.no_licence));
 
     const rating = c.rating ? el("p", {}, L.rating + ": " + fmt(S.ui.rating, { score: c.rating.score }) + (c.rating.comment ? " — " + c.rating.comment : "")) : null;

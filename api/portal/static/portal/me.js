@@ -63,7 +63,9 @@
     const page = await api("/me/licences", { params: { size: 50 } });
     if (!page.items.length) return empty();
     return table(L.licence_number, [L.licence_number, L.title, L.status, L.valid_until], page.items.map((l) => ({
-      cells: [el("a", { href: "/verify/" + encodeURIComponent(l.licence_number), class: "ident" }, l.licence_number), l.title, badge(l.state),
+      // The holder's own link carries the verification code, as the QR code on the licence does.
+      cells: [[el("a", { href: "/verify/" + encodeURIComponent(l.licence_number) + (l.verification_code ? "?code=" + encodeURIComponent(l.verification_code) : ""), class: "ident" }, l.licence_number),
+        l.verification_code ? el("div", { class: "muted small", "data-code": l.verification_code }, S.ui.verification_code + " " + l.verification_code) : null], l.title, badge(l.state),
         l.valid_until ? day(l.valid_until) : S.ui.no_expiry],
     })));
   }

@@ -1,5 +1,7 @@
-/* Verify a licence (public): GET /licences/{number}/verify, no token. The page's own
- * address /verify/<number> is what a QR code on the licence points at. */
+/* Verify a licence (public): GET /licences/{number}/verify?code=..., no token. The page's own
+ * address /verify/<number>?code=<code> is what a QR code on the licence points at; the
+ * number and the code, both printed on the licence, can also be typed in. Without the right
+ * code the API answers as for an unknown number. */
 (function () {
   "use strict";
   const P = window.Portal;
@@ -7,15 +9,20 @@
   const L = P.labels("verify-labels");
   const form = document.getElementById("verify-form");
   const input = document.getElementById("number");
+  const codeInput = document.getElementById("code");
   const verdict = document.getElementById("verdict");
 
   function row(label, value) { return [el("dt", {}, label), el("dd", {}, value || "—")]; }
 
-  async function check(number) {
+  function pagePath(number, code) {
+    return "/verify/" + encodeURIComponent(number) + (code ? "?code=" + encodeURIComponent(code) : "");
+  }
+
+  async function check(number, code) {
     verdict.replaceChildren(el("p", { class: "muted" }, S.ui.loading));
     try {
-      const v = await api("/licences/" + encodeURIComponent(number) + "/verify", { auth: false });
-      const pageLink = window.location.origin + "/verify/" + encodeURIComponent(v.licence_number);
+      const v = await api("/licences/" + encodeURIComponent(number) + "/verify", { auth: false, params: { code } });
+      const pageLink = window.location.origin + pagePath(v.licence_number, code);
       verdict.replaceChildren(el("section", { class: "verdict verdict-" + v.state, "data-state": v.state, "aria-labelledby": "verdict-h" },
         el("h2", { id: "verdict-h" }, badge(v.state, "big"), " ", S.ui.licence_state[v.state] || v.state),
         v.state === "unknown" ? null : el("dl", { class: "facts" },
@@ -36,9 +43,12 @@
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const number = input.value.trim();
+    const code = codeInput.value.trim();
     if (!number) return;
-    history.replaceState(null, "", "/verify/" + encodeURIComponent(number));
-    check(number);
+    history.replaceState(null, "", pagePath(number, code));
+    check(number, code);
   });
-  if (input.value.trim()) check(input.value.trim());
+  // From a QR code: the number in the path, the code in the query.
+  codeInput.value = new URLSearchParams(window.location.search).get("code") || "";
+  if (input.value.trim()) check(input.value.trim(), codeInput.value.trim());
 })();
