@@ -27,6 +27,8 @@ MIDDLEWARE = [
     "api.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Rate limits, counted once the route is known and before any view runs (api/throttle.py).
+    "api.throttle.RateLimitMiddleware",
 ]
 ROOT_URLCONF = "api.urls"
 WSGI_APPLICATION = "api.wsgi.application"
