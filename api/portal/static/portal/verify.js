@@ -22,7 +22,9 @@
     verdict.replaceChildren(el("p", { class: "muted" }, S.ui.loading));
     try {
       const v = await api("/licences/" + encodeURIComponent(number) + "/verify", { auth: false, params: { code } });
-      const pageLink = window.location.origin + pagePath(v.licence_number, code);
+      // The code as issued (upper case), from the answer's verify_url once it matched.
+      const issued = v.state === "unknown" ? code : new URL(v.verify_url).searchParams.get("code");
+      const pageLink = window.location.origin + pagePath(v.licence_number, issued);
       verdict.replaceChildren(el("section", { class: "verdict verdict-" + v.state, "data-state": v.state, "aria-labelledby": "verdict-h" },
         el("h2", { id: "verdict-h" }, badge(v.state, "big"), " ", S.ui.licence_state[v.state] || v.state),
         v.state === "unknown" ? null : el("dl", { class: "facts" },
