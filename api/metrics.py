@@ -7,15 +7,24 @@
 
 Under gunicorn every worker is a process: with `PROMETHEUS_MULTIPROC_DIR` set (make run
 sets it), counters and histograms are aggregated across workers.
+
+Who may scrape (docs/api.md, Operations): anyone in development; in production Prometheus
+with the bearer token `CASETRACK_METRICS_TOKEN` (its scrape config's
+`authorization.credentials_file`), or an admin. A static scrape credential rather than
+an address list: Prometheus sends it through any proxy or ingress, where the client address is
+the proxy's, and it grants nothing but the scrape (an admin token would open the whole API).
 """
 
 from __future__ import annotations
 
+import hmac
 import logging
 import os
 import time
 from datetime import UTC, datetime
+from functools import lru_cache
 
+from django.core.exceptions import ImproperlyConfigured
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -24,6 +33,8 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client.core import GaugeMetricFamily
+from pydantic import SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +47,40 @@ REQUEST_SECONDS = Histogram(
 COMMANDS = Counter(
     "casetrack_commands_total", "Commands answered, by route and status class", ["route", "outcome"]
 )
+
+
+MIN_TOKEN_CHARS = 32
+
+
+class ScrapeSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CASETRACK_", extra="ignore")
+
+    metrics_token: SecretStr = SecretStr("")
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _long_enough(cls, value: SecretStr) -> SecretStr:
+        if 0 < len(value.get_secret_value()) < MIN_TOKEN_CHARS:
+            raise ValueError(
+                f"CASETRACK_METRICS_TOKEN must be at least {MIN_TOKEN_CHARS} characters "
+                "(e.g. `openssl rand -hex 32`), or unset"
+            )
+        return value
+
+
+@lru_cache(maxsize=1)
+def scrape_token() -> str:
+    """The configured scrape token ("" when unset); a too short one stops the process."""
+    try:
+        return ScrapeSettings().metrics_token.get_secret_value()
+    except ValidationError as exc:
+        reasons = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
+        raise ImproperlyConfigured(reasons) from None
+
+
+def is_scrape_token(presented: str) -> bool:
+    expected = scrape_token()
+    return bool(expected) and hmac.compare_digest(presented.encode(), expected.encode())
 
 
 class MetricsMiddleware:

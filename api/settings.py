@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import os
 
+from csp import constants as csp
+from django.core.exceptions import ImproperlyConfigured
+
 from api.config import ROOT, get_config
 
-# A bad value stops the process here, naming its variable; in production a missing or
-# development value stops it when Django sets up (api/apps.py, docs/design.md).
 CONFIG = get_config()
 
-DEBUG = CONFIG.django_debug
-SECRET_KEY = CONFIG.secret_key
-ALLOWED_HOSTS = CONFIG.allowed_hosts
+DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1"
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "casetrack-dev-django-secret")
+if CONFIG.is_production and SECRET_KEY == "casetrack-dev-django-secret":
+    raise ImproperlyConfigured("production needs DJANGO_SECRET_KEY")
+ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "*").split(",")
 
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
@@ -20,14 +23,39 @@ INSTALLED_APPS = [
     "ninja",
     "api",
     "api.portal",
+    "csp",
 ]
 MIDDLEWARE = [
     "api.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # The portal's headers on every answer, API and probes included (docs/design.md, "The
+    # portal's headers"): Content-Security-Policy and X-Frame-Options.
+    "csp.middleware.CSPMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Rate limits, counted once the route is known and before any view runs (api/throttle.py).
     "api.throttle.RateLimitMiddleware",
 ]
+# Scripts and styles from the portal's own static files only: no inline script, event handler
+# or style attribute, nothing from another origin, no framing (docs/design.md). SecurityMiddleware
+# adds `X-Content-Type-Options: nosniff` and the Referrer-Policy: `same-origin`, because the
+# portal's URLs carry case ids, licence numbers and search text that no other site may see.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.NONE],
+        "script-src": [csp.SELF],
+        "style-src": [csp.SELF],
+        "img-src": [csp.SELF, "data:"],
+        "font-src": [csp.SELF],
+        "connect-src": [csp.SELF],
+        "form-action": [csp.SELF],
+        "base-uri": [csp.NONE],
+        "frame-ancestors": [csp.NONE],
+    }
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 ROOT_URLCONF = "api.urls"
 WSGI_APPLICATION = "api.wsgi.application"
 # The event store is the system of record; Django's ORM keeps nothing.

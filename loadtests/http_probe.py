@@ -72,14 +72,9 @@ class Api:
         return self.local.conn
 
     def call(
-        self,
-        method: str,
-        path: str,
-        body: dict | None = None,
-        token: str | None = None,
-        headers: dict[str, str] | None = None,
+        self, method: str, path: str, body: dict | None = None, token: str | None = None
     ) -> tuple[int, dict]:
-        headers = {"Content-Type": "application/json", **(headers or {})}
+        headers = {"Content-Type": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         conn = self._conn()

@@ -13,6 +13,7 @@ from django.core.exceptions import SuspiciousFileOperation
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 from django.views.static import serve
 
@@ -29,8 +30,26 @@ def language_of(request: HttpRequest) -> str:
     return chosen if chosen in LANGUAGE_CODES else settings.LANGUAGE_CODE
 
 
-def page(template: str, active: str):
-    """A GET view rendering `template` in the visitor's language with the shared context."""
+def next_path(request: HttpRequest) -> str:
+    """The sign-in's `next` if it is a path on this site, else "" (the role's home page).
+
+    Only a path with a single leading slash: `//evil.com`, `/\\evil.com` (browsers read a
+    backslash as a slash), `/%5Cevil.com` (decoded to the same), `https://evil.com` and
+    `javascript:` are refused; so is anything Django's own check refuses (control characters,
+    a scheme or host hidden after them)."""
+    target = request.GET.get("next", "")
+    if not target.startswith("/") or target[1:2] in ("/", "\\"):
+        return ""
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts=set(), require_https=request.is_secure()
+    ):
+        return ""
+    return target
+
+
+def page(template: str, active: str, extra=None):
+    """A GET view rendering `template` in the visitor's language with the shared context
+    (and `extra(request)`, when given)."""
 
     @require_GET
     def view(request: HttpRequest, **kwargs) -> HttpResponse:
@@ -43,6 +62,7 @@ def page(template: str, active: str):
                 "strings": js_strings(),
                 "departments": sorted(DEPARTMENTS.items()),
                 "regions": regions(),
+                **(extra(request) if extra else {}),
                 **kwargs,
             }
             response = render(request, template, context)
@@ -59,7 +79,7 @@ me = page("portal/me.html", "me")
 verify = page("portal/verify.html", "verify")
 audit = page("portal/audit.html", "audit")
 dashboard = page("portal/dashboard.html", "dashboard")
-signin = page("portal/signin.html", "signin")
+signin = page("portal/signin.html", "signin", lambda request: {"next": next_path(request)})
 
 
 @require_GET

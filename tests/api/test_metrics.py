@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 
+from api import metrics
+from api.config import get_config
 from tests.api.conftest import ITEM
 
 
@@ -52,3 +56,54 @@ def test_requests_and_commands_are_counted_and_the_store_position_is_exposed(htt
         == _value(before, "casetrack_commands_total", route=route, outcome="2xx") + 1
     )
     assert _value(text, "casetrack_event_store_position") == app.max_position() > 0
+
+
+# In production /metrics is for Prometheus' scrape token or an admin (docs/api.md, Operations).
+
+SCRAPE_TOKEN = "s" * 40
+
+
+@pytest.fixture
+def production(monkeypatch):
+    monkeypatch.setenv("CASETRACK_ENV", "production")
+    monkeypatch.setenv("CASETRACK_JWKS_URL", "http://127.0.0.1:9/never-fetched-by-these-tests")
+    monkeypatch.setenv("CASETRACK_METRICS_TOKEN", SCRAPE_TOKEN)
+    get_config.cache_clear()
+    metrics.scrape_token.cache_clear()
+    yield
+    get_config.cache_clear()
+    metrics.scrape_token.cache_clear()
+
+
+def _scrape(token: str | None = None):
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+    return Client().get("/metrics", **headers)
+
+
+def test_production_answers_401_to_a_scrape_without_the_token(production):
+    for token in (None, "s" * 39, SCRAPE_TOKEN + "x", "not-a-jwt"):
+        answer = _scrape(token)
+        assert answer.status_code == 401, token
+        assert answer["Content-Type"] == "application/problem+json"
+        assert answer["WWW-Authenticate"] == 'Bearer realm="metrics"'
+        assert b"casetrack_" not in answer.content
+
+
+def test_production_serves_prometheus_with_the_scrape_token(production):
+    answer = _scrape(SCRAPE_TOKEN)
+    assert answer.status_code == 200
+    assert b"casetrack_http_request_duration_seconds" in answer.content
+
+
+def test_a_scrape_token_shorter_than_32_characters_stops_the_start(monkeypatch):
+    monkeypatch.setenv("CASETRACK_METRICS_TOKEN", "short")
+    metrics.scrape_token.cache_clear()
+    try:
+        with pytest.raises(ImproperlyConfigured, match="CASETRACK_METRICS_TOKEN"):
+            metrics.scrape_token()
+    finally:
+        metrics.scrape_token.cache_clear()
+
+
+def test_development_serves_metrics_to_anyone():
+    assert _scrape().status_code == 200

@@ -241,20 +241,61 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture
-def page(request, browser, system):
-    """A fresh tab (its own sessionStorage and cookies) at phone or desktop width."""
+def csp_violations() -> list[str]:
+    """What Chromium reported on the console as blocked by the Content-Security-Policy, in any
+    page a test visits; the `page` fixture fails the test unless it is empty at the end."""
+    return []
+
+
+def _is_csp_violation(text: str) -> bool:
+    # Chromium's own console errors: "Refused to execute inline script because it violates the
+    # following Content Security Policy directive: ...", "Refused to apply inline style ...",
+    # "Refused to load the script ...", "Refused to frame ...".
+    return "Content Security Policy" in text or "Content-Security-Policy" in text
+
+
+def _unprotected_document(response, base_url: str) -> str | None:
+    """The URL of a page of ours served without the portal's policy (docs/design.md)."""
+    if response.request.resource_type != "document" or not response.url.startswith(base_url):
+        return None
+    policy = response.headers.get("content-security-policy", "")
+    if "script-src 'self'" in policy and "frame-ancestors 'none'" in policy:
+        return None
+    return response.url
+
+
+@pytest.fixture
+def page(request, browser, system, csp_violations):
+    """A fresh tab (its own sessionStorage and cookies) at phone or desktop width. The test
+    fails on a script error, on any Content-Security-Policy violation Chromium reports, and on
+    any page of ours that came without the policy."""
     context = browser.new_context(
         base_url=system.base_url, viewport={"width": 1280, "height": 900}, locale="zh-CN"
     )
     context.set_default_timeout(20_000)
     tab = context.new_page()
     errors: list[str] = []
+    unprotected: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    tab.on(
+        "console",
+        lambda message: (
+            csp_violations.append(message.text) if _is_csp_violation(message.text) else None
+        ),
+    )
+    tab.on(
+        "response",
+        lambda response: unprotected.extend(
+            filter(None, [_unprotected_document(response, system.base_url)])
+        ),
+    )
     yield tab
     if getattr(request.node, "e2e_failed", False):
         shot(tab, f"FAILED-{request.node.name}")
     context.close()
     assert not errors, f"script errors on the page: {errors}"
+    assert not csp_violations, f"Content-Security-Policy violations: {csp_violations}"
+    assert not unprotected, f"pages without the Content-Security-Policy: {unprotected}"
 
 
 def shot(page, name: str, *, full_page: bool = True) -> Path:

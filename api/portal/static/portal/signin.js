@@ -8,6 +8,12 @@
   const citizens = document.getElementById("pick-citizen");
   const clerks = document.getElementById("pick-clerk");
   const HOME = { citizen: "/me", clerk: "/", auditor: "/audit", analyst: "/dashboard" };
+  /* Where to go after signing in: `next` as the server checked it (a path on this site, or ""
+   * for the role's home). Checked again here, as the redirect happens here: one leading slash,
+   * never followed by another or a backslash (a browser reads both as `//host`), and no control
+   * character (a browser drops tabs and newlines, so `/<tab>/host` would become `//host`). */
+  const next = document.getElementById("signin-forms").dataset.next || "";
+  const SAME_SITE_PATH = /^\/(?![\/\\])[^\u0000-\u001f\u007f]*$/;
   let people = null;
 
   function fill(select, items, label) {
@@ -48,8 +54,7 @@
       const minted = await api("/dev/tokens", { method: "POST", body: chosen.body, auth: false });
       P.session.set({ token: minted.token, role: minted.role, sub: minted.sub, label: chosen.label,
                       party_id: chosen.body.party_id || null });
-      const next = new URLSearchParams(location.search).get("next");
-      window.location.assign(next && next.startsWith("/") && !next.startsWith("//") ? next : HOME[role]);
+      window.location.assign(SAME_SITE_PATH.test(next) ? next : HOME[role]);
     } catch (err) {
       showError(status, err);
     }
