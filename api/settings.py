@@ -5,17 +5,16 @@ from __future__ import annotations
 import os
 
 from csp import constants as csp
-from django.core.exceptions import ImproperlyConfigured
 
 from api.config import ROOT, get_config
 
+# A bad value stops the process here, naming its variable; in production a missing or
+# development value stops it when Django sets up (api/apps.py, docs/design.md).
 CONFIG = get_config()
 
-DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1"
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "casetrack-dev-django-secret")
-if CONFIG.is_production and SECRET_KEY == "casetrack-dev-django-secret":
-    raise ImproperlyConfigured("production needs DJANGO_SECRET_KEY")
-ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "*").split(",")
+DEBUG = CONFIG.django_debug
+SECRET_KEY = CONFIG.secret_key
+ALLOWED_HOSTS = CONFIG.allowed_hosts
 
 INSTALLED_APPS = [
     "django.contrib.contenttypes",

@@ -50,6 +50,7 @@ KEY_PREFIX = "casetrack-limits"
 # A Redis that does not answer at once must not hold a worker: fail closed quickly.
 REDIS_TIMEOUT_S = 0.5
 UNAVAILABLE_RETRY_AFTER_S = 5
+MAX_REMEMBERED_REFUSALS = 100_000
 
 WHAT = {
     "verify": "licence verifications from this address",
@@ -79,20 +80,38 @@ class Refusal:
 
 
 class Limiter:
-    """The process's limits over one shared store."""
+    """The process's limits over one shared store.
+
+    A refusal is remembered in the process until the window's oldest request leaves it: until
+    then no worker anywhere can be granted a request for that caller (the window stays full),
+    so a flood of refused requests costs no round trip to Redis.
+    """
 
     def __init__(self, storage: RedisStorage, rates: dict[str, str]) -> None:
         self.strategy = MovingWindowRateLimiter(storage)
         self.items = {name: parse(rate) for name, rate in rates.items()}
+        self._refused_until: dict[tuple[str, str], float] = {}
 
     def hit(self, limit: str, identity: str) -> Refusal | None:
         """Count one request; a `Refusal` when it is one too many. Raises `StorageError`."""
         item = self.items[limit]
         key = hashlib.blake2b(identity.encode(), digest_size=16).hexdigest()
+        until = self._refused_until.get((limit, key), 0.0)
+        if until > time.time():
+            return Refusal(limit, item, max(1, math.ceil(until - time.time())))
         if self.strategy.hit(item, limit, key):
             return None
         reset_at, _ = self.strategy.get_window_stats(item, limit, key)
+        self._remember(limit, key, reset_at)
         return Refusal(limit, item, max(1, math.ceil(reset_at - time.time())))
+
+    def _remember(self, limit: str, key: str, until: float) -> None:
+        if len(self._refused_until) >= MAX_REMEMBERED_REFUSALS:
+            now = time.time()
+            self._refused_until = {k: t for k, t in self._refused_until.items() if t > now}
+            if len(self._refused_until) >= MAX_REMEMBERED_REFUSALS:
+                self._refused_until = {}
+        self._refused_until[(limit, key)] = until
 
 
 @lru_cache(maxsize=4)

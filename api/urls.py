@@ -2,7 +2,7 @@ from django.urls import include, path
 from ninja import NinjaAPI
 
 from api import health, metrics, problems
-from api.auth import BearerAuth, check_production_keys
+from api.auth import BearerAuth
 from api.config import get_config
 from api.renderers import ORJSONRenderer
 from api.routers import (
@@ -18,8 +18,6 @@ from api.routers import (
     search,
     violations,
 )
-
-check_production_keys(get_config())
 
 api = NinjaAPI(
     title="Casetrack API",
@@ -43,7 +41,9 @@ api.add_router("/me", me.router)
 api.add_router("/audit", audit.router)
 api.add_router("/analytics", analytics.router)
 api.add_router("/ops", ops.router)
-api.add_router("/dev", dev.router)
+# Development helpers are not mounted in production: 404 before authentication or validation.
+if not get_config().is_production:
+    api.add_router("/dev", dev.router)
 
 # Probes live at the root, outside the versioned API and its docs. A scrape token that is set
 # but too short stops the process here, at start (api/metrics.py).

@@ -72,9 +72,14 @@ class Api:
         return self.local.conn
 
     def call(
-        self, method: str, path: str, body: dict | None = None, token: str | None = None
+        self,
+        method: str,
+        path: str,
+        body: dict | None = None,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> tuple[int, dict]:
-        headers = {"Content-Type": "application/json"}
+        headers = {"Content-Type": "application/json", **(headers or {})}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         conn = self._conn()

@@ -1,5 +1,10 @@
-"""Development-only endpoints (`/dev`), 404 in production: demo tokens for the portal's
-sign-in, and the payer's payment through a simulated gateway."""
+"""Development-only endpoints (`/dev`): demo tokens for the portal's sign-in, and the payer's
+payment through a simulated gateway.
+
+Production does not mount this router (api/urls.py), so every request there is a 404 before
+authentication or validation (docs/api.md, Development only). The guard in each handler is a
+second lock for a process whose configuration changed after its URLconf was loaded.
+"""
 
 from __future__ import annotations
 

@@ -31,6 +31,7 @@ from domain.store.hashing import DEV_CHECKPOINT_KEY, HashAlgorithm
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_EVENT_STORE = "sqlite:///var/events.db"
 MIN_RETENTION = timedelta(hours=24)
+MAX_NUMBER = 1e9  # hours or seconds; timedelta overflows past ~2.4e10 hours
 
 
 # The adapters (eventstore/) import database drivers, so the domain names them, never imports them.
@@ -97,6 +98,19 @@ def _postgres_env(url: str) -> tuple[dict[str, str], str]:
     return env, schema
 
 
+def _positive(env: Mapping[str, str], name: str, default: float) -> float:
+    """A positive number of seconds or hours; anything else stops the start, naming `name`."""
+    raw = env.get(name) or default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < MAX_NUMBER:  # also refuses NaN
+        msg = f"{name} must be a positive number below {MAX_NUMBER:g}, got {raw!r}"
+        raise ValueError(msg)
+    return value
+
+
 def load_settings(env: Mapping[str, str] | None) -> StoreSettings:
     env = env or {}
     url = env.get("CASETRACK_EVENT_STORE") or DEFAULT_EVENT_STORE
@@ -108,11 +122,11 @@ def load_settings(env: Mapping[str, str] | None) -> StoreSettings:
         "hash_algorithm": algorithm,
         "snapshot_interval": int(env.get("CASETRACK_SNAPSHOT_INTERVAL") or 100),
         "in_flight_timeout": timedelta(
-            seconds=float(env.get("CASETRACK_IDEMPOTENCY_IN_FLIGHT_TIMEOUT") or 120)
+            seconds=_positive(env, "CASETRACK_IDEMPOTENCY_IN_FLIGHT_TIMEOUT", 120)
         ),
         "retention": max(
             MIN_RETENTION,
-            timedelta(hours=float(env.get("CASETRACK_IDEMPOTENCY_RETENTION_HOURS") or 24)),
+            timedelta(hours=_positive(env, "CASETRACK_IDEMPOTENCY_RETENTION_HOURS", 24)),
         ),
     }
     store_keys = {

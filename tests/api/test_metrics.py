@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import jwt
+import orjson
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 
@@ -61,12 +68,44 @@ def test_requests_and_commands_are_counted_and_the_store_position_is_exposed(htt
 # In production /metrics is for Prometheus' scrape token or an admin (docs/api.md, Operations).
 
 SCRAPE_TOKEN = "s" * 40
+AUDIENCE = "casetrack-metrics-test"
+
+
+@pytest.fixture(scope="module")
+def identity_provider() -> Iterator[tuple[str, object]]:
+    """A JWKS on loopback with one RSA key, as the province's identity service publishes it."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk = {**jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key(), as_dict=True), "kid": "k1"}
+    body = orjson.dumps({"keys": [{**jwk, "use": "sig", "alg": "RS256"}]})
+
+    class Keys(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Keys)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/jwks.json", key
+    server.shutdown()
+
+
+def _production_token(key, role: str, **claims) -> str:
+    now = int(time.time())
+    body = {"iss": "casetrack", "aud": AUDIENCE, "sub": f"{role}-p", "role": role, "iat": now}
+    return jwt.encode({**body, "exp": now + 600, **claims}, key, "RS256", headers={"kid": "k1"})
 
 
 @pytest.fixture
-def production(monkeypatch):
+def production(monkeypatch, identity_provider):
+    url, _ = identity_provider
     monkeypatch.setenv("CASETRACK_ENV", "production")
-    monkeypatch.setenv("CASETRACK_JWKS_URL", "http://127.0.0.1:9/never-fetched-by-these-tests")
+    monkeypatch.setenv("CASETRACK_JWKS_URL", url)
+    monkeypatch.setenv("CASETRACK_JWT_AUDIENCE", AUDIENCE)
     monkeypatch.setenv("CASETRACK_METRICS_TOKEN", SCRAPE_TOKEN)
     get_config.cache_clear()
     metrics.scrape_token.cache_clear()
@@ -93,6 +132,12 @@ def test_production_serves_prometheus_with_the_scrape_token(production):
     answer = _scrape(SCRAPE_TOKEN)
     assert answer.status_code == 200
     assert b"casetrack_http_request_duration_seconds" in answer.content
+
+
+def test_production_serves_an_admin_and_refuses_other_roles(production, identity_provider):
+    _, key = identity_provider
+    assert _scrape(_production_token(key, "admin")).status_code == 200
+    assert _scrape(_production_token(key, "analyst")).status_code == 401
 
 
 def test_a_scrape_token_shorter_than_32_characters_stops_the_start(monkeypatch):

@@ -16,6 +16,7 @@ import orjson
 import pytest
 from django.test import Client
 
+from api import throttle
 from api.config import get_config
 from tests.api.conftest import APPLICANT, ITEM, token
 
@@ -147,6 +148,27 @@ def test_the_forwarded_address_is_believed_only_from_a_trusted_proxy(http, limit
     assert_limited(
         get("/api/v1/catalog/items", at=stranger, x_forwarded_for=address()), at_most_s=60
     )
+
+
+def test_a_refusal_is_remembered_until_the_window_frees_so_a_flood_costs_no_redis_call(
+    limits, monkeypatch
+):
+    limits(verify="2/minute")
+    limiter = throttle.limiter()
+    caller = "address:" + address()
+    assert limiter.hit("verify", caller) is None and limiter.hit("verify", caller) is None
+    first = limiter.hit("verify", caller)
+    assert first is not None and 1 <= first.retry_after_s <= 60
+
+    class Unreachable:
+        def hit(self, *args, **kwargs):
+            raise AssertionError("a remembered refusal asks Redis nothing")
+
+        get_window_stats = hit
+
+    monkeypatch.setattr(limiter, "strategy", Unreachable())
+    again = limiter.hit("verify", caller)
+    assert again is not None and again.retry_after_s <= first.retry_after_s
 
 
 def test_every_operation_documents_429_as_a_problem(http):

@@ -30,6 +30,7 @@ SECRETS = {
     "CASETRACK_ES_PASSWORD": "test-casetrack-es-password",
     "CASETRACK_CHECKPOINT_KEY": "test-checkpoint-key",
     "CASETRACK_JWKS_URL": "https://idp.test/.well-known/jwks.json",
+    "CASETRACK_JWT_AUDIENCE": "test-casetrack-api",
 }
 PROJECTIONS = ("cases", "payments", "licences", "catalog", "violations", "access")
 
@@ -118,6 +119,8 @@ def test_apps_are_configured_for_production_and_wait_for_healthy_dependencies(co
         assert env["DJANGO_SECRET_KEY"] == SECRETS["DJANGO_SECRET_KEY"]
         assert env["CASETRACK_CHECKPOINT_KEY"] == SECRETS["CASETRACK_CHECKPOINT_KEY"]
         assert env["CASETRACK_JWKS_URL"] == SECRETS["CASETRACK_JWKS_URL"]
+        assert env["CASETRACK_JWT_AUDIENCE"] == SECRETS["CASETRACK_JWT_AUDIENCE"]
+        assert "*" not in env["DJANGO_ALLOWED_HOSTS"].split(",")
         assert service["build"]["dockerfile"] == "docker/Dockerfile"
         assert "healthcheck" in service
         conditions = {dep: spec["condition"] for dep, spec in service["depends_on"].items()}
