@@ -24,7 +24,6 @@ import time
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from django.core.exceptions import ImproperlyConfigured
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -35,6 +34,8 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from pydantic import SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from api.config import StartupRefused
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +75,10 @@ def scrape_token() -> str:
     try:
         return ScrapeSettings().metrics_token.get_secret_value()
     except ValidationError as exc:
-        reasons = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
-        raise ImproperlyConfigured(reasons) from None
+        # The start's own refusal (api/wsgi.py exits 4 on it, gunicorn's "App failed to load").
+        raise StartupRefused(
+            [e["msg"].removeprefix("Value error, ") for e in exc.errors()]
+        ) from None
 
 
 def is_scrape_token(presented: str) -> bool:

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import re
-import threading
-import time
+import secrets
+import subprocess
+import sys
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
-import jwt
-import orjson
 import pytest
-from cryptography.hazmat.primitives.asymmetric import rsa
-from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 
 from api import metrics
 from api.config import get_config
 from tests.api.conftest import ITEM
+from tests.support.jwks import AUDIENCE, IdentityProvider, identity_provider
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _value(text: str, name: str, **labels: str) -> float:
@@ -68,43 +69,18 @@ def test_requests_and_commands_are_counted_and_the_store_position_is_exposed(htt
 # In production /metrics is for Prometheus' scrape token or an admin (docs/api.md, Operations).
 
 SCRAPE_TOKEN = "s" * 40
-AUDIENCE = "casetrack-metrics-test"
 
 
 @pytest.fixture(scope="module")
-def identity_provider() -> Iterator[tuple[str, object]]:
-    """A JWKS on loopback with one RSA key, as the province's identity service publishes it."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    jwk = {**jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key(), as_dict=True), "kid": "k1"}
-    body = orjson.dumps({"keys": [{**jwk, "use": "sig", "alg": "RS256"}]})
-
-    class Keys(BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Keys)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/jwks.json", key
-    server.shutdown()
-
-
-def _production_token(key, role: str, **claims) -> str:
-    now = int(time.time())
-    body = {"iss": "casetrack", "aud": AUDIENCE, "sub": f"{role}-p", "role": role, "iat": now}
-    return jwt.encode({**body, "exp": now + 600, **claims}, key, "RS256", headers={"kid": "k1"})
+def idp() -> Iterator[IdentityProvider]:
+    with identity_provider() as provider:
+        yield provider
 
 
 @pytest.fixture
-def production(monkeypatch, identity_provider):
-    url, _ = identity_provider
+def production(monkeypatch, idp):
     monkeypatch.setenv("CASETRACK_ENV", "production")
-    monkeypatch.setenv("CASETRACK_JWKS_URL", url)
+    monkeypatch.setenv("CASETRACK_JWKS_URL", idp.url)
     monkeypatch.setenv("CASETRACK_JWT_AUDIENCE", AUDIENCE)
     monkeypatch.setenv("CASETRACK_METRICS_TOKEN", SCRAPE_TOKEN)
     get_config.cache_clear()
@@ -134,20 +110,35 @@ def test_production_serves_prometheus_with_the_scrape_token(production):
     assert b"casetrack_http_request_duration_seconds" in answer.content
 
 
-def test_production_serves_an_admin_and_refuses_other_roles(production, identity_provider):
-    _, key = identity_provider
-    assert _scrape(_production_token(key, "admin")).status_code == 200
-    assert _scrape(_production_token(key, "analyst")).status_code == 401
+def test_production_serves_an_admin_and_refuses_other_roles(production, idp):
+    assert _scrape(idp.token("admin", "admin-p")).status_code == 200
+    assert _scrape(idp.token("analyst", "analyst-p")).status_code == 401
 
 
-def test_a_scrape_token_shorter_than_32_characters_stops_the_start(monkeypatch):
-    monkeypatch.setenv("CASETRACK_METRICS_TOKEN", "short")
-    metrics.scrape_token.cache_clear()
-    try:
-        with pytest.raises(ImproperlyConfigured, match="CASETRACK_METRICS_TOKEN"):
-            metrics.scrape_token()
-    finally:
-        metrics.scrape_token.cache_clear()
+def test_a_production_start_with_a_short_scrape_token_refuses_naming_it(idp, tmp_path):
+    settings = {
+        "CASETRACK_ENV": "production",
+        "CASETRACK_JWKS_URL": idp.url,
+        "CASETRACK_JWT_AUDIENCE": AUDIENCE,
+        "CASETRACK_CHECKPOINT_KEY": secrets.token_urlsafe(32),
+        "CASETRACK_EVENT_STORE": f"sqlite:///{tmp_path / 'events.db'}",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "casetrack.example.gov.cn",
+        "CASETRACK_METRICS_TOKEN": "short",
+        "DJANGO_SETTINGS_MODULE": "api.settings",
+    }
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith(("CASETRACK_", "DJANGO_"))}
+    start = subprocess.run(
+        [sys.executable, "-c", "import api.wsgi"],  # what gunicorn imports
+        cwd=ROOT,
+        env={**inherited, **settings},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert start.returncode == 4, start.stderr  # gunicorn's "App failed to load"
+    assert "CASETRACK_METRICS_TOKEN must be at least 32 characters" in start.stderr
+    assert "Traceback" not in start.stderr
 
 
 def test_development_serves_metrics_to_anyone():
