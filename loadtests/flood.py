@@ -15,8 +15,10 @@ sqlite`), Kafka topics and Elasticsearch indices, the default rate limits and
   served: a search in Elasticsearch and an access-log row each.
 
 Requests go to 127.0.0.1 only, at fixed rates (open loop), bounded in count and time. It prints
-each run's staff p50/p99 and the flood's answers, then the medians over the runs and their ratio
-to "alone" of the same run. Everything it started is stopped and removed at the end.
+each run's staff p50/p99, the flood's answers and the cores each part used (from /proc: the API,
+relay and projectors, Elasticsearch, Kafka, PostgreSQL, this load generator, and others on the
+machine), then the medians over the runs and their ratio to "alone" of the same run.
+Everything it started is stopped and removed at the end.
 """
 
 from __future__ import annotations
@@ -45,6 +47,55 @@ from loadtests.limits import RAISED
 QUERIES = ["食品经营许可", "餐饮", "market", "许可证", "户外广告"]
 SCENARIOS = ("alone", "limited flood", "flood under the limit")
 FLOOD_ADDRESSES = ipaddress.ip_network("198.18.0.0/15")  # RFC 2544: benchmarking
+
+
+class CpuMeter:
+    """CPU seconds used by groups of processes (each with its descendants) and by the machine,
+    from /proc: where a scenario's time goes on the shared cores."""
+
+    def __init__(self, groups: dict[str, list[int]]) -> None:
+        self.groups = groups
+        self.tick = os.sysconf("SC_CLK_TCK")
+
+    def _processes(self) -> dict[int, tuple[int, float]]:
+        found = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            found[int(stat.parent.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])))
+        return found
+
+    def snapshot(self) -> dict[str, float]:
+        processes = self._processes()
+        children: dict[int, list[int]] = {}
+        for pid, (parent, _) in processes.items():
+            children.setdefault(parent, []).append(pid)
+        out = {}
+        for name, roots in self.groups.items():
+            todo, total = list(roots), 0
+            while todo:
+                pid = todo.pop()
+                total += processes.get(pid, (0, 0))[1]
+                todo.extend(children.get(pid, []))
+            out[name] = total / self.tick
+        own = os.times()  # this process alone: its servers are its children, counted above
+        out["load generator"] = own.user + own.system
+        cpu = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+        out["machine"] = (sum(int(v) for v in cpu[:8]) - int(cpu[3]) - int(cpu[4])) / self.tick
+        return out
+
+    @staticmethod
+    def cores(before: dict[str, float], after: dict[str, float], seconds: float) -> dict:
+        used = {k: (after[k] - before[k]) / seconds for k in after}
+        ours = sum(v for k, v in used.items() if k != "machine")
+        used["others"] = max(0.0, used["machine"] - ours)
+        return used
+
+
+def cores_text(used: dict[str, float]) -> str:
+    return "cores: " + ", ".join(f"{k} {v:.2f}" for k, v in used.items())
 
 
 @dataclass
@@ -106,7 +157,7 @@ def scenario(api: Api, name: str, args, clerks: list[str], addresses) -> tuple[S
         def send_flood(i: int) -> int:
             headers = None
             if name == "flood under the limit":
-                headers = {"X-Forwarded-For": str(next(addresses))}
+                headers = {"X-Forwarded-For": str(addresses())}
             return api.call("GET", verify.format(90000000 + i), headers=headers)[0]
 
         def run_flood() -> None:
@@ -225,21 +276,38 @@ def main() -> None:
         wait_ready(api, 90)
         clerks = [_token(api, f"flood-clerk-{i}") for i in range(5)]
         _wait_projected(api, clerks[0])
-        addresses = (str(a) for a in itertools.islice(FLOOD_ADDRESSES.hosts(), 1, None))
+        counter = itertools.count(1)  # next() on a count is atomic: one address per request
+
+        def addresses() -> ipaddress.IPv4Address:
+            return FLOOD_ADDRESSES[next(counter)]
+
         print(
             f"gunicorn on {port}: {args.workers} workers x {args.threads} threads; staff "
             f"{args.staff_rate:.0f} searches/s, flood {args.flood_rate:.0f} verifications/s, "
             f"{args.seconds:.0f} s each, {args.runs} runs",
             flush=True,
         )
+        meter = CpuMeter(
+            {
+                "api": [processes[2].pid],
+                "relay+projectors": [processes[0].pid, processes[1].pid],
+                "elasticsearch": _pids("run/elasticsearch.pid"),
+                "kafka": _pids("run/kafka.pid"),
+                "postgres": _pids("postgres/data/postmaster.pid"),
+            }
+        )
         results: dict[str, list[tuple[Sample, Sample]]] = {s: [] for s in SCENARIOS}
+        cores: dict[str, list[dict[str, float]]] = {s: [] for s in SCENARIOS}
         for run in range(1, args.runs + 1):
             for name in SCENARIOS:
+                before, began = meter.snapshot(), time.perf_counter()
                 staff, flood = scenario(api, name, args, clerks, addresses)
+                used = meter.cores(before, meter.snapshot(), time.perf_counter() - began)
                 results[name].append((staff, flood))
-                print(line(run, name, staff, flood), flush=True)
+                cores[name].append(used)
+                print(line(run, name, staff, flood) + "\n      " + cores_text(used), flush=True)
                 time.sleep(2)  # let queues drain between scenarios
-        _summary(results)
+        _summary(results, cores)
     finally:
         for process in processes:
             if process.poll() is None:
@@ -259,7 +327,9 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _summary(results: dict[str, list[tuple[Sample, Sample]]]) -> None:
+def _summary(
+    results: dict[str, list[tuple[Sample, Sample]]], cores: dict[str, list[dict[str, float]]]
+) -> None:
     alone = results["alone"]
     print("\nmedians over the runs (ratio: to 'alone' in the same run, then the median)")
     for name, runs in results.items():
@@ -274,7 +344,8 @@ def _summary(results: dict[str, list[tuple[Sample, Sample]]]) -> None:
             rate = statistics.median(f.sent / f.wall_s for f in floods)
             refused = statistics.median(f.statuses[429] / f.sent for f in floods)
             text += f"  flood {rate:.0f}/s, {refused:.0%} answered 429"
-        print(text, flush=True)
+        used = {k: statistics.median(c[k] for c in cores[name]) for k in cores[name][0]}
+        print(text + "\n      " + cores_text(used), flush=True)
 
 
 def _token(api: Api, sub: str) -> str:
@@ -313,6 +384,14 @@ def _wait_projected(api: Api, clerk: str) -> None:
             return
         time.sleep(0.5)
     raise SystemExit("the projections did not catch up with the seed in 300 s")
+
+
+def _pids(pid_file: str) -> list[int]:
+    """The local stack's server from its pid file under var/ (none when it runs elsewhere)."""
+    try:
+        return [int((ROOT / "var" / pid_file).resolve().read_text().split()[0])]
+    except (OSError, ValueError, IndexError):
+        return []
 
 
 def _schema(url: str, statement: str) -> None:
