@@ -6,14 +6,16 @@ from collections.abc import Iterator
 
 import pytest
 
+from api.config import get_config
 from loadtests.limits import RAISED
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "api.settings")
-# Rate limits are on by default (docs/api.md, "Rate limits"). The suites raise them, here,
-# before any configuration is read (servers the tests start inherit them); the throttle tests
-# set low ones of their own.
+# Rate limits are on by default (docs/api.md, "Rate limits"). The suites raise them here
+# (servers the tests start inherit them); the throttle tests set low ones of their own.
+# pytest-django has set Django up, and so read the configuration, before this file runs.
 for _name, _rate in RAISED.items():
     os.environ.setdefault(_name, _rate)
+get_config.cache_clear()
 
 
 _UNIQUES: set[str] = set()
