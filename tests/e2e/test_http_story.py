@@ -261,6 +261,9 @@ def test_the_whole_story_of_a_licence_over_http(http):
     )
     _, licences = http.get("/me/licences", "citizen", consistent_after=decided["position"])
     assert [i["licence_number"] for i in licences["items"]] == [licence_number]
+    # The holder's view carries the verification code printed on the licence and in its QR.
+    code = licences["items"][0]["verification_code"]
+    assert code and f"code={code}" in licences["items"][0]["verify_url"]
     # The neighbour finds neither.
     assert http.get(f"/cases/{case_number}", "neighbour")[0] == 404
     assert all(
@@ -269,8 +272,11 @@ def test_the_whole_story_of_a_licence_over_http(http):
         for h in http.get("/search", "neighbour", q=q)[1]["hits"]
     )
 
-    # Public verification (no token) says valid, with the holder masked.
-    status, verified = http.get(f"/licences/{licence_number}/verify")
+    # Public verification (no token) needs the code; without it the licence is unknown.
+    status, unverified = http.get(f"/licences/{licence_number}/verify")
+    assert (status, unverified["state"]) == (200, "unknown"), unverified
+    # With it: valid, with the holder masked.
+    status, verified = http.get(f"/licences/{licence_number}/verify", code=code)
     assert (status, verified["state"], verified["holder"]["name"]) == (200, "valid", "王*明"), (
         verified
     )
@@ -281,7 +287,7 @@ def test_the_whole_story_of_a_licence_over_http(http):
     )
     assert status == 200, revoked
     status, verified = http.get(
-        f"/licences/{licence_number}/verify", consistent_after=revoked["position"]
+        f"/licences/{licence_number}/verify", code=code, consistent_after=revoked["position"]
     )
     assert (status, verified["consistent"], verified["state"]) == (200, True, "revoked"), verified
 
