@@ -28,9 +28,7 @@ import ipaddress
 import itertools
 import os
 import shutil
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -41,8 +39,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from loadtests.http_probe import PY, ROOT, Api, _cleanup, free_port, wait_ready
+from loadtests.http_probe import Api, _cleanup, free_port, wait_ready
 from loadtests.limits import RAISED
+from loadtests.system import ROOT, System, running_system
 
 QUERIES = ["食品经营许可", "餐饮", "market", "许可证", "户外广告"]
 SCENARIOS = ("alone", "limited flood", "flood under the limit")
@@ -238,85 +237,18 @@ def main() -> None:
     }
     for name in RAISED:  # the defaults, whatever the caller's environment raised
         env.pop(name, None)
-    processes: list[subprocess.Popen] = []
-
-    def start(*command: str, log: str) -> None:
-        processes.append(
-            subprocess.Popen(
-                command,
-                cwd=ROOT,
-                env=env,
-                stdout=open(work / log, "ab"),
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        )
-
+    print(f"seeding {args.seed_cases} demo cases ({args.store}) ...", flush=True)
     try:
-        print(f"seeding {args.seed_cases} demo cases ({args.store}) ...", flush=True)
-        subprocess.run(
-            [PY, "manage.py", "seed_demo", "--cases", str(args.seed_cases), "--no-progress"],
-            cwd=ROOT,
+        with running_system(
             env=env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        start(PY, "manage.py", "relay", log="relay.log")
-        start(PY, "manage.py", "project", "all", log="projectors.log")
-        gunicorn = str(Path(PY).parent / "gunicorn")
-        start(
-            gunicorn,
-            "api.wsgi:application",
-            *("--bind", f"127.0.0.1:{port}", "--workers", str(args.workers)),
-            *("--threads", str(args.threads), "--worker-class", "gthread"),
-            *("--graceful-timeout", "10"),
-            log="gunicorn.log",
-        )
-        api = Api(port)
-        wait_ready(api, 90)
-        clerks = [_token(api, f"flood-clerk-{i}") for i in range(5)]
-        _wait_projected(api, clerks[0])
-        counter = itertools.count(1)  # next() on a count is atomic: one address per request
-
-        def addresses() -> ipaddress.IPv4Address:
-            return FLOOD_ADDRESSES[next(counter)]
-
-        print(
-            f"gunicorn on {port}: {args.workers} workers x {args.threads} threads; staff "
-            f"{args.staff_rate:.0f} searches/s, flood {args.flood_rate:.0f} verifications/s, "
-            f"{args.seconds:.0f} s each, {args.runs} runs",
-            flush=True,
-        )
-        meter = CpuMeter(
-            {
-                "api": [processes[2].pid],
-                "relay+projectors": [processes[0].pid, processes[1].pid],
-                "elasticsearch": _pids("run/elasticsearch.pid"),
-                "kafka": _pids("run/kafka.pid"),
-                "postgres": _pids("postgres/data/postmaster.pid"),
-            }
-        )
-        results: dict[str, list[tuple[Sample, Sample]]] = {s: [] for s in SCENARIOS}
-        cores: dict[str, list[dict[str, float]]] = {s: [] for s in SCENARIOS}
-        for run in range(1, args.runs + 1):
-            for name in SCENARIOS:
-                before, began = meter.snapshot(), time.perf_counter()
-                staff, flood = scenario(api, name, args, clerks, addresses)
-                used = meter.cores(before, meter.snapshot(), time.perf_counter() - began)
-                results[name].append((staff, flood))
-                cores[name].append(used)
-                print(line(run, name, staff, flood) + "\n      " + cores_text(used), flush=True)
-                time.sleep(2)  # let queues drain between scenarios
-        _summary(results, cores)
+            work=work,
+            seed_cases=args.seed_cases,
+            port=port,
+            workers=args.workers,
+            threads=args.threads,
+        ) as system:
+            _flood(args, port, system)
     finally:
-        for process in processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
         if args.keep_logs:
             args.keep_logs.mkdir(parents=True, exist_ok=True)
             for log in work.glob("*.log"):
@@ -325,6 +257,46 @@ def main() -> None:
         if args.store == "postgres":
             _schema(args.postgres, f"DROP SCHEMA IF EXISTS {run_id} CASCADE")
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _flood(args: argparse.Namespace, port: int, system: System) -> None:
+    """Every scenario, `--runs` times, against the running system on `port`."""
+    api = Api(port)
+    wait_ready(api, 90)
+    clerks = [_token(api, f"flood-clerk-{i}") for i in range(5)]
+    _wait_projected(api, clerks[0])
+    counter = itertools.count(1)  # next() on a count is atomic: one address per request
+
+    def addresses() -> ipaddress.IPv4Address:
+        return FLOOD_ADDRESSES[next(counter)]
+
+    print(
+        f"gunicorn on {port}: {args.workers} workers x {args.threads} threads; staff "
+        f"{args.staff_rate:.0f} searches/s, flood {args.flood_rate:.0f} verifications/s, "
+        f"{args.seconds:.0f} s each, {args.runs} runs",
+        flush=True,
+    )
+    meter = CpuMeter(
+        {
+            "api": [system.api.pid],
+            "relay+projectors": [system.relay.pid, system.projectors.pid],
+            "elasticsearch": _pids("run/elasticsearch.pid"),
+            "kafka": _pids("run/kafka.pid"),
+            "postgres": _pids("postgres/data/postmaster.pid"),
+        }
+    )
+    results: dict[str, list[tuple[Sample, Sample]]] = {s: [] for s in SCENARIOS}
+    cores: dict[str, list[dict[str, float]]] = {s: [] for s in SCENARIOS}
+    for run in range(1, args.runs + 1):
+        for name in SCENARIOS:
+            before, began = meter.snapshot(), time.perf_counter()
+            staff, flood = scenario(api, name, args, clerks, addresses)
+            used = meter.cores(before, meter.snapshot(), time.perf_counter() - began)
+            results[name].append((staff, flood))
+            cores[name].append(used)
+            print(line(run, name, staff, flood) + "\n      " + cores_text(used), flush=True)
+            time.sleep(2)  # let queues drain between scenarios
+    _summary(results, cores)
 
 
 def _summary(

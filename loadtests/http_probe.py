@@ -17,10 +17,8 @@ import argparse
 import http.client
 import os
 import shutil
-import signal
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -34,8 +32,8 @@ from urllib.parse import quote
 
 import orjson
 
-ROOT = Path(__file__).resolve().parent.parent
-PY = sys.executable
+from domain.identifiers import make_resident_id
+from loadtests.system import ROOT, running_system
 
 
 @dataclass
@@ -172,8 +170,6 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    sys.path.insert(0, str(ROOT))
-    from domain.identifiers import make_resident_id
     from loadtests.limits import RAISED
 
     work = Path(
@@ -196,142 +192,109 @@ def main() -> None:
         "PYTHONUNBUFFERED": "1",
         **RAISED,  # the probe measures the API, not its rate limits
     }
-    processes: list[subprocess.Popen] = []
-
-    def start(*command: str, log: str) -> None:
-        processes.append(
-            subprocess.Popen(
-                command,
-                cwd=ROOT,
-                env=env,
-                stdout=open(work / log, "ab"),
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        )
-
+    print(f"seeding {args.seed_cases} demo cases into {work} ...", flush=True)
     try:
-        print(f"seeding {args.seed_cases} demo cases into {work} ...", flush=True)
-        subprocess.run(
-            [PY, "manage.py", "seed_demo", "--cases", str(args.seed_cases), "--no-progress"],
-            cwd=ROOT,
+        with running_system(
             env=env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        start(PY, "manage.py", "relay", log="relay.log")
-        start(PY, "manage.py", "project", "all", log="projectors.log")
-        start(
-            str(Path(PY).parent / "gunicorn"),
-            "api.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(args.workers),
-            "--threads",
-            str(args.threads),
-            "--worker-class",
-            "gthread",
-            "--graceful-timeout",
-            "10",
-            log="gunicorn.log",
-        )
-        api = Api(port)
-        wait_ready(api, 60)
-
-        def token(**claims) -> str:
-            status, body = api.call("POST", "/api/v1/dev/tokens", claims)
-            assert status == 200, body
-            return body["token"]
-
-        citizen_id = make_resident_id("510104", date(1991, 3, 3), 777)
-        admin = token(role="admin", sub="probe-admin")
-        citizen = token(role="citizen", sub=citizen_id, party_id=citizen_id)
-        clerk = token(
-            role="clerk", sub="probe-clerk", department="market-regulation", region_code="510000"
-        )
-        code = f"510100-XK-P{uuid.uuid4().hex[:5].upper()}"
-        status, published = api.call(
-            "POST",
-            "/api/v1/catalog/items",
-            {
-                "code": code,
-                "name": "食品经营许可",
-                "item_type": "administrative_licence",
-                "department": "market-regulation",
-                "level": "city",
-                "region_code": "510100",
-                "conditions": "场所",
-                "materials": [{"code": "LICENCE", "name": "营业执照", "required": True}],
-                "steps": ["申请", "受理"],
-                "statutory_days": 20,
-                "promised_days": 5,
-                "fee_fen": 0,
-                "legal_basis": "《食品安全法》",
-                "licence_type": None,
-                "licence_valid_days": None,
-            },
-            admin,
-        )
-        assert status == 201, published
-        # The projections have caught up with the seed when a consistent read of the last position says so.
-        deadline = time.monotonic() + 300
-        while True:
-            status, listed = api.call(
-                "GET", f"/api/v1/catalog/items?q={code}&consistent_after={published['position']}"
-            )
-            if status == 200 and listed.get("consistent"):
-                break
-            if time.monotonic() > deadline:
-                raise SystemExit(f"projections did not catch up: {status} {listed}")
-        status, warm = api.call("GET", "/api/v1/search?q=%E9%A3%9F%E5%93%81", token=clerk)
-        submitters = args.submit_concurrency or args.concurrency
-        print(
-            f"search warm-up: {status}, {warm.get('total')} hits; gunicorn on port {port}, "
-            f"{args.workers} workers x {args.threads} threads; {submitters} client threads "
-            f"submitting, {args.concurrency} searching",
-            flush=True,
-        )
-
-        submission = {
-            "item_code": code,
-            "applicant": {"party_id": citizen_id, "kind": "person", "name": "王小明"},
-            "channel": "web",
-            "materials": [{"code": "LICENCE", "document_ref": "doc"}],
-            "form": {},
-        }
-        submit = run(
-            "case submission",
-            args.requests,
-            args.submit_concurrency or args.concurrency,
-            lambda i: api.call("POST", "/api/v1/cases", submission, citizen)[0],
-        )
-        queries = ["食品经营许可", "餐饮", "market", "许可证", "户外广告"]
-        search = run(
-            "search",
-            args.requests,
-            args.concurrency,
-            lambda i: api.call(
-                "GET", "/api/v1/search?q=" + quote(queries[i % len(queries)]), token=clerk
-            )[0],
-        )
-        for result in (submit, search):
-            print(result.line(), flush=True)
+            work=work,
+            seed_cases=args.seed_cases,
+            port=port,
+            workers=args.workers,
+            threads=args.threads,
+        ):
+            _probe(args, port)
     finally:
-        for process in processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
         if args.keep_logs:
             args.keep_logs.mkdir(parents=True, exist_ok=True)
             for log in work.glob("*.log"):
                 shutil.copy(log, args.keep_logs / log.name)
         _cleanup(prefix, args.kafka, args.es)
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _probe(args: argparse.Namespace, port: int) -> None:
+    """The scenarios against the running system on `port`."""
+    api = Api(port)
+    wait_ready(api, 60)
+
+    def token(**claims) -> str:
+        status, body = api.call("POST", "/api/v1/dev/tokens", claims)
+        assert status == 200, body
+        return body["token"]
+
+    citizen_id = make_resident_id("510104", date(1991, 3, 3), 777)
+    admin = token(role="admin", sub="probe-admin")
+    citizen = token(role="citizen", sub=citizen_id, party_id=citizen_id)
+    clerk = token(
+        role="clerk", sub="probe-clerk", department="market-regulation", region_code="510000"
+    )
+    code = f"510100-XK-P{uuid.uuid4().hex[:5].upper()}"
+    status, published = api.call(
+        "POST",
+        "/api/v1/catalog/items",
+        {
+            "code": code,
+            "name": "食品经营许可",
+            "item_type": "administrative_licence",
+            "department": "market-regulation",
+            "level": "city",
+            "region_code": "510100",
+            "conditions": "场所",
+            "materials": [{"code": "LICENCE", "name": "营业执照", "required": True}],
+            "steps": ["申请", "受理"],
+            "statutory_days": 20,
+            "promised_days": 5,
+            "fee_fen": 0,
+            "legal_basis": "《食品安全法》",
+            "licence_type": None,
+            "licence_valid_days": None,
+        },
+        admin,
+    )
+    assert status == 201, published
+    # The projections have caught up with the seed when a consistent read of the last position says so.
+    deadline = time.monotonic() + 300
+    while True:
+        status, listed = api.call(
+            "GET", f"/api/v1/catalog/items?q={code}&consistent_after={published['position']}"
+        )
+        if status == 200 and listed.get("consistent"):
+            break
+        if time.monotonic() > deadline:
+            raise SystemExit(f"projections did not catch up: {status} {listed}")
+    status, warm = api.call("GET", "/api/v1/search?q=%E9%A3%9F%E5%93%81", token=clerk)
+    submitters = args.submit_concurrency or args.concurrency
+    print(
+        f"search warm-up: {status}, {warm.get('total')} hits; gunicorn on port {port}, "
+        f"{args.workers} workers x {args.threads} threads; {submitters} client threads "
+        f"submitting, {args.concurrency} searching",
+        flush=True,
+    )
+
+    submission = {
+        "item_code": code,
+        "applicant": {"party_id": citizen_id, "kind": "person", "name": "王小明"},
+        "channel": "web",
+        "materials": [{"code": "LICENCE", "document_ref": "doc"}],
+        "form": {},
+    }
+    submit = run(
+        "case submission",
+        args.requests,
+        args.submit_concurrency or args.concurrency,
+        lambda i: api.call("POST", "/api/v1/cases", submission, citizen)[0],
+    )
+    queries = ["食品经营许可", "餐饮", "market", "许可证", "户外广告"]
+    search = run(
+        "search",
+        args.requests,
+        args.concurrency,
+        lambda i: api.call(
+            "GET", "/api/v1/search?q=" + quote(queries[i % len(queries)]), token=clerk
+        )[0],
+    )
+    for result in (submit, search):
+        print(result.line(), flush=True)
 
 
 def _cleanup(prefix: str, kafka: str, es: str) -> None:
