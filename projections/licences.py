@@ -9,19 +9,21 @@ or highlighted, and the read side shows it only to the holder and the issuing de
 from __future__ import annotations
 
 from projections.base import Document, Envelope, Projection, require
+from projections.personal import party, refs_of, scoping
 
 NAME = "licences"
 
 
 def issued(_: Document | None, e: Envelope) -> Document:
     data = e["data"]
+    holder = party(data["holder"], refs_of(data), "holder")
     return {
         "type": "licence",
         "licence_number": data["number"],
         "title": data["item_name"],
         "licence_type": data["licence_type"],
-        "holder": data["holder"],
-        "party_ids": [data["holder"]["party_id"]],
+        "holder": holder,
+        **scoping(holder),
         "item_code": data["item_code"],
         "item_name": data["item_name"],
         "case_id": data["case_id"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from projections.base import Document, Envelope, Projection, require
+from projections.personal import payer
 
 NAME = "payments"
 
@@ -17,9 +18,7 @@ def requested(_: Document | None, e: Envelope) -> Document:
         ),
         "amount_fen": data["amount_fen"],
         "currency": data["currency"],
-        "payer_party_id": data["payer_party_id"],
-        "payer_name": data["payer_name"],
-        "party_ids": [data["payer_party_id"]],
+        **payer(data),
         "case_id": data.get("case_id"),
         "violation_id": data.get("violation_id"),
         "due_date": data["due_date"],

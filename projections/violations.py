@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from projections.base import Document, Envelope, Projection, require
+from projections.personal import party, refs_of, scoping
 
 NAME = "violations"
 
 
 def recorded(_: Document | None, e: Envelope) -> Document:
     data = e["data"]
+    subject = party(data["party"], refs_of(data), "party")
     return {
         "type": "violation",
         "title": data["description"][:80],
-        "party": data["party"],
-        "party_ids": [data["party"]["party_id"]],
+        "party": subject,
+        **scoping(subject),
         "description": data["description"],
         "location": data["location"],
         "region_code": data["region_code"],
