@@ -19,11 +19,14 @@ import orjson
 import pytest
 from django.test import Client
 
+from api import readside
 from api.auth import issue_dev_token
 from domain.store.access_log import find_access
 from projections import EVENT_PROJECTIONS as PROJECTIONS
+from tests.support.es_files import files_holding, index_files
 from tests.support.live import live_casetrack
 from tests.support.scenarios import (
+    BUSINESS,
     BUSINESS_ID,
     CLERK,
     PERSON,
@@ -175,6 +178,12 @@ def world(tmp_path_factory, kafka_bootstrap, es_url) -> Iterator[World]:
         yield world
 
 
+def wiring_read_models():
+    from api.consistency import read_models
+
+    return read_models()
+
+
 def _ids(answer: dict) -> list[str]:
     return [h["id"] for h in answer["hits"]]
 
@@ -235,6 +244,71 @@ def test_search_facets_filters_and_pages(world):
     assert future["total"] == 0
     status, _ = world.get("/search", "clerk", q="x", size=101)
     assert status == 422
+
+
+# ------------------------------------------------------------------ people: sealed, found by refs
+
+
+def test_staff_find_an_applicant_by_full_name_and_by_identity_number(world):
+    mine = {world.made.cases[0], world.overdue_case, world.open_case}
+    for q in ("张小三", " 张 小三", "张小三", PERSON_ID, PERSON_ID.lower()):
+        status, answer = world.get("/search", "clerk", q=q, type="case", size=100)
+        assert status == 200, answer
+        found = set(_ids(answer))
+        assert mine <= found, q
+        applicants = {world.app.repository.get(UUID(c)).applicant["party_id"] for c in found}
+        assert applicants == {PERSON_ID}, q
+    # The business too, by its credit code and its exact name; the auditor across departments.
+    for q in (BUSINESS_ID, BUSINESS["name"]):
+        _, answer = world.get("/search", "auditor", q=q, size=100)
+        assert world.made.cases[1] in _ids(answer)
+        assert set(world.made.violations) <= set(_ids(answer)), q
+
+
+def test_part_of_a_name_finds_no_one_the_price_of_blind_refs(world):
+    for q in ("张小", "小三", PERSON_ID[-6:]):
+        _, answer = world.get("/search", "clerk", q=q, type="case", size=100)
+        assert world.made.cases[0] not in _ids(answer), q
+
+
+def test_a_citizen_finds_no_one_elses_records_by_their_name_or_identity_number(world):
+    for q in (OTHER["name"], OTHER["party_id"]):
+        _, answer = world.get("/search", "owner", q=q, size=100)
+        assert {h["type"] for h in answer["hits"]} <= {"item"}, q
+    _, own = world.get("/search", "owner", q="张小三", type="case", size=100)
+    assert world.made.cases[0] in _ids(own) and world.other_case not in _ids(own)
+
+
+SECRETS = [PERSON_ID, "张小三", OTHER["party_id"], OTHER["name"], BUSINESS["name"]]
+
+
+def test_the_read_models_hold_no_plaintext_name_or_identity_number(world):
+    client = wiring_read_models().client
+    pattern = f"{world.prefix}-*"
+    client.indices.refresh(index=pattern)
+    hits = client.search(index=pattern, size=10_000, query={"match_all": {}})["hits"]["hits"]
+    assert {h["_source"].get("type") for h in hits} >= {"case", "payment", "licence", "violation"}
+    raw = orjson.dumps([h["_source"] for h in hits]).decode()
+    for secret in SECRETS:
+        assert secret not in raw, secret
+    # Nor in the index's bytes on disk: live and overwritten documents, terms and translog.
+    files = index_files(client, pattern)
+    if files is None:
+        pytest.skip("the Elasticsearch node's data path is not on this machine")
+    assert files_holding(files, "户外广告设施设置许可"), "the byte search finds nothing at all"
+    for secret in SECRETS:
+        assert files_holding(files, secret) == [], secret
+
+
+def test_answers_open_what_the_documents_hold_sealed(world):
+    case = world.made.cases[0]
+    _, as_clerk = world.get(f"/cases/{case}", "clerk")
+    assert as_clerk["applicant"] == {"party_id": PERSON_ID, "kind": "person", "name": "张小三"}
+    assert as_clerk["rating"] == {"score": 5, "comment": "办事快"}
+    _, payments = world.get("/me/payments", "owner", size=100)
+    assert payments["items"] and all("payer_name" not in p for p in payments["items"])
+    _, violations = world.get("/me/violations", "business")
+    assert violations["total"] == 4
 
 
 # ------------------------------------------------------------------ who sees what
@@ -416,7 +490,10 @@ def test_public_verification_of_a_licence_masks_the_holder_and_is_logged(world):
     assert answer["verify_url"].endswith(f"/api/v1/licences/{licence}/verify?code={code}")
     unknown = orjson.loads(Client().get("/api/v1/licences/SCL-2026-510100-99999999/verify").content)
     assert unknown["state"] == "unknown" and unknown["holder"] is None
-    _, entries = find_access(world.app.store, party_id=PERSON_ID, limit=100_000)
+    # The log keeps the parties of what was read as blind refs, never their ids.
+    _, entries = find_access(
+        world.app.store, party_id=readside.party_ref(PERSON_ID), limit=100_000
+    )
     assert any(e.role == "public" and licence in e.record_ids for e in entries)
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 from api.consistency import wait_for_position
+from api import readside
 from api.readside import mask_personal
 from api.routers.analytics import weighted_percentile
 from api.routers.me import credit_record
 from domain.identifiers import make_credit_code, make_resident_id
+from domain.privacy import ERASED
 
 PERSON = make_resident_id("510104", date(1990, 5, 1), 123)
 BUSINESS = make_credit_code("510100", "MA6CABCD")
@@ -101,6 +103,63 @@ def test_masking_hides_person_names_and_identity_numbers_but_keeps_business_name
         masked["actor"]["subject"] == "*" * 14 + PERSON[-4:] and masked["title"] == "食品经营许可"
     )
     assert doc["applicant"]["name"] == "张小三"  # the input is not changed
+
+
+class StandInKeyring:
+    """Opens the two sealed strings below; the key of the second is gone (erased)."""
+
+    def __init__(self, values: dict[str, object]) -> None:
+        self.values = values
+        self.opened: list[tuple[str, str]] = []
+
+    def open(self, value: str, aggregate_id: str):
+        self.opened.append((value, aggregate_id))
+        return self.values.get(value, ERASED)
+
+
+KEY = "0123456789abcdef0123456789abcdef"
+SEALED_NAME = f"ct1:{KEY}:bmFtZQ"
+SEALED_GONE = f"ct1:{'f' * 32}:Z29uZQ"
+
+
+def test_documents_are_opened_under_their_own_aggregate_id_and_lose_their_refs(monkeypatch):
+    ring = StandInKeyring({SEALED_NAME: "张小三"})
+    monkeypatch.setattr(readside, "keyring", lambda: ring)
+    document = {
+        "applicant": {
+            "party_id": SEALED_GONE,
+            "kind": "person",
+            "name": SEALED_NAME,
+            "party_ref": "br1:" + "1" * 32,
+            "name_ref": "br1:" + "2" * 32,
+        },
+        "party_ids": ["br1:" + "1" * 32],
+        "name_refs": ["br1:" + "2" * 32],
+        "title": "食品经营许可",
+    }
+    opened = readside.opened(document, "case-1")
+    assert opened == {
+        "applicant": {"party_id": ERASED, "kind": "person", "name": "张小三"},
+        "party_ids": ["br1:" + "1" * 32],  # kept for the access log, never shown in a view
+        "title": "食品经营许可",
+    }
+    assert {aggregate for _, aggregate in ring.opened} == {"case-1"}
+    assert document["applicant"]["name"] == SEALED_NAME  # the input is not changed
+
+
+def test_masking_leaves_erased_values_as_they_are():
+    masked = mask_personal(
+        {
+            "applicant": {"party_id": ERASED, "kind": "person", "name": ERASED},
+            "payer_party_id": ERASED,
+            "payer_name": ERASED,
+            "actor": {"role": "citizen", "subject": ERASED, "party_id": ERASED},
+        }
+    )
+    assert masked["applicant"] == {"party_id": ERASED, "kind": "person", "name": ERASED}
+    assert (masked["payer_party_id"], masked["payer_name"]) == (ERASED, ERASED)
+    assert masked["actor"] == {"role": "citizen", "subject": ERASED, "party_id": ERASED}
+    assert readside.masked_name(ERASED) == ERASED == "[erased]"
 
 
 def test_percentiles_are_nearest_rank_over_weighted_values():
