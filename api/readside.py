@@ -37,8 +37,8 @@ NOT_FOUND = "No such record."
 
 
 def keyring():
-    """The process's keyring (opens sealed values, computes blind refs)."""
-    return wiring.keyring()
+    """The process's keyring (opens sealed values, computes blind refs): the application's."""
+    return wiring.application().keyring
 
 
 def scope_of(principal: Principal) -> Scope:

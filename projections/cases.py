@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from projections.base import Document, Envelope, Projection, require, shanghai_day
-from projections.personal import party, refs_of, scoping
+from projections.personal import party, personal_data_erased, refs_of, scoping
 
 NAME = "cases"
 
@@ -193,6 +193,10 @@ def rated(d: Document, data: dict, _: Envelope) -> Document:
     return d
 
 
+def erased(d: Document, data: dict, _: Envelope) -> Document:
+    return personal_data_erased(d, data)
+
+
 PROJECTION = Projection(
     document_type="case",
     name=NAME,
@@ -212,5 +216,6 @@ PROJECTION = Projection(
         "CaseDecided": _handler(decided),
         "CaseWithdrawn": _handler(withdrawn),
         "CaseRated": _handler(rated),
+        "PersonalDataErased": _handler(erased),
     },
 )

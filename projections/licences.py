@@ -9,7 +9,7 @@ or highlighted, and the read side shows it only to the holder and the issuing de
 from __future__ import annotations
 
 from projections.base import Document, Envelope, Projection, require
-from projections.personal import party, refs_of, scoping
+from projections.personal import party, personal_data_erased, refs_of, scoping
 
 NAME = "licences"
 
@@ -56,6 +56,10 @@ def _change(status: str | None):
     return handle
 
 
+def erased(d: Document | None, e: Envelope) -> Document:
+    return personal_data_erased(require(d, NAME), e["data"])
+
+
 PROJECTION = Projection(
     document_type="licence",
     name=NAME,
@@ -67,5 +71,6 @@ PROJECTION = Projection(
         "LicenceSuspended": _change("suspended"),
         "LicenceResumed": _change("active"),
         "LicenceRevoked": _change("revoked"),
+        "PersonalDataErased": erased,
     },
 )

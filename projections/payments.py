@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from projections.base import Document, Envelope, Projection, require
-from projections.personal import payer
+from projections.personal import payer, personal_data_erased
 
 NAME = "payments"
 
@@ -62,6 +62,10 @@ def cancelled(d: Document | None, e: Envelope) -> Document:
     return d
 
 
+def erased(d: Document | None, e: Envelope) -> Document:
+    return personal_data_erased(require(d, NAME), e["data"])
+
+
 PROJECTION = Projection(
     document_type="payment",
     name=NAME,
@@ -72,5 +76,6 @@ PROJECTION = Projection(
         "PaymentSettled": settled,
         "PaymentRefunded": refunded,
         "PaymentCancelled": cancelled,
+        "PersonalDataErased": erased,
     },
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from projections.base import Document, Envelope, Projection, require
-from projections.personal import party, refs_of, scoping
+from projections.personal import party, personal_data_erased, refs_of, scoping
 
 NAME = "violations"
 
@@ -50,6 +50,10 @@ def resolved(d: Document | None, e: Envelope) -> Document:
     return d
 
 
+def erased(d: Document | None, e: Envelope) -> Document:
+    return personal_data_erased(require(d, NAME), e["data"])
+
+
 PROJECTION = Projection(
     document_type="violation",
     name=NAME,
@@ -60,5 +64,6 @@ PROJECTION = Projection(
         "ViolationFineRequested": fine_requested,
         "ViolationContested": contested,
         "ViolationResolved": resolved,
+        "PersonalDataErased": erased,
     },
 )

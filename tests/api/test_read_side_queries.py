@@ -491,9 +491,7 @@ def test_public_verification_of_a_licence_masks_the_holder_and_is_logged(world):
     unknown = orjson.loads(Client().get("/api/v1/licences/SCL-2026-510100-99999999/verify").content)
     assert unknown["state"] == "unknown" and unknown["holder"] is None
     # The log keeps the parties of what was read as blind refs, never their ids.
-    _, entries = find_access(
-        world.app.store, party_id=readside.party_ref(PERSON_ID), limit=100_000
-    )
+    _, entries = find_access(world.app.store, party_id=readside.party_ref(PERSON_ID), limit=100_000)
     assert any(e.role == "public" and licence in e.record_ids for e in entries)
 
 

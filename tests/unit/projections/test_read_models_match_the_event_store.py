@@ -74,7 +74,16 @@ def test_case_documents_match_the_cases_in_the_event_store(world):
         assert doc["aggregate_version"] == case.version
         assert doc["status"] == case.status
         assert doc["case_number"] == case.case_number
-        assert doc["party_ids"] == [case.applicant["party_id"]]
+        ring = app.keyring
+        assert doc["party_ids"] == [ring.party_ref(case.applicant["party_id"])]
+        assert doc["name_refs"] == [ring.name_ref(case.applicant["name"])]
+        # Personal values are copied sealed; opened under the case's id they are the case's.
+        assert case.applicant["name"] not in orjson.dumps(doc).decode()
+        assert ring.open_tree(doc["applicant"], case_id) == {
+            **case.applicant,
+            "party_ref": doc["party_ids"][0],
+            "name_ref": doc["name_refs"][0],
+        }
         assert doc["department"] == case.department and doc["region_code"] == case.region_code
         assert doc["statutory_due"] == (
             case.statutory_due.isoformat() if case.statutory_due else None
@@ -83,7 +92,7 @@ def test_case_documents_match_the_cases_in_the_event_store(world):
         assert doc["extended_days"] == case.extended_days
         assert doc["assigned_to"] == case.assigned_to
         assert doc["licence_number"] == case.licence_number
-        assert doc["rating"] == case.rating
+        assert ring.open_tree(doc["rating"], case_id) == case.rating
         assert [p["payment_id"] for p in doc["payments"]] == [
             p["payment_id"] for p in case.payments
         ]
@@ -103,7 +112,8 @@ def test_payment_documents_match_the_payments_in_the_event_store(world):
             payment.refunded_fen,
         )
         assert doc["aggregate_version"] == payment.version
-        assert doc["party_ids"] == [payment.payer_party_id]
+        assert doc["party_ids"] == [app.keyring.party_ref(payment.payer_party_id)]
+        assert app.keyring.open(doc["payer_name"], payment_id) == payment.payer_name
 
 
 def test_licence_item_and_violation_documents_match_the_event_store(world):
@@ -130,6 +140,8 @@ def test_licence_item_and_violation_documents_match_the_event_store(world):
     for violation_id, doc in violations.items():
         violation = app.repository.get(UUID(violation_id))
         assert (doc["status"], doc["outcome"]) == (violation.status, violation.outcome)
+        assert doc["party_ids"] == [app.keyring.party_ref(violation.party_id)]
+        assert app.keyring.open(doc["party"]["name"], violation_id) == violation.party["name"]
 
 
 def test_a_duplicate_delivery_changes_nothing_and_an_unknown_event_is_a_dead_letter(world):

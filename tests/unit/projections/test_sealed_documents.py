@@ -176,3 +176,55 @@ def test_the_access_log_keeps_refs_and_masks_anything_else_in_its_party_list():
         },
     )
     assert document["party_ids"] == [PARTY_REF, "*" * 14 + PERSON_ID[-4:]]
+
+
+def test_an_erasure_writes_erased_over_the_partys_sealed_values_and_drops_their_refs():
+    cases = PROJECTIONS["cases"]
+    document = cases.apply(
+        None, submitted({"applicant": PARTY_REF, "applicant.name": NAME_REF, "actor": PARTY_REF})
+    )
+    document = cases.apply(
+        document, envelope("CaseRated", "Case", {"score": 4, "comment": SEALED_TEXT}, version=2)
+    )
+    other = cases.apply(
+        document,
+        envelope(
+            "PersonalDataErased", "Case", {"party_ref": "br1:" + "9" * 32, "restricted": False}, 3
+        ),
+    )
+    assert other["party_ids"] == [PARTY_REF]  # someone else's erasure changes nothing here
+    erased = cases.apply(
+        other,
+        envelope("PersonalDataErased", "Case", {"party_ref": PARTY_REF, "restricted": False}, 4),
+    )
+    assert erased["applicant"] == {"party_id": "[erased]", "kind": "person", "name": "[erased]"}
+    assert erased["rating"] == {"score": 4, "comment": "[erased]"}
+    assert (erased["party_ids"], erased["name_refs"]) == ([], [])
+    assert "ct1:" not in orjson.dumps(erased).decode()
+    assert erased["timeline"][-1]["step"] == "PersonalDataErased"
+
+
+def test_an_erased_payer_holder_or_party_no_longer_scopes_the_record():
+    payment = PROJECTIONS["payments"].apply(
+        None,
+        envelope(
+            "PaymentRequested",
+            "Payment",
+            {
+                "kind": "fee",
+                "amount_fen": 100,
+                "currency": "CNY",
+                "payer_party_id": "91510100MA6CABCD6N",  # a business's code stays plain
+                "payer_name": SEALED_NAME,
+                "due_date": "2026-12-31",
+                "region_code": "510104",
+                "_refs_": {"payer": PARTY_REF, "payer.name": NAME_REF},
+            },
+        ),
+    )
+    erased = PROJECTIONS["payments"].apply(
+        payment,
+        envelope("PersonalDataErased", "Payment", {"party_ref": PARTY_REF, "restricted": True}, 2),
+    )
+    assert (erased["payer_party_id"], erased["payer_name"]) == ("91510100MA6CABCD6N", "[erased]")
+    assert "payer_party_ref" not in erased and erased["party_ids"] == []
