@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from api.consistency import wait_for_position
 from api import readside
+from api.consistency import wait_for_position
 from api.readside import mask_personal
 from api.routers.analytics import weighted_percentile
 from api.routers.me import credit_record
