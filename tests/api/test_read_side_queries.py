@@ -20,7 +20,7 @@ import pytest
 from django.test import Client
 
 from api import readside
-from api.auth import issue_dev_token
+from api.auth import dev_subject, issue_dev_token
 from domain.store.access_log import find_access
 from projections import EVENT_PROJECTIONS as PROJECTIONS
 from tests.support.es_files import files_holding, index_files
@@ -54,6 +54,12 @@ def _other_person() -> dict:
 
 
 OTHER = _other_person()
+# Whose data is erased at the end of the module (nobody else's records change).
+THIRD = {
+    "party_id": "510106197908087894",
+    "kind": "person",
+    "name": "王小五",
+}
 
 
 def token(role: str, sub: str, **claims: Any) -> str:
@@ -71,6 +77,7 @@ class World:
     open_case: str = ""
     traffic_case: str = ""
     latin_item: str = ""
+    third_case: str = ""
     tokens: dict[str, str] = field(default_factory=dict)
 
     def get(self, path: str, as_: str | None = None, **params: Any) -> tuple[int, Any]:
@@ -93,8 +100,13 @@ class World:
 
 def _tokens() -> dict[str, str]:
     return {
-        "owner": token("citizen", PERSON_ID, party_id=PERSON_ID),
-        "other": token("citizen", OTHER["party_id"], party_id=OTHER["party_id"]),
+        "owner": token("citizen", dev_subject("citizen", PERSON_ID), party_id=PERSON_ID),
+        "other": token(
+            "citizen", dev_subject("citizen", OTHER["party_id"]), party_id=OTHER["party_id"]
+        ),
+        "third": token(
+            "citizen", dev_subject("citizen", THIRD["party_id"]), party_id=THIRD["party_id"]
+        ),
         "business": token("citizen", "rep-1", party_id=BUSINESS_ID),
         "clerk": token("clerk", "clerk-7", department=DEPARTMENT, region_code="510100"),
         "province_clerk": token("clerk", "clerk-p", department=DEPARTMENT, region_code="510000"),
@@ -153,6 +165,13 @@ def _populate(app, world: World) -> None:
     )
     world.traffic_case = app.submit_case(
         item_code=traffic, applicant=OTHER, channel="web", actor=citizen_other
+    )["case_id"]
+    world.third_case = app.submit_case(
+        item_code=free,
+        applicant=THIRD,
+        channel="web",
+        actor={"role": "citizen", "subject": "citizen-third", "party_id": THIRD["party_id"]},
+        form={"shop_name": "王记小吃", "phone": "13800138000"},
     )["case_id"]
 
 
@@ -279,7 +298,16 @@ def test_a_citizen_finds_no_one_elses_records_by_their_name_or_identity_number(w
     assert world.made.cases[0] in _ids(own) and world.other_case not in _ids(own)
 
 
-SECRETS = [PERSON_ID, "张小三", OTHER["party_id"], OTHER["name"], BUSINESS["name"]]
+SECRETS = [
+    PERSON_ID,
+    "张小三",
+    OTHER["party_id"],
+    OTHER["name"],
+    BUSINESS["name"],
+    THIRD["party_id"],
+    THIRD["name"],
+    "13800138000",
+]
 
 
 def test_the_read_models_hold_no_plaintext_name_or_identity_number(world):
@@ -648,3 +676,38 @@ def test_the_admin_sees_every_projection_caught_up_without_dead_letters(world):
         assert (projection["dead_letters"], projection["degraded_documents"]) == (0, 0)
         assert projection["lag_seconds"] == 0 and projection["documents"] > 0
     assert world.get("/ops/projections", "auditor")[0] == 403
+
+
+# ------------------------------------------------------------------ erasure (last: it changes THIRD)
+
+
+def test_after_an_erasure_every_view_shows_erased_and_the_person_is_found_no_more(world):
+    case = world.third_case
+    _, before = world.get(f"/cases/{case}", "clerk")
+    assert before["applicant"]["name"] == THIRD["name"]
+    assert world.get("/me/cases", "third")[1]["total"] == 1
+    erased = world.app.erase_party(
+        party_id=THIRD["party_id"],
+        legal_basis="《中华人民共和国个人信息保护法》第四十七条",
+        reason="本人申请删除",
+        actor={"role": "admin", "subject": "admin-1"},
+    )
+    status, view = world.get(f"/cases/{case}", "clerk", consistent_after=erased.position)
+    assert (status, view["consistent"]) == (200, True)
+    assert view["applicant"] == {"party_id": "[erased]", "kind": "person", "name": "[erased]"}
+    _, masked = world.get(f"/cases/{case}", "auditor")
+    assert masked["applicant"]["name"] == "[erased]"
+    _, history = world.get(f"/audit/streams/{case}/events", "auditor")
+    submitted = history["items"][0]
+    assert submitted["data"]["applicant"]["name"] == "[erased]"
+    assert submitted["data"]["form"] == "[erased]"
+    assert submitted["actor"]["party_id"] == "[erased]"
+    # The record itself is still found by its number; the person by their id or name no more.
+    _, by_number = world.get("/search", "clerk", q=world.number_of(case))
+    assert case in _ids(by_number)
+    for q in (THIRD["party_id"], THIRD["name"]):
+        _, found = world.get("/search", "auditor", q=q, size=100)
+        assert case not in _ids(found), q
+    assert world.get("/me/cases", "third")[1]["total"] == 0
+    document = wiring_read_models().get_many(f"{world.prefix}-cases", [case])[case]
+    assert document["party_ids"] == [] and "ct1:" not in orjson.dumps(document["applicant"]).decode()
