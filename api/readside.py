@@ -45,7 +45,7 @@ def scope_of(principal: Principal) -> Scope:
     return Scope(
         role=principal.role,
         sub=principal.sub,
-        party_ref=keyring().party_ref(principal.party_id) if principal.party_id else None,
+        party_ref=party_ref(principal.party_id),
         department=principal.department,
         region_code=principal.region_code,
     )
