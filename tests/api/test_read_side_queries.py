@@ -675,7 +675,27 @@ def test_the_admin_sees_every_projection_caught_up_without_dead_letters(world):
         assert projection["watermark"] >= ops["max_position"] and projection["lag_events"] == 0
         assert (projection["dead_letters"], projection["degraded_documents"]) == (0, 0)
         assert projection["lag_seconds"] == 0 and projection["documents"] > 0
+        assert projection["mapping_stale"] is False
     assert world.get("/ops/projections", "auditor")[0] == 403
+
+
+def test_an_index_made_with_an_older_mapping_is_reported_for_a_rebuild(world):
+    from search.indices import Names, index_body
+    from search.store import ReadModels
+
+    client = wiring_read_models().client
+    models = ReadModels(client, Names(f"{world.prefix}-old"))
+    body = index_body("cases")
+    body["mappings"].pop("_meta")  # as indices were made before mappings had revisions
+    index = models.names.index("cases", 1)
+    client.indices.create(index=index, **body)
+    client.indices.update_aliases(
+        actions=[{"add": {"index": index, "alias": models.names.alias("cases")}}]
+    )
+    assert (models.mapping_revision("cases"), models.stale("cases")) == (1, True)
+    rebuilt = models.create_next_index("cases")
+    models.swap_alias("cases", rebuilt)
+    assert (models.mapping_revision("cases"), models.stale("cases")) == (2, False)
 
 
 # ------------------------------------------------------------------ erasure (last: it changes THIRD)
