@@ -82,11 +82,12 @@ def opened(document: Any, aggregate_id: str) -> Any:
     ring = keyring()
 
     def walk(value: Any) -> Any:
-        if isinstance(value, str):
+        kind = type(value)  # documents are parsed JSON: exact types, checked the fast way
+        if kind is str:
             return ring.open(value, aggregate_id) if is_sealed(value) else value
-        if isinstance(value, dict):
+        if kind is dict:
             return {k: walk(v) for k, v in value.items() if k not in REF_KEYS}
-        if isinstance(value, list):
+        if kind is list:
             return [walk(v) for v in value]
         return value
 
