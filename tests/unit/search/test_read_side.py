@@ -216,3 +216,17 @@ def test_the_credit_record_counts_unpaid_fines_past_due_revoked_licences_and_lat
     # 16:30 UTC is 00:30 the next day in Shanghai: late.
     assert record["payment_record"] == {"settled": 2, "on_time": 1, "late": 1, "on_time_rate": 0.5}
     assert record["good_standing"] is False
+
+
+def test_a_search_string_becomes_the_refs_of_the_id_it_is_and_the_name_it_may_be(monkeypatch):
+    from domain.privacy.refs import BlindIndex
+
+    blind = BlindIndex("a test key")
+    monkeypatch.setattr(readside, "keyring", lambda: blind)
+    by_id = readside.blind_terms(f" {PERSON.lower()} ")
+    assert by_id.party_ref == blind.party_ref(PERSON)
+    by_name = readside.blind_terms("张 小三")
+    assert (by_name.party_ref, by_name.name_ref) == (None, blind.name_ref("张小三"))
+    assert readside.blind_terms("ZHANG san").name_ref == blind.name_ref("Zhang San")
+    assert readside.blind_terms(BUSINESS).party_ref == blind.party_ref(BUSINESS)
+    assert readside.blind_terms("   ") is None
