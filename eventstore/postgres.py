@@ -53,6 +53,7 @@ class CasetrackPostgresRecorder(CasetrackRecorderMixin, PostgresApplicationRecor
         self.counters_table = qualified(f"{prefix}_counters")
         self.idempotency_table = qualified(f"{prefix}_idempotency_keys")
         self.checkpoints_table = qualified(f"{prefix}_checkpoints")
+        self.archive_table = qualified(f"{prefix}_archive_schedule")
 
         self.sql_create_statements[self.create_table_statement_index] = SQL(
             "CREATE TABLE IF NOT EXISTS {schema}.{table} ("
@@ -85,6 +86,10 @@ class CasetrackPostgresRecorder(CasetrackRecorderMixin, PostgresApplicationRecor
                 "id bigserial PRIMARY KEY, created_at text NOT NULL, "
                 "position bigint NOT NULL, streams bigint NOT NULL, events bigint NOT NULL, "
                 "heads_hash text NOT NULL, signature text NOT NULL)",
+                f"CREATE TABLE IF NOT EXISTS {self.archive_table} ("
+                "aggregate_id uuid PRIMARY KEY, action_date text NOT NULL)",
+                f'CREATE INDEX IF NOT EXISTS "{prefix}_archive_due_idx" '
+                f"ON {self.archive_table} (action_date)",
             )
         )
         self.insert_chained_statement = (

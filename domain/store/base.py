@@ -7,7 +7,9 @@ write transaction, how to insert rows); the SQL and the rules live here once:
   aggregate, so every path that appends (``commit`` and the library's ``save``) chains;
 - counters ``(series, year, region_code) -> value``;
 - idempotency keys ``(scope, key) -> request hash, in_flight|complete, answer``;
-- signed checkpoints.
+- signed checkpoints;
+- the archive schedule ``aggregate id -> action date`` of closed cases under a destroy rule,
+  and the destruction of aggregates' data keys (docs/design.md, "Retention").
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import contextlib
 import logging
 from abc import abstractmethod
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -54,6 +56,7 @@ class CasetrackRecorderMixin:
     counters_table: str
     idempotency_table: str
     checkpoints_table: str
+    archive_table: str
     for_update: str = ""
 
     # ------------------------------------------------------------------ backend hooks
@@ -150,6 +153,48 @@ class CasetrackRecorderMixin:
             (series, int(year), region_code),
         )
         return int(cursor.fetchone()["value"])
+
+    # ------------------------------------------------------------------ retention
+
+    def schedule_destruction(self, cursor: Any, aggregate_id: UUID, action_date: date) -> None:
+        """In the closing command's transaction: the case is due on ``action_date``."""
+        cursor.execute(
+            self.q(
+                f"INSERT INTO {self.archive_table} (aggregate_id, action_date) VALUES (%s, %s) "
+                "ON CONFLICT (aggregate_id) DO UPDATE SET action_date = excluded.action_date"
+            ),
+            (self.id_param(aggregate_id), action_date.isoformat()),
+        )
+
+    def due_destructions(self, as_of: date, limit: int = 1000) -> list[UUID]:
+        """Scheduled aggregates whose action date is ``as_of`` or earlier, soonest first."""
+        with self.read_cursor() as cursor:
+            cursor.execute(
+                self.q(
+                    f"SELECT aggregate_id FROM {self.archive_table} WHERE action_date <= %s "
+                    "ORDER BY action_date, aggregate_id LIMIT %s"
+                ),
+                (as_of.isoformat(), limit),
+            )
+            return [self.id_value(row["aggregate_id"]) for row in cursor.fetchall()]
+
+    def unschedule_destruction(self, aggregate_id: UUID) -> None:
+        """Once the aggregate is destroyed and its keys are gone."""
+        with self.write_cursor() as cursor:
+            cursor.execute(
+                self.q(f"DELETE FROM {self.archive_table} WHERE aggregate_id = %s"),
+                (self.id_param(aggregate_id),),
+            )
+
+    def destroy_keys(self, aggregate_ids: Sequence[UUID]) -> int:
+        """Delete the data keys of these aggregates, so that their sealed personal data can
+        never be opened again (crypto-shredding); answers how many keys were deleted.
+
+        NOT YET WIRED: personal data is not sealed under per-aggregate keys yet, so there is
+        no key to delete and this deletes nothing (0). The key store wires it: this is the
+        one call the retention run makes for a destroyed case and its payments and licence.
+        """
+        return 0
 
     # ------------------------------------------------------------------ idempotency
 
