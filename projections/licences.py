@@ -54,6 +54,15 @@ def _change(status: str | None):
     return handle
 
 
+def destroyed(d: Document | None, e: Envelope) -> Document:
+    """With its case: the holder and the code go; it verifies as unknown."""
+    d = require(d, NAME)
+    d.update(status="destroyed", holder=None, party_ids=[], verification_code=None)
+    d["history"] = [{**step, "reason": ""} for step in d["history"]]
+    d["history"].append({"step": e["event_type"], "at": e["occurred_at"], "reason": ""})
+    return d
+
+
 PROJECTION = Projection(
     document_type="licence",
     name=NAME,
@@ -65,5 +74,6 @@ PROJECTION = Projection(
         "LicenceSuspended": _change("suspended"),
         "LicenceResumed": _change("active"),
         "LicenceRevoked": _change("revoked"),
+        "LicenceDestroyed": destroyed,
     },
 )

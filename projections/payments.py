@@ -63,6 +63,19 @@ def cancelled(d: Document | None, e: Envelope) -> Document:
     return d
 
 
+def destroyed(d: Document | None, e: Envelope) -> Document:
+    """With its case: the payer goes, the amounts (a financial fact) stay."""
+    d = require(d, NAME)
+    d.update(
+        payer_party_id=None,
+        payer_name=None,
+        party_ids=[],
+        closing_reason="",
+        destroyed={"at": e["occurred_at"], "case_number": e["data"]["case_number"]},
+    )
+    return d
+
+
 PROJECTION = Projection(
     document_type="payment",
     name=NAME,
@@ -73,5 +86,6 @@ PROJECTION = Projection(
         "PaymentSettled": settled,
         "PaymentRefunded": refunded,
         "PaymentCancelled": cancelled,
+        "PaymentDestroyed": destroyed,
     },
 )
