@@ -16,9 +16,18 @@ from domain.model.retention import add_years, default_rule, derive_archive, vali
 from domain.model.service_item import ServiceItem
 from domain.services import Casetrack
 
-from .conftest import ADMIN, APPLICANT, CITIZEN, CLERK, PERSON_ID, accepted_case, at, item_terms
+from .conftest import (
+    ADMIN,
+    APPLICANT,
+    CITIZEN,
+    CLERK,
+    PERSON_ID,
+    accepted_case,
+    at,
+    item_terms,
+    submit_case,
+)
 from .conftest import publish_item as publish
-from .conftest import submit_case
 
 TEN_YEARS = {"disposition": "destroy", "years": 10, "legal_basis": "《文书档案保管期限规定》"}
 
