@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 import orjson
 from django.core.management.base import BaseCommand, CommandError
 
-from api.wiring import make_application
+from api import wiring
 from domain.calendar import SHANGHAI
 from domain.errors import InvalidInput
 
@@ -35,7 +35,7 @@ class Command(BaseCommand):
         parser.add_argument("--daily", action="store_true", help="run every day at 02:00")
 
     def handle(self, *args, **opts):
-        app = make_application()
+        app = wiring.application()
         if opts["daily"] and opts["as_of"] is not None:
             raise CommandError("--daily runs as of each day itself; give no --as-of")
         while True:
