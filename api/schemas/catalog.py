@@ -91,7 +91,7 @@ class ItemTermsIn(CommandIn):
     licence_type: ShortText | None = None
     licence_valid_days: Annotated[int, Field(strict=True, ge=1, le=36600)] | None = None
     retention: RetentionIn | None = Field(
-        None, description="absent or null: permanent (cases are never destroyed)"
+        None, description="absent or null: the default, destroy 30 years after closing"
     )
 
 

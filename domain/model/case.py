@@ -535,7 +535,7 @@ class Case(CasetrackAggregate):
     # --- retention (docs/design.md, "Retention") ----------------------------------------
 
     def derive_archive(self, closed_at: datetime) -> dict:
-        """Under the item's rule the case was submitted with (else the default, permanent)."""
+        """Under the item's rule the case was submitted with (else the default rule)."""
         return derive_archive(self.item.get("retention"), closed_at)
 
     def destroy(self, *, as_of: date, actor: dict, timestamp: datetime | None = None) -> None:

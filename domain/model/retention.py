@@ -3,9 +3,11 @@ cases, and the archive disposition and action date a case gets when it closes.
 
 A rule is ``{disposition: permanent|destroy, years, legal_basis}``: ``years`` (1 to 100)
 only with ``destroy``; ``legal_basis`` names the archives rule it follows. An item without a
-rule (published before rules existed, or by a client that sends none) keeps its cases
-permanently: nothing is ever destroyed by default. A closed case's action date is its closing
-day in Asia/Shanghai plus the rule's years (29 February falls back to 28 February).
+rule (published before rules existed, or by a client that sends none) gets the default:
+destroy after 30 years, the longest fixed term of the archives rules (permanent, 30 years,
+10 years). Not ``permanent``: that makes a record one kept by law, which an erasure only
+restricts (docs/design.md, "Personal data"), and no law was named. A closed case's action date
+is its closing day in Asia/Shanghai plus the rule's years (29 February falls back to 28).
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ DESTROY = "destroy"
 DISPOSITIONS = (PERMANENT, DESTROY)
 MAX_YEARS = 100
 MAX_LEGAL_BASIS = 2000
-DEFAULT_RULE: dict[str, Any] = {"disposition": PERMANENT, "years": None, "legal_basis": ""}
+DEFAULT_YEARS = 30
+DEFAULT_RULE: dict[str, Any] = {"disposition": DESTROY, "years": DEFAULT_YEARS, "legal_basis": ""}
 
 
 def default_rule() -> dict[str, Any]:
@@ -34,7 +37,7 @@ def no_archive(state: dict[str, Any]) -> None:
 
 
 def validate_rule(raw: Any, *, field: str = "retention") -> dict[str, Any]:
-    """The rule normalised (plain types); None means the default, ``permanent``."""
+    """The rule normalised (plain types); None means the default (destroy after 30 years)."""
     if raw is None:
         return default_rule()
     if not isinstance(raw, dict):

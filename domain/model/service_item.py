@@ -170,7 +170,7 @@ def validate_item_terms(terms: dict[str, Any], *, code: str) -> dict[str, Any]:
 
 
 def _upcast_terms_v1_v2(state: dict[str, Any]) -> None:
-    """v2 terms carry ``retention``; an item stored before keeps its cases permanently."""
+    """v2 terms carry ``retention``; an item stored before gets the default rule."""
     state["terms"]["retention"] = default_rule()
 
 

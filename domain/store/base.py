@@ -9,7 +9,7 @@ write transaction, how to insert rows); the SQL and the rules live here once:
 - idempotency keys ``(scope, key) -> request hash, in_flight|complete, answer``;
 - signed checkpoints;
 - the archive schedule ``aggregate id -> action date`` of closed cases under a destroy rule,
-  and the destruction of aggregates' data keys (docs/design.md, "Retention").
+  (docs/design.md, "Retention"; the keys it destroys are in ``domain/store/data_keys.py``).
 """
 
 from __future__ import annotations
@@ -185,16 +185,6 @@ class CasetrackRecorderMixin:
                 self.q(f"DELETE FROM {self.archive_table} WHERE aggregate_id = %s"),
                 (self.id_param(aggregate_id),),
             )
-
-    def destroy_keys(self, aggregate_ids: Sequence[UUID]) -> int:
-        """Delete the data keys of these aggregates, so that their sealed personal data can
-        never be opened again (crypto-shredding); answers how many keys were deleted.
-
-        NOT YET WIRED: personal data is not sealed under per-aggregate keys yet, so there is
-        no key to delete and this deletes nothing (0). The key store wires it: this is the
-        one call the retention run makes for a destroyed case and its payments and licence.
-        """
-        return 0
 
     # ------------------------------------------------------------------ idempotency
 

@@ -1,5 +1,5 @@
 """Retention over HTTP (docs/api.md, "Retention") on a real store: the catalogue's rule, with
-v1 bodies still published as permanent; `POST /retention/run` for admins only, `as_of` never
+v1 bodies still published (with the default rule); `POST /retention/run` for admins only, `as_of` never
 after today, exactly what is due destroyed once; and `manage.py retention`."""
 
 from __future__ import annotations
@@ -38,10 +38,10 @@ def test_a_bad_rule_is_422_naming_its_field_and_nothing_is_published(http, reten
     assert http.app.max_position() == 0
 
 
-def test_a_v1_body_without_a_rule_publishes_a_permanent_item(http):
+def test_a_v1_body_without_a_rule_publishes_an_item_with_the_default_rule(http):
     http.publish(ITEM)  # item_body has no retention
     item = http.app.repository.get(item_id(ITEM))
-    assert item.terms["retention"] == {"disposition": "permanent", "years": None, "legal_basis": ""}
+    assert item.terms["retention"] == {"disposition": "destroy", "years": 30, "legal_basis": ""}
     http.publish(LICENSED, retention=RULE)
     assert http.app.repository.get(item_id(LICENSED)).terms["retention"] == RULE
     revised = http.put(
@@ -50,16 +50,14 @@ def test_a_v1_body_without_a_rule_publishes_a_permanent_item(http):
         as_=ADMIN,
     )
     assert revised.status == 200, revised.body
-    assert http.app.repository.get(item_id(LICENSED)).terms["retention"]["disposition"] == (
-        "permanent"
-    )
+    assert http.app.repository.get(item_id(LICENSED)).terms["retention"]["years"] == 30
 
 
 @pytest.fixture
 def closed_two_years_ago(http):
     """A case refused under a one-year destroy rule two years ago, and one under no rule."""
     http.publish(ITEM, retention=RULE)
-    http.publish(LICENSED, name="备案")
+    http.publish(LICENSED, name="备案", retention={"disposition": "permanent"})
     real = http.app.clock
     http.app.clock = lambda: real() - timedelta(days=731)
     try:

@@ -62,7 +62,11 @@ def live(tmp_path_factory, kafka_bootstrap, es_url) -> Iterator[tuple[Live, dict
         app = live.app
         terms = item_terms(fee_fen=100, licence_type="许可证", licence_valid_days=30)
         app.publish_item(code=DESTROY, actor=ADMIN, **{**terms, "retention": RULE})
-        app.publish_item(code=KEEP, actor=ADMIN, **item_terms(name="备案"))
+        app.publish_item(
+            code=KEEP,
+            actor=ADMIN,
+            **item_terms(name="备案", retention={"disposition": "permanent"}),
+        )
         real = app.clock
         app.clock = lambda: real() - timedelta(days=800)
         try:

@@ -51,7 +51,9 @@ def store_env(request, tmp_path: Path, postgres_url: str) -> Iterator[dict[str, 
 
 def _closed_cases(app: Casetrack) -> dict[str, str]:
     app.publish_item(code=DESTROY, actor=ADMIN, **item_terms(retention=RULE))
-    app.publish_item(code=KEEP, actor=ADMIN, **item_terms(name="备案"))
+    app.publish_item(
+        code=KEEP, actor=ADMIN, **item_terms(name="备案", retention={"disposition": "permanent"})
+    )
 
     def submit(code: str) -> str:
         return app.submit_case(item_code=code, applicant=APPLICANT, channel="web", actor=CITIZEN)[

@@ -35,10 +35,10 @@ TEN_YEARS = {"disposition": "destroy", "years": 10, "legal_basis": "《文书档
 # --- the rule -------------------------------------------------------------------------
 
 
-def test_an_item_without_a_rule_keeps_its_cases_permanently():
-    assert validate_rule(None) == {"disposition": "permanent", "years": None, "legal_basis": ""}
+def test_an_item_without_a_rule_gets_the_default_thirty_years():
+    assert validate_rule(None) == {"disposition": "destroy", "years": 30, "legal_basis": ""}
     assert publish().terms["retention"] == default_rule()
-    assert publish(retention=None).case_terms()["retention"]["disposition"] == "permanent"
+    assert publish(retention=None).case_terms()["retention"]["years"] == 30
 
 
 def test_a_rule_is_normalised_and_travels_with_the_terms_a_case_copies():
@@ -75,7 +75,7 @@ def test_a_bad_rule_is_refused_naming_its_field(rule, field):
     assert refused.value.field == field
 
 
-def test_an_item_stored_before_rules_reads_as_permanent():
+def test_an_item_stored_before_rules_reads_with_the_default_rule():
     app = Casetrack({"CASETRACK_EVENT_STORE": "memory://"})
     try:
         item = ServiceItem.publish(code="510100-XK-0001", actor=ADMIN, **item_terms())
@@ -98,8 +98,9 @@ def test_the_action_date_is_the_closing_day_in_shanghai_plus_the_years():
     assert archive["legal_basis"] == TEN_YEARS["legal_basis"]
     assert add_years(date(2028, 2, 29), 1) == date(2029, 2, 28)
     assert add_years(date(2028, 2, 29), 4) == date(2032, 2, 29)
-    permanent = derive_archive(None, at(2026, 3, 2))
+    permanent = derive_archive({"disposition": "permanent", "years": None}, at(2026, 3, 2))
     assert permanent["disposition"] == "permanent" and permanent["action_date"] is None
+    assert derive_archive(None, at(2026, 3, 2))["action_date"] == date(2056, 3, 2)
 
 
 @pytest.mark.parametrize("closing", ["decide", "reject", "refuse", "withdraw"])
@@ -123,7 +124,9 @@ def test_every_way_of_closing_records_the_archive_in_its_event(closing):
 
 
 def test_the_rule_is_the_one_the_case_was_submitted_under():
-    case = submit_case(publish(retention=None))
+    item = publish(retention={"disposition": "permanent"})
+    case = submit_case(item)
+    item.revise(actor=ADMIN, **item_terms(retention={"disposition": "destroy", "years": 1}))
     case.withdraw(actor=CITIZEN, timestamp=at(2026, 5, 20))
     assert case.archive["disposition"] == "permanent" and case.archive["action_date"] is None
 

@@ -39,7 +39,9 @@ def clock() -> Clock:
 def app(clock):
     application = Casetrack({"CASETRACK_EVENT_STORE": "memory://"}, clock=clock)
     application.publish_item(code=DESTROY, actor=ADMIN, **item_terms(retention=ONE_YEAR))
-    application.publish_item(code=KEEP, actor=ADMIN, **item_terms(name="备案"))
+    application.publish_item(
+        code=KEEP, actor=ADMIN, **item_terms(name="备案", retention={"disposition": "permanent"})
+    )
     application.publish_item(
         code=LICENSED,
         actor=ADMIN,
@@ -170,4 +172,23 @@ def test_keys_go_in_one_call_per_case_and_a_run_stopped_before_them_is_finished(
     assert any(set(c) == expected for c in calls)
     assert store.due_destructions(date(2028, 6, 1)) == []
     monkeypatch.setattr(type(store), "destroy_keys", real)
-    assert store.destroy_keys([first]) == 0  # not wired yet: deletes nothing
+    assert store.destroy_keys(calls[0]) > 0  # the spies deleted nothing; the store does
+    assert store.destroy_keys(calls[0]) == 0 and store.aggregate_keys(calls[0]) == []
+
+
+def test_the_keys_of_a_destroyed_case_its_payment_and_licence_are_gone(app, clock, cases):
+    licensed = app.repository.get(UUID(cases["licensed"]))
+    records = [
+        licensed.id,
+        licensed.licence_id,
+        *(UUID(p["payment_id"]) for p in licensed.payments),
+    ]
+    assert {k.aggregate_id for k in app.store.aggregate_keys(records)} == set(records)
+    clock.now = at(2028, 6, 1)
+    assert cases["licensed"] in app.run_retention(actor=ADMIN)["destroyed"]
+    assert app.store.aggregate_keys(records) == []
+    # What was sealed under them no longer opens, in any copy of the events.
+    submitted = app.repository.get(licensed.id, version=1)
+    assert submitted.applicant["name"] == "[erased]"
+    assert submitted.applicant["party_id"] == "[erased]"
+    assert app.verify().ok

@@ -98,7 +98,7 @@ def test_the_catalogue_shows_each_items_rule_and_the_default_for_none(world):
     _, _, _, _, envelopes = world
     items = {d["code"]: d for d in _documents("catalog", envelopes).values()}
     assert items[CODE]["retention"] == RULE
-    assert items[OLD]["retention"] == {"disposition": "permanent", "years": None, "legal_basis": ""}
+    assert items[OLD]["retention"] == {"disposition": "destroy", "years": 30, "legal_basis": ""}
 
 
 def test_a_closed_case_shows_its_archive(world):
