@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 from pydantic import ConfigDict, Field
 
 from api.auth import require
-from api.command_support import app
+from api.command_support import IdempotencyKey, answer, app, idempotency
 from api.schemas.common import PROBLEMS
 
 router = Router(tags=["retention"])
@@ -43,10 +43,21 @@ class RetentionRunOut(Schema):
     "/run",
     response={200: RetentionRunOut, **PROBLEMS},
     summary="Destroy the closed cases whose retention ended (admin)",
-    description="`as_of` after today (Asia/Shanghai) is 422. Running again destroys nothing twice.",
+    description="`as_of` after today (Asia/Shanghai) is 422. Running again destroys nothing twice; "
+    "with the same `Idempotency-Key`, a repeat answers the first run's answer.",
     operation_id="api_routers_retention_run",
 )
-def run(request: HttpRequest, payload: RetentionRunIn | None = None):
+def run(
+    request: HttpRequest,
+    response: HttpResponse,
+    payload: RetentionRunIn | None = None,
+    idempotency_key: str | None = IdempotencyKey,
+):
+    payload = payload or RetentionRunIn()
     principal = require(request, "admin")
-    as_of = payload.as_of if payload is not None else None
-    return app().run_retention(as_of=as_of, actor=principal.actor())
+    outcome = app().run_retention(
+        as_of=payload.as_of,
+        actor=principal.actor(),
+        idempotency=idempotency(request, principal, idempotency_key, payload),
+    )
+    return answer(outcome, response)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate
 
@@ -25,7 +25,8 @@ from domain.errors import ConcurrencyConflict, InvalidInput, NotFound, RuleBroke
 from domain.model.case import DESTROYED, Case
 from domain.model.licence import ACTIVE, SUSPENDED, Licence
 from domain.model.payment import REQUESTED, Payment
-from domain.services.base import Commands
+from domain.services.base import OK, Commands, Outcome
+from domain.store.records import IdempotencyRequest
 
 SYSTEM_ACTOR = {"role": "system", "subject": "retention"}
 DESTROYED_NOW, DESTROYED_BEFORE = "destroyed", "destroyed before"
@@ -43,16 +44,52 @@ def hold_reason(case: Case, related: Sequence[Aggregate], as_of: date) -> str | 
 
 
 class RetentionCommands(Commands):
-    def run_retention(self, *, as_of: date | None = None, actor: dict | None = None) -> dict:
+    def run_retention(
+        self,
+        *,
+        as_of: date | None = None,
+        actor: dict | None = None,
+        idempotency: IdempotencyRequest | None = None,
+    ) -> Outcome:
         """Destroy what is due on ``as_of`` (default: today in Asia/Shanghai, never later).
-        Answers ``{as_of, destroyed: [case ids], count, held: [{case_id, reason}], position}``."""
+        Answers ``{as_of, destroyed: [case ids], count, held: [{case_id, reason}], position}``;
+        with an idempotency key, a repeat answers the first run's answer (replayed)."""
+        token = uuid4().hex
+        if idempotency is not None:
+            now = self.clock()
+            stored = self.store.reserve_idempotency(
+                idempotency,
+                token=token,
+                now=now,
+                stale_before=now - self.settings.in_flight_timeout,
+            )
+            if stored is not None:
+                return Outcome(status=OK, body=dict(stored.body or {}), replayed=True)
+        try:
+            body = self._run_retention(as_of, actor or SYSTEM_ACTOR)
+        except BaseException:
+            self._release(idempotency, token)
+            raise
+        if idempotency is not None:
+            with self.store.write_cursor() as cursor:
+                self.store.complete_idempotency(
+                    cursor,
+                    idempotency,
+                    token=token,
+                    status=OK,
+                    body=body,
+                    position=body["position"],
+                    now=self.clock(),
+                )
+        return Outcome(status=OK, body=body)
+
+    def _run_retention(self, as_of: date | None, actor: dict) -> dict[str, Any]:
         today = shanghai_date(self.clock())
         as_of = today if as_of is None else as_of
         if not isinstance(as_of, date):
             raise InvalidInput("as_of", "must be a day, YYYY-MM-DD")
         if as_of > today:
             raise InvalidInput("as_of", f"must not be after today ({today}, Asia/Shanghai)")
-        actor = actor or SYSTEM_ACTOR
         destroyed: list[str] = []
         held: list[dict[str, str]] = []
         position: int | None = None
@@ -68,7 +105,7 @@ class RetentionCommands(Commands):
             self.keyring.forget_cached()
             self.store.scrub_after_erasure()  # type: ignore[attr-defined]
         return {
-            "as_of": as_of,
+            "as_of": as_of.isoformat(),
             "destroyed": destroyed,
             "count": len(destroyed),
             "held": held,

@@ -97,6 +97,18 @@ def test_an_admin_run_destroys_what_is_due_once(http, closed_two_years_ago):
     assert http.post("/payments", charge, as_=CLERK).status == 409
 
 
+def test_a_repeat_with_the_same_idempotency_key_answers_the_first_run(http, closed_two_years_ago):
+    due, _ = closed_two_years_ago
+    first = http.post("/retention/run", {}, as_=ADMIN, key="run-1")
+    assert first.status == 200 and first.body["destroyed"] == [due]
+    again = http.post("/retention/run", {}, as_=ADMIN, key="run-1")
+    assert again.status == 200 and again.body == first.body
+    assert again.headers["Idempotent-Replayed"] == "true"
+    other = http.post("/retention/run", {}, as_=ADMIN, key="run-2")
+    assert other.status == 200 and other.body["destroyed"] == []
+    assert http.post("/retention/run", {}, as_=ADMIN, key="bad key").status == 422
+
+
 @pytest.mark.parametrize(
     ("body", "status", "field"),
     [

@@ -40,7 +40,7 @@ class Command(BaseCommand):
             raise CommandError("--daily runs as of each day itself; give no --as-of")
         while True:
             try:
-                result = app.run_retention(as_of=opts["as_of"])
+                result = app.run_retention(as_of=opts["as_of"]).body
             except InvalidInput as e:
                 raise CommandError(str(e)) from None
             self.stdout.write(orjson.dumps(result).decode())
