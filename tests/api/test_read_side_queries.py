@@ -91,7 +91,9 @@ class World:
 def _tokens() -> dict[str, str]:
     return {
         "owner": token("citizen", dev_subject("citizen", PERSON_ID), party_id=PERSON_ID),
-        "other": token("citizen", OTHER["party_id"], party_id=OTHER["party_id"]),
+        "other": token(
+            "citizen", dev_subject("citizen", OTHER["party_id"]), party_id=OTHER["party_id"]
+        ),
         "business": token("citizen", "rep-1", party_id=BUSINESS_ID),
         "clerk": token("clerk", "clerk-7", department=DEPARTMENT, region_code="510100"),
         "province_clerk": token("clerk", "clerk-p", department=DEPARTMENT, region_code="510000"),
