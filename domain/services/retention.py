@@ -93,15 +93,19 @@ class RetentionCommands(Commands):
         destroyed: list[str] = []
         held: list[dict[str, str]] = []
         position: int | None = None
-        due = self.store.due_destructions(as_of)
-        for case_id in due:
-            result, at = self._destroy_case(case_id, as_of, actor)
-            if result == DESTROYED_NOW:
-                destroyed.append(str(case_id))
-                position = max(position or 0, at or 0)
-            elif result != DESTROYED_BEFORE:
-                held.append({"case_id": str(case_id), "reason": result})
-        if len(held) < len(due):  # keys went: as after an erasure
+        taken = 0
+        after: tuple[UUID, date] | None = None
+        while page := self.store.due_destructions(as_of, after=after):
+            for case_id, _ in page:
+                result, at = self._destroy_case(case_id, as_of, actor)
+                if result == DESTROYED_NOW:
+                    destroyed.append(str(case_id))
+                    position = max(position or 0, at or 0)
+                elif result != DESTROYED_BEFORE:
+                    held.append({"case_id": str(case_id), "reason": result})
+            taken += len(page)
+            after = page[-1]
+        if len(held) < taken:  # keys went: as after an erasure
             self.keyring.forget_cached()
             self.store.scrub_after_erasure()  # type: ignore[attr-defined]
         return {

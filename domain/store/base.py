@@ -8,8 +8,8 @@ write transaction, how to insert rows); the SQL and the rules live here once:
 - counters ``(series, year, region_code) -> value``;
 - idempotency keys ``(scope, key) -> request hash, in_flight|complete, answer``;
 - signed checkpoints;
-- the archive schedule ``aggregate id -> action date`` of closed cases under a destroy rule,
-  (docs/design.md, "Retention"; the keys it destroys are in ``domain/store/data_keys.py``).
+- the archive schedule ``aggregate id -> action date`` of closed cases under a destroy rule
+  (docs/design.md, "Retention"; the keys the run destroys are in ``domain/store/data_keys.py``).
 """
 
 from __future__ import annotations
@@ -166,17 +166,27 @@ class CasetrackRecorderMixin:
             (self.id_param(aggregate_id), action_date.isoformat()),
         )
 
-    def due_destructions(self, as_of: date, limit: int = 1000) -> list[UUID]:
-        """Scheduled aggregates whose action date is ``as_of`` or earlier, soonest first."""
+    def due_destructions(
+        self, as_of: date, *, after: tuple[UUID, date] | None = None, limit: int = 1000
+    ) -> list[tuple[UUID, date]]:
+        """``(aggregate id, action date)`` of what is due on ``as_of``, soonest first, a page
+        at a time: pass the last one as ``after`` for the next page."""
+        where, params = "action_date <= %s", [as_of.isoformat()]
+        if after is not None:
+            where += " AND (action_date, aggregate_id) > (%s, %s)"
+            params += [after[1].isoformat(), self.id_param(after[0])]
         with self.read_cursor() as cursor:
             cursor.execute(
                 self.q(
-                    f"SELECT aggregate_id FROM {self.archive_table} WHERE action_date <= %s "
+                    f"SELECT aggregate_id, action_date FROM {self.archive_table} WHERE {where} "
                     "ORDER BY action_date, aggregate_id LIMIT %s"
                 ),
-                (as_of.isoformat(), limit),
+                (*params, limit),
             )
-            return [self.id_value(row["aggregate_id"]) for row in cursor.fetchall()]
+            return [
+                (self.id_value(row["aggregate_id"]), date.fromisoformat(row["action_date"]))
+                for row in cursor.fetchall()
+            ]
 
     def unschedule_destruction(self, aggregate_id: UUID) -> None:
         """Once the aggregate is destroyed and its keys are gone."""

@@ -73,7 +73,9 @@ def test_the_run_destroys_exactly_what_is_due_once_and_the_store_still_verifies(
     try:
         cases = _closed_cases(app)
         due = {UUID(cases["refused"]), UUID(cases["withdrawn"])}
-        assert set(app.store.due_destructions(date(2028, 5, 20))) == due
+        scheduled = app.store.due_destructions(date(2028, 5, 20))
+        assert {i for i, _ in scheduled} == due
+        assert {d for _, d in scheduled} == {date(2028, 5, 20)}
         assert app.store.due_destructions(date(2028, 5, 19)) == []
     finally:
         app.close()
@@ -102,5 +104,31 @@ def test_the_run_destroys_exactly_what_is_due_once_and_the_store_still_verifies(
         app.write_checkpoint()
         report = app.verify()
         assert report.broken == [] and report.checkpoint is not None and report.checkpoint.ok
+    finally:
+        app.close()
+
+
+def test_the_schedule_pages_by_action_date_then_id(store_env):
+    app = Casetrack(store_env)
+    try:
+        ids = sorted((uuid4() for _ in range(5)), key=lambda i: i.hex)
+        days = [
+            date(2030, 1, 3),
+            date(2030, 1, 1),
+            date(2030, 1, 2),
+            date(2030, 1, 1),
+            date(2031, 1, 1),
+        ]
+        with app.store.write_cursor() as cursor:
+            for aggregate_id, day in zip(ids, days, strict=True):
+                app.store.schedule_destruction(cursor, aggregate_id, day)
+        walked, after = [], None
+        while page := app.store.due_destructions(date(2030, 12, 31), after=after, limit=2):
+            walked += page
+            after = page[-1]
+        assert walked == sorted(
+            [(i, d) for i, d in zip(ids, days, strict=True) if d.year == 2030],
+            key=lambda row: (row[1], row[0].hex),
+        )
     finally:
         app.close()
