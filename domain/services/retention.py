@@ -2,12 +2,13 @@
 date under a ``destroy`` rule is due, with its payments and licence.
 
 Due cases come from the archive schedule the closing commands fill in the event store's
-database (never from a read model). Each case is destroyed in a write transaction of its own:
-``CaseDestroyed`` on the case, and ``PaymentDestroyed`` / ``LicenceDestroyed`` on the
-aggregates that carry its applicant's data, all at once. Then the store destroys their data
-keys in one call, and only then is the case taken off the schedule: a run that stops in
-between leaves the case scheduled, and the next run destroys the keys without appending a
-second tombstone. Running again destroys nothing twice.
+database (never from a read model), a page at a time. Each case is destroyed in a write
+transaction of its own: ``CaseDestroyed`` on the case, and ``PaymentDestroyed`` /
+``LicenceDestroyed`` on the aggregates that carry its applicant's data, all at once. After each
+page the store destroys the data keys of all its destroyed records in one call, and only then
+are those cases taken off the schedule: a run that stops in between leaves them scheduled, and
+the next run destroys the keys without appending a second tombstone. Running again destroys
+nothing twice.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from domain.services.base import OK, Commands, Outcome
 from domain.store.records import IdempotencyRequest
 
 SYSTEM_ACTOR = {"role": "system", "subject": "retention"}
-DESTROYED_NOW, DESTROYED_BEFORE = "destroyed", "destroyed before"
+DESTROYED_NOW, DESTROYED_BEFORE, SKIPPED = "destroyed", "destroyed before", "skipped"
 
 
 def hold_reason(case: Case, related: Sequence[Aggregate], as_of: date) -> str | None:
@@ -93,19 +94,29 @@ class RetentionCommands(Commands):
         destroyed: list[str] = []
         held: list[dict[str, str]] = []
         position: int | None = None
-        taken = 0
+        shredded = False
         after: tuple[UUID, date] | None = None
         while page := self.store.due_destructions(as_of, after=after):
+            gone: list[UUID] = []  # destroyed cases, now or by a run that stopped
+            keys: list[UUID] = []  # their records, whose keys go
             for case_id, _ in page:
-                result, at = self._destroy_case(case_id, as_of, actor)
+                result, records, at = self._destroy_case(case_id, as_of, actor)
+                if result == SKIPPED:
+                    continue
                 if result == DESTROYED_NOW:
                     destroyed.append(str(case_id))
                     position = max(position or 0, at or 0)
                 elif result != DESTROYED_BEFORE:
                     held.append({"case_id": str(case_id), "reason": result})
-            taken += len(page)
+                    continue
+                gone.append(case_id)
+                keys += records
+            if keys:
+                self.store.destroy_keys(keys)
+                shredded = True
+            self.store.unschedule_destruction(gone)
             after = page[-1]
-        if len(held) < taken:  # keys went: as after an erasure
+        if shredded:  # as after an erasure
             self.keyring.forget_cached()
             self.store.scrub_after_erasure()  # type: ignore[attr-defined]
         return {
@@ -123,7 +134,10 @@ class RetentionCommands(Commands):
             ids.append(case.licence_id)
         return [self.repository.get(i) for i in ids]
 
-    def _destroy_case(self, case_id: UUID, as_of: date, actor: dict) -> tuple[str, int | None]:
+    def _destroy_case(
+        self, case_id: UUID, as_of: date, actor: dict
+    ) -> tuple[str, list[UUID], int | None]:
+        """``(result, the records whose keys go, position)``; ``result`` is a reason to hold."""
         outcome: dict[str, Any] = {}
 
         def build(tx: Tx) -> Sequence[Aggregate]:
@@ -147,13 +161,9 @@ class RetentionCommands(Commands):
         try:
             committed = self.commit(build)
         except NotFound:  # scheduled, but no such case: nothing to destroy
-            self.store.unschedule_destruction(case_id)
-            return DESTROYED_BEFORE, None
-        except ConcurrencyConflict:  # another run destroyed it at the same moment
-            return DESTROYED_BEFORE, None
+            return DESTROYED_BEFORE, [], None
+        except ConcurrencyConflict:  # another run is destroying it: that run finishes it
+            return SKIPPED, [], None
         except RuleBroken as e:  # its events say it is not due (yet)
-            return str(e), None
-        if outcome["keys"]:
-            self.store.destroy_keys(outcome["keys"])
-            self.store.unschedule_destruction(case_id)
-        return outcome["result"], committed.position
+            return str(e), [], None
+        return outcome["result"], outcome["keys"], committed.position

@@ -188,13 +188,14 @@ class CasetrackRecorderMixin:
                 for row in cursor.fetchall()
             ]
 
-    def unschedule_destruction(self, aggregate_id: UUID) -> None:
-        """Once the aggregate is destroyed and its keys are gone."""
+    def unschedule_destruction(self, aggregate_ids: Sequence[UUID]) -> None:
+        """Once the aggregates are destroyed and their keys are gone."""
         with self.write_cursor() as cursor:
-            cursor.execute(
-                self.q(f"DELETE FROM {self.archive_table} WHERE aggregate_id = %s"),
-                (self.id_param(aggregate_id),),
-            )
+            for aggregate_id in aggregate_ids:
+                cursor.execute(
+                    self.q(f"DELETE FROM {self.archive_table} WHERE aggregate_id = %s"),
+                    (self.id_param(aggregate_id),),
+                )
 
     # ------------------------------------------------------------------ idempotency
 

@@ -11,7 +11,6 @@ from uuid import UUID
 import pytest
 
 from domain.errors import InvalidInput
-from domain.model.case import Case
 from domain.model.licence import Licence
 from domain.model.payment import Payment
 from domain.services import Casetrack
@@ -142,7 +141,7 @@ def test_as_of_after_today_is_refused_and_nothing_changes(app, clock, cases):
     assert app.max_position() == before
 
 
-def test_keys_go_in_one_call_per_case_and_a_run_stopped_before_them_is_finished(
+def test_keys_go_in_one_call_and_a_run_stopped_before_them_is_finished_by_the_next(
     app, clock, cases, monkeypatch
 ):
     clock.now = at(2028, 6, 1)
@@ -157,23 +156,21 @@ def test_keys_go_in_one_call_per_case_and_a_run_stopped_before_them_is_finished(
     monkeypatch.setattr(type(store), "destroy_keys", failing)
     with pytest.raises(ConnectionError):
         app.run_retention(actor=ADMIN)
-    first = calls[0][0]  # the case comes first, then its payments and licence
-    assert app.repository.get(first).status == "destroyed"  # the tombstone was committed
-    monkeypatch.setattr(type(store), "destroy_keys", lambda self, ids: calls.append(list(ids)))
+    licensed = app.repository.get(UUID(cases["licensed"]))
+    refused = app.repository.get(UUID(cases["refused"]))
+    assert licensed.status == refused.status == "destroyed"  # the tombstones were committed
+    records = {licensed.id, licensed.licence_id, refused.id}
+    records |= {UUID(p["payment_id"]) for p in licensed.payments}
+    assert len(calls) == 1 and set(calls[0]) == records  # one call for all the page's records
+    assert {i for i, _ in store.due_destructions(date(2028, 6, 1))} == {licensed.id, refused.id}
+
+    monkeypatch.setattr(type(store), "destroy_keys", real)
     position = app.max_position()
     answer = app.run_retention(actor=ADMIN)
-    assert str(first) not in answer["destroyed"]  # nothing destroyed twice
-    assert app.max_position() > position  # ... but the other due case was
-    assert calls[1] == calls[0]  # the keys of the stopped one, asked again
-    licensed = app.repository.get(UUID(cases["licensed"]))
-    assert isinstance(licensed, Case)
-    expected = {licensed.id, *(UUID(p["payment_id"]) for p in licensed.payments)}
-    expected.add(licensed.licence_id)
-    assert any(set(c) == expected for c in calls)
+    assert answer["destroyed"] == [] and app.max_position() == position  # no second tombstone
+    assert store.aggregate_keys(list(records)) == []  # ... but the keys went
     assert store.due_destructions(date(2028, 6, 1)) == []
-    monkeypatch.setattr(type(store), "destroy_keys", real)
-    assert store.destroy_keys(calls[0]) > 0  # the spies deleted nothing; the store does
-    assert store.destroy_keys(calls[0]) == 0 and store.aggregate_keys(calls[0]) == []
+    assert store.destroy_keys(list(records)) == 0
 
 
 def test_the_keys_of_a_destroyed_case_its_payment_and_licence_are_gone(app, clock, cases):
