@@ -32,9 +32,10 @@ class SealingMapper(Mapper):
     def __init__(self, transcoder: Transcoder, keyring: Keyring) -> None:
         super().__init__(transcoder)
         self.keyring = keyring
+        self._sealed_view = Mapper(transcoder)
 
     def sealed_view(self) -> Mapper:
-        return Mapper(self.transcoder)
+        return self._sealed_view
 
     # ------------------------------------------------------------------ writing
 
