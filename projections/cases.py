@@ -73,6 +73,7 @@ def submitted(_: Document | None, data: dict, envelope: Envelope) -> Document:
         "fee_payment_id": None,
         "rating": None,
         "closing_reason": "",
+        "transfers": [],
         "timeline": [],
     }
 
@@ -153,6 +154,40 @@ def extended(d: Document, data: dict, _: Envelope) -> Document:
     return d
 
 
+def transferred(d: Document, data: dict, envelope: Envelope) -> Document:
+    """The case moves with its scoping fields, and waits for the receiving department's
+    acceptance: no deadline, no suspension, no extension, nobody assigned."""
+    d.update(
+        department=envelope["department"],
+        region_code=data["region_code"],
+        status="submitted",
+        status_before_request=None,
+        requested_materials=[],
+        assigned_to=None,
+        accepted_on=None,
+        promised_due=None,
+        statutory_due=None,
+        calendar_version=None,
+        suspended_on=None,
+        promised_remaining=None,
+        statutory_remaining=None,
+        extended_days=0,
+    )
+    moved_from = data["moved_from"]
+    d.setdefault("transfers", []).append(
+        {
+            "from_department": moved_from["department"],
+            "from_region_code": moved_from["region_code"],
+            "department": envelope["department"],
+            "region_code": data["region_code"],
+            "item_code": data["item_code"],
+            "reason": data["reason"],
+            "at": envelope["occurred_at"],
+        }
+    )
+    return d
+
+
 def payment_linked(d: Document, data: dict, _: Envelope) -> Document:
     d["payments"].append(
         {"payment_id": data["payment_id"], "kind": data["kind"], "amount_fen": data["amount_fen"]}
@@ -206,6 +241,7 @@ PROJECTION = Projection(
         "CaseSuspended": _handler(suspended),
         "CaseResumed": _handler(resumed),
         "CaseExtended": _handler(extended),
+        "CaseTransferred": _handler(transferred),
         "CasePaymentLinked": _handler(payment_linked),
         "CaseDecided": _handler(decided),
         "CaseWithdrawn": _handler(withdrawn),

@@ -29,6 +29,7 @@ def _terms(d: Document, terms: dict) -> Document:
             )
         }
     )
+    d["successor_code"] = terms.get("successor_code")
     d["title"] = terms["name"]
     return d
 

@@ -63,6 +63,13 @@ def cancelled(d: Document | None, e: Envelope) -> Document:
     return d
 
 
+def transferred(d: Document | None, e: Envelope) -> Document:
+    """The payment follows its case to the receiving department (the case's commit)."""
+    d = require(d, NAME)
+    d.update(department=e["department"], region_code=e["data"]["region_code"])
+    return d
+
+
 PROJECTION = Projection(
     document_type="payment",
     name=NAME,
@@ -73,5 +80,6 @@ PROJECTION = Projection(
         "PaymentSettled": settled,
         "PaymentRefunded": refunded,
         "PaymentCancelled": cancelled,
+        "PaymentTransferred": transferred,
     },
 )

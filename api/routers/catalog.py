@@ -37,6 +37,7 @@ FIELDS = (
     "legal_basis",
     "licence_type",
     "licence_valid_days",
+    "successor_code",
     "status",
     "revision",
     "published_at",
@@ -60,6 +61,7 @@ class CatalogItemOut(Schema):
     legal_basis: str | None = None
     licence_type: str | None = None
     licence_valid_days: int | None = None
+    successor_code: str | None = None
     status: str | None = None
     revision: int | None = None
     published_at: str | None = None

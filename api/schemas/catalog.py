@@ -72,6 +72,13 @@ class ItemTermsIn(CommandIn):
     legal_basis: LongText = ""
     licence_type: ShortText | None = None
     licence_valid_days: Annotated[int, Field(strict=True, ge=1, le=36600)] | None = None
+    successor_code: str | None = Field(
+        None,
+        max_length=32,
+        description="the item that takes over this item's cases (a transfer may go to its "
+        "department); null for none",
+        examples=[None],
+    )
 
 
 class ItemIn(ItemTermsIn):

@@ -16,13 +16,14 @@ from eventsourcing.domain import event
 from domain.calendar import DEFAULT_CALENDAR, WorkingCalendar, shanghai_date
 from domain.errors import Conflict, FeeNotSettled, IllegalTransition, InvalidInput, MaterialsMissing
 from domain.identifiers import mask_id, mask_name
-from domain.model import case_clock
+from domain.model import case_clock, case_transfer
 from domain.model.base import (
     CasetrackAggregate,
     DomainEvent,
     optional_text,
     required_text,
     utcnow,
+    validate_materials,
     validate_party,
 )
 
@@ -43,25 +44,6 @@ DECIDED_STATUSES = (APPROVED, REJECTED, REFUSED)
 RUNNING_STATUSES = (ACCEPTED, MATERIALS_REQUESTED)
 CHANNELS = ("web", "app", "wechat", "hall", "hotline", "kiosk")
 OUTCOMES = (APPROVED, REJECTED)
-
-
-def validate_materials(
-    materials: Any, known_codes: list[str], *, field: str = "materials"
-) -> list[dict]:
-    if not isinstance(materials, list):
-        raise InvalidInput(field, "must be a list of {code, document_ref}")
-    clean = []
-    for i, m in enumerate(materials):
-        if not isinstance(m, dict):
-            raise InvalidInput(f"{field}[{i}]", "must be an object {code, document_ref}")
-        code = m.get("code")
-        if code not in known_codes:
-            raise InvalidInput(
-                f"{field}[{i}].code", f"'{code}' is not a material of this service item"
-            )
-        ref = required_text(m.get("document_ref"), f"{field}[{i}].document_ref", max_len=500)
-        clean.append({"code": code, "document_ref": ref})
-    return clean
 
 
 class Case(CasetrackAggregate):
@@ -401,6 +383,46 @@ class Case(CasetrackAggregate):
         else:
             self.statutory_due = statutory_due
             self.calendar_version = calendar_version
+
+    # --- transfer (转办: the rules are domain/model/case_transfer.py) ----------------------
+
+    def transfer(
+        self,
+        *,
+        department: str,
+        region_code: str,
+        item_code: str,
+        reason: str,
+        actor: dict,
+        timestamp: datetime | None = None,
+    ) -> None:
+        """Hand the open case to ``department`` in ``region_code``, which offers its item as
+        ``item_code``; it awaits their acceptance, which restarts the clock."""
+        self._transferred(
+            moved_from=case_transfer.check_transferable(self, department, region_code),
+            department=department,
+            region_code=region_code,
+            item_code=item_code,
+            reason=required_text(reason, "reason"),
+            actor=actor,
+            timestamp=timestamp,
+        )
+
+    @event("CaseTransferred")
+    def _transferred(
+        self,
+        moved_from: dict,
+        department: str,
+        region_code: str,
+        item_code: str,
+        reason: str,
+        actor: dict,
+        timestamp: datetime | None,
+    ) -> None:
+        self.department, self.region_code = department, region_code
+        self.status, self.status_before_request = SUBMITTED, None
+        self.requested_materials, self.assigned_to = [], None
+        vars(self).update(case_clock.on_transfer())
 
     # --- payments -----------------------------------------------------------------------
 

@@ -120,6 +120,7 @@ def validate_item_terms(terms: dict[str, Any], *, code: str) -> dict[str, Any]:
         "legal_basis",
         "licence_type",
         "licence_valid_days",
+        "successor_code",
     }
     unknown = set(terms) - known
     if unknown:
@@ -148,6 +149,11 @@ def validate_item_terms(terms: dict[str, Any], *, code: str) -> dict[str, Any]:
     valid_days = _int(terms, "licence_valid_days", low=1, high=36600, optional=True)
     if valid_days is not None and licence_type is None:
         raise InvalidInput("licence_valid_days", "needs a licence_type")
+    successor = terms.get("successor_code")
+    if successor is not None:
+        validate_item_code(successor, field="successor_code")
+        if successor == code:
+            raise InvalidInput("successor_code", "an item cannot be its own successor")
     return {
         "name": _text(terms, "name", max_len=200),
         "item_type": item_type,
@@ -163,6 +169,7 @@ def validate_item_terms(terms: dict[str, Any], *, code: str) -> dict[str, Any]:
         "legal_basis": _text(terms, "legal_basis", required=False),
         "licence_type": licence_type.strip() if licence_type else None,
         "licence_valid_days": valid_days,
+        "successor_code": successor,
     }
 
 
@@ -240,6 +247,11 @@ class ServiceItem(CasetrackAggregate):
     @property
     def licence_type(self) -> str | None:
         return self.terms["licence_type"]
+
+    @property
+    def successor_code(self) -> str | None:
+        """The item that takes over this one's cases (items published before the field: None)."""
+        return self.terms.get("successor_code")
 
     @property
     def required_materials(self) -> list[str]:

@@ -86,6 +86,11 @@ class CaseViewOut(Schema):
     decision: dict[str, Any] | None = None
     closing_reason: str | None = None
     timeline: list[dict[str, Any]] = Field(default_factory=list)
+    transfers: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="each transfer (转办): from_department, from_region_code, department, "
+        "region_code, item_code, reason, at",
+    )
     payments: list[PaymentBriefOut] = Field(default_factory=list)
     licence: LicenceBriefOut | None = None
     rating: dict[str, Any] | None = None
@@ -207,6 +212,7 @@ def case_view(case: dict, today: date) -> dict:
         "overdue": readside.is_overdue(case, today),
         "past_promised": readside.is_past_promised(case, today),
         "timeline": case.get("timeline") or [],
+        "transfers": case.get("transfers") or [],
         "degraded": bool(case.get("degraded")),
     }
 
