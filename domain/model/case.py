@@ -419,7 +419,7 @@ class Case(CasetrackAggregate):
         actor: dict,
         timestamp: datetime | None,
     ) -> None:
-        self.department, self.region_code = department, region_code
+        self.department, self.region_code, self.handled_as = department, region_code, item_code
         self.status, self.status_before_request = SUBMITTED, None
         self.requested_materials, self.assigned_to = [], None
         vars(self).update(case_clock.on_transfer())

@@ -3,8 +3,10 @@
 
 A case filed with the wrong department is handed to the competent one instead of being
 refused and filed again. The receiving department, in the region asked for, must offer the
-case's item, through one of the items of the catalogue:
+case's item (the one it was filed under, or after a transfer the one the transfer named),
+through one of the items of the catalogue:
 
+- that item itself (a case may go back where it came from);
 - the same item in that region: the item whose code is the case item's code with that region
   ("one item, one standard, one code": the type letters and the sequence name the item's
   standard, the region where it is offered), of the same item type and legal basis; or
@@ -38,6 +40,12 @@ def check_destination(department: Any, region_code: Any) -> None:
     if department not in DEPARTMENTS:
         raise InvalidInput("department", f"there is no department {department}")
     validate_region_code(region_code)
+
+
+def handled_as(case: Any) -> str:
+    """The item through which the case's department offers it: the one it was filed under,
+    or the one its last transfer named."""
+    return getattr(case, "handled_as", None) or case.item["code"]
 
 
 def check_transferable(case: Any, department: str, region_code: str) -> dict[str, str]:
@@ -86,7 +94,7 @@ def receiving_item(item_code: str, department: str, region_code: str, find: Find
     candidates: list[ServiceItem] = []
     if own is not None:
         same = _same_item_elsewhere(own, region_code, find)
-        candidates = ([same] if same else []) + _successors(own, find)
+        candidates = [own, *([same] if same else []), *_successors(own, find)]
     for item in candidates:
         if (
             item.department == department

@@ -341,7 +341,7 @@ class CaseCommands(Commands):
             self._check_version(case, expected_version)
             case_transfer.check_transferable(case, department, region_code)
             item = case_transfer.receiving_item(
-                case.item["code"], department, region_code, self._catalogue_item
+                case_transfer.handled_as(case), department, region_code, self._catalogue_item
             )
             now = self.clock()
             case.transfer(
