@@ -144,7 +144,7 @@ def plain(value: Any) -> Any:
 
 def _envelope(logged) -> dict:
     return build_envelope(
-        wiring.application().mapper,
+        wiring.application().sealed_mapper,
         position=logged.position,
         originator_id=logged.originator_id,
         originator_version=logged.originator_version,

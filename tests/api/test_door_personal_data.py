@@ -17,7 +17,7 @@ import orjson
 import pytest
 from django.test import Client
 
-from api.auth import issue_dev_token
+from api.auth import dev_subject, issue_dev_token
 from consumers.topics import Topics
 from domain.identifiers import make_resident_id
 from domain.model.licence import licence_id
@@ -71,7 +71,9 @@ class World:
 def _tokens() -> dict[str, str]:
     clerk = {"department": DEPARTMENT, "region_code": "510100"}
     return {
-        "owner": issue_dev_token(role="citizen", sub=PERSON_ID, party_id=PERSON_ID),
+        "owner": issue_dev_token(
+            role="citizen", sub=dev_subject("citizen", PERSON_ID), party_id=PERSON_ID
+        ),
         "representative": issue_dev_token(role="citizen", sub=REPRESENTATIVE, party_id=BUSINESS_ID),
         "co_representative": issue_dev_token(
             role="citizen", sub=CO_REPRESENTATIVE, party_id=BUSINESS_ID
