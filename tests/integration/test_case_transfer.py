@@ -14,7 +14,7 @@ import orjson
 import pytest
 from django.test import Client
 
-from api.auth import issue_dev_token
+from api.auth import dev_subject, issue_dev_token
 from tests.support.live import Live, live_casetrack
 from tests.support.readmodels import differences
 from tests.support.scenarios import PERSON, PERSON_ID, item_terms
@@ -36,7 +36,9 @@ TOKENS = {
     "health": issue_dev_token(
         role="clerk", sub="clerk-h", department="health", region_code="510000"
     ),
-    "owner": issue_dev_token(role="citizen", sub=PERSON_ID, party_id=PERSON_ID),
+    "owner": issue_dev_token(
+        role="citizen", sub=dev_subject("citizen", PERSON_ID), party_id=PERSON_ID
+    ),
     "gateway": issue_dev_token(role="gateway", sub="unionpay"),
 }
 
