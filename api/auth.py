@@ -153,6 +153,15 @@ def decode(token: str, config: Config | None = None) -> Principal:
     )
 
 
+def check_dev_subject(sub: str) -> str:
+    """Development tokens minted for people (the /dev endpoint, `issue_token`) never carry an
+    identity number as their subject: it would end up in events and logs (docs/design.md,
+    "Personal data"). `dev_subject` gives a citizen an opaque one."""
+    if is_resident_id(sub):
+        raise ValueError("sub must not be an identity number: leave it out for an opaque one")
+    return sub
+
+
 def dev_subject(role: str, party_id: str | None) -> str:
     """The opaque subject of a development token: stable per party, never the identity number."""
     if role == "citizen" and party_id:
@@ -179,10 +188,6 @@ def issue_dev_token(
         raise ImproperlyConfigured("development tokens are not issued in production")
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
-    if is_resident_id(sub):
-        # A subject is opaque to Casetrack and ends up in events and logs: never a person's
-        # identity number (dev_subject() gives a citizen an opaque one).
-        raise ValueError("sub must not be an identity number: use dev_subject(party_id)")
     now = int(time.time())
     claims = {"iss": ISSUER, "sub": sub, "role": role, "iat": now, "exp": now + ttl_s}
     if config.jwt_audience:

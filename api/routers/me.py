@@ -14,6 +14,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from api import readside, wiring
+from api.access import logged_party, logged_sub
 from api.auth import require
 from api.routers.licences import holder_fields
 from api.schemas.common import PROBLEMS
@@ -334,8 +335,8 @@ def my_access_log(request: HttpRequest, params: Query[AccessLogIn]):
     principal = require(request, "citizen")
     total, entries = find_access(
         wiring.application().store,
-        party_id=principal.party_id,
-        exclude_sub=principal.sub,
+        party_id=logged_party(principal.party_id) if principal.party_id else None,
+        exclude_sub=logged_sub(principal),
         offset=(params.page - 1) * params.size,
         limit=params.size,
     )

@@ -51,7 +51,7 @@ class PrivacyCommands(Commands):
         done = self.load_or_none(erasure_id(party_ref))
         if done is not None:
             body = {**erasure_body(done), "position": None}
-            return Outcome(status=200, body=body, replayed=True)
+            return Outcome(status=200, body=body)  # the same erasure, already done
         keys = [k for k in self.store.subject_keys(party_ref) if k.purpose == "data"]
         if not keys:
             raise NotFound(record="party", identifier="the given party")

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from api.auth import ROLES, dev_subject, issue_dev_token
+from api.auth import ROLES, check_dev_subject, dev_subject, issue_dev_token
 
 
 class Command(BaseCommand):
@@ -22,7 +22,7 @@ class Command(BaseCommand):
         try:
             token = issue_dev_token(
                 role=opts["role"],
-                sub=opts["sub"] or dev_subject(opts["role"], opts["party_id"]),
+                sub=check_dev_subject(opts["sub"] or dev_subject(opts["role"], opts["party_id"])),
                 party_id=opts["party_id"],
                 department=opts["department"],
                 region_code=opts["region_code"],
