@@ -3,6 +3,8 @@
 A service item's aggregate id is uuid5 of its code, so a command finds it in the event
 store without any read model. A revision replaces the item's terms and increments its
 revision number; open cases keep the terms they were submitted under (they copy them).
+An item may name its successor (``successor_code``), the item that takes its cases over: a
+case may be transferred to the successor's department (``domain/model/case_transfer.py``).
 """
 
 from __future__ import annotations
