@@ -352,3 +352,26 @@ def my_access_log(request: HttpRequest, params: Query[AccessLogIn]):
             for e in entries
         ],
     }
+
+
+@router.get(
+    "/data-export",
+    response={200: dict, **PROBLEMS},
+    summary="A copy of every record about me (PIPL art. 45)",
+    description="Every record holding my data (cases, payments, licences, violations) with its "
+    "whole history as stored, my data opened and anyone else's shown as `[another person]`, and "
+    "who read or found my records (the access log, masked). Read from the event store.",
+    operation_id="api_routers_me_data_export",
+)
+def data_export(request: HttpRequest):
+    principal = require(request, "citizen")  # a citizen's token always names their party
+    app = wiring.application()
+    export = app.export_party(principal.party_id)
+    _, entries = find_access(
+        app.store, party_id=logged_party(principal.party_id), offset=0, limit=10_000
+    )
+    export["access_log"] = [
+        {k: getattr(e, k) for k in ("position", "at", "role", "sub", "department", "endpoint")}
+        for e in entries
+    ]
+    return export

@@ -27,6 +27,7 @@ from domain.store.data_keys import DataKeyRow, DataKeyStoreMixin
 
 PREFIX = "ct1:"
 ERASED = "[erased]"
+OTHER_PERSON = "[another person]"
 CACHE_SECONDS = 5.0
 
 
@@ -127,15 +128,32 @@ class Keyring:
             return ERASED
         return orjson.loads(plain)
 
-    def open_tree(self, value: Any, aggregate_id: UUID | str, *, archive: bool = False) -> Any:
-        """Every sealed string inside dicts and lists opened."""
+    def open_tree(
+        self,
+        value: Any,
+        aggregate_id: UUID | str,
+        *,
+        archive: bool = False,
+        only_keys: frozenset[str] | None = None,
+    ) -> Any:
+        """Every sealed string inside dicts and lists opened; with `only_keys`, values sealed
+        under other keys (other people's) become `OTHER_PERSON` instead."""
         kind = type(value)
         if kind is str:
-            return self.open(value, aggregate_id, archive=archive) if is_sealed(value) else value
+            if not is_sealed(value):
+                return value
+            if only_keys is not None and value.split(":", 2)[1] not in only_keys:
+                return OTHER_PERSON
+            return self.open(value, aggregate_id, archive=archive)
         if kind is dict:
-            return {k: self.open_tree(v, aggregate_id, archive=archive) for k, v in value.items()}
+            return {
+                k: self.open_tree(v, aggregate_id, archive=archive, only_keys=only_keys)
+                for k, v in value.items()
+            }
         if kind is list:
-            return [self.open_tree(v, aggregate_id, archive=archive) for v in value]
+            return [
+                self.open_tree(v, aggregate_id, archive=archive, only_keys=only_keys) for v in value
+            ]
         return value
 
     # ------------------------------------------------------------------ rotation

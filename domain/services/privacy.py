@@ -13,13 +13,14 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
+import orjson
 from eventsourcing.domain import Aggregate
 
 from domain.application import Tx
 from domain.errors import NotFound
 from domain.identifiers import validate_party_id
 from domain.model.erasure import Erasure, erasure_id
-from domain.privacy.policy import is_permanent_record
+from domain.privacy.policy import REFS, is_permanent_record
 from domain.services.base import CREATED, Commands, Outcome
 from domain.store.records import IdempotencyRequest
 
@@ -87,5 +88,45 @@ class PrivacyCommands(Commands):
         self.store.scrub_after_erasure()  # type: ignore[attr-defined]
         return outcome
 
+    def export_party(self, party_id: str) -> dict[str, Any]:
+        """Every record about a party, with its whole history, as stored (PIPL art. 45):
+        the records are those holding data under the party's keys; values sealed under
+        anyone else's key read `[another person]`."""
+        party_ref = self.keyring.party_ref(party_id)
+        keys = [k for k in self.store.subject_keys(party_ref) if k.purpose == "data"]
+        mine = frozenset(k.key_id for k in keys)
+        records = []
+        for aggregate_id in sorted({k.aggregate_id for k in keys}, key=str):
+            events = []
+            record_type = ""
+            for logged in self.read_stream(aggregate_id):
+                record_type, event_type = _names(logged.topic)
+                state = orjson.loads(logged.state)
+                state.pop(REFS, None)
+                opened = self.keyring.open_tree(state, aggregate_id, only_keys=mine)
+                data = self.mapper.transcoder.decode(orjson.dumps(opened))
+                occurred_at = data.pop("timestamp", None)
+                data.pop("originator_topic", None)
+                data.pop("class_version", None)
+                events.append(
+                    {
+                        "version": logged.originator_version,
+                        "position": logged.position,
+                        "event_type": event_type,
+                        "occurred_at": occurred_at,
+                        "data": data,
+                    }
+                )
+            records.append(
+                {"record_type": record_type, "record_id": str(aggregate_id), "events": events}
+            )
+        return {"party_id": party_id, "exported_at": self.clock(), "records": records}
+
     def _case_of(self, case_id: UUID) -> Any:
         return self.load_or_none(case_id)
+
+
+def _names(topic: str) -> tuple[str, str]:
+    """`domain.model.case:Case.CaseSubmitted` -> (`Case`, `CaseSubmitted`)."""
+    parts = topic.rsplit(":", 1)[-1].split(".")
+    return parts[0], parts[-1]

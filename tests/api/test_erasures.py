@@ -62,3 +62,28 @@ def _erasure_id(app):
     from domain.model.erasure import erasure_id
 
     return erasure_id(app.keyring.party_ref(PERSON))
+
+
+def test_a_citizen_exports_every_record_about_them_and_nothing_about_anyone_else(catalogue):
+    from tests.api.conftest import OTHER_CITIZEN
+
+    mine = catalogue.submit()["case_id"]
+    other = {"party_id": OTHER_PERSON, "kind": "person", "name": "李四"}
+    theirs = catalogue.submit(applicant=other, as_=OTHER_CITIZEN)["case_id"]
+    answer = catalogue.call("get", "/me/data-export", as_=CITIZEN)
+    assert answer.status == 200, answer.body
+    records = {r["record_id"]: r for r in answer.body["records"]}
+    assert mine in records and theirs not in records
+    submitted = records[mine]["events"][0]
+    assert submitted["event_type"] == "CaseSubmitted"
+    assert submitted["data"]["applicant"] == APPLICANT
+    assert submitted["data"]["form"] == {"shop_name": "蜀味"}
+    assert "李四" not in str(answer.body) and OTHER_PERSON not in str(answer.body)
+    assert catalogue.call("get", "/me/data-export", as_=CLERK).status == 403
+
+
+def test_after_an_erasure_the_export_holds_nothing_of_the_person(catalogue):
+    catalogue.submit()
+    assert catalogue.post("/erasures", BODY, as_=ADMIN).status == 201
+    answer = catalogue.call("get", "/me/data-export", as_=CITIZEN)
+    assert answer.status == 200 and answer.body["records"] == []
