@@ -75,6 +75,7 @@ def submitted(_: Document | None, data: dict, envelope: Envelope) -> Document:
         "fee_payment_id": None,
         "rating": None,
         "closing_reason": "",
+        "transfers": [],
         "timeline": [],
     }
 
@@ -162,6 +163,40 @@ def extended(d: Document, data: dict, _: Envelope) -> Document:
     else:
         d["statutory_due"] = data["statutory_due"]
         d["calendar_version"] = data["calendar_version"]
+    return d
+
+
+def transferred(d: Document, data: dict, envelope: Envelope) -> Document:
+    """The case moves with its scoping fields, and waits for the receiving department's
+    acceptance: no deadline, no suspension, no extension, nobody assigned."""
+    d.update(
+        department=envelope["department"],
+        region_code=data["region_code"],
+        status="submitted",
+        status_before_request=None,
+        requested_materials=[],
+        assigned_to=None,
+        accepted_on=None,
+        promised_due=None,
+        statutory_due=None,
+        calendar_version=None,
+        suspended_on=None,
+        promised_remaining=None,
+        statutory_remaining=None,
+        extended_days=0,
+    )
+    moved_from = data["moved_from"]
+    d.setdefault("transfers", []).append(
+        {
+            "from_department": moved_from["department"],
+            "from_region_code": moved_from["region_code"],
+            "department": envelope["department"],
+            "region_code": data["region_code"],
+            "item_code": data["item_code"],
+            "reason": data["reason"],
+            "at": envelope["occurred_at"],
+        }
+    )
     return d
 
 
@@ -276,6 +311,7 @@ PROJECTION = Projection(
         "CaseSuspended": _handler(suspended),
         "CaseResumed": _handler(resumed),
         "CaseExtended": _handler(extended),
+        "CaseTransferred": _handler(transferred),
         "CasePaymentLinked": _handler(payment_linked),
         "CaseDecided": _handler(decided),
         "CaseWithdrawn": _handler(withdrawn),

@@ -31,6 +31,7 @@ def _terms(d: Document, terms: dict) -> Document:
         }
     )
     d["retention"] = terms.get("retention") or default_rule()
+    d["successor_code"] = terms.get("successor_code")
     d["title"] = terms["name"]
     return d
 

@@ -82,6 +82,13 @@ def destroyed(d: Document | None, e: Envelope) -> Document:
     return d
 
 
+def transferred(d: Document | None, e: Envelope) -> Document:
+    """The payment follows its case to the receiving department (the case's commit)."""
+    d = require(d, NAME)
+    d.update(department=e["department"], region_code=e["data"]["region_code"])
+    return d
+
+
 PROJECTION = Projection(
     document_type="payment",
     name=NAME,
@@ -94,5 +101,6 @@ PROJECTION = Projection(
         "PaymentCancelled": cancelled,
         "PersonalDataErased": erased,
         "PaymentDestroyed": destroyed,
+        "PaymentTransferred": transferred,
     },
 )

@@ -57,6 +57,7 @@ def js_strings() -> dict:
             "CaseSuspended": _("Processing suspended"),
             "CaseResumed": _("Processing resumed"),
             "CaseExtended": _("Deadline extended"),
+            "CaseTransferred": _("Transferred to another department"),
             "CasePaymentLinked": _("Payment requested"),
             "CaseDecided": _("Decision made"),
             "CaseWithdrawn": _("Application withdrawn"),

@@ -39,6 +39,7 @@ FIELDS = (
     "licence_type",
     "licence_valid_days",
     "retention",
+    "successor_code",
     "status",
     "revision",
     "published_at",
@@ -63,6 +64,7 @@ class CatalogItemOut(Schema):
     licence_type: str | None = None
     licence_valid_days: int | None = None
     retention: dict[str, Any] | None = None
+    successor_code: str | None = None
     status: str | None = None
     revision: int | None = None
     published_at: str | None = None

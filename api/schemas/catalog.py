@@ -93,6 +93,13 @@ class ItemTermsIn(CommandIn):
     retention: RetentionIn | None = Field(
         None, description="absent or null: the default, destroy 30 years after closing"
     )
+    successor_code: str | None = Field(
+        None,
+        max_length=32,
+        description="the item that takes over this item's cases (a transfer may go to its "
+        "department); null for none",
+        examples=[None],
+    )
 
 
 class ItemIn(ItemTermsIn):

@@ -2,8 +2,7 @@
 
 Statuses (docs/api.md): submitted, materials_requested, accepted, suspended, and the final
 approved, rejected, refused (not accepted) and withdrawn; a closed case whose retention ended
-is destroyed (``domain/model/retention.py``). The deadlines, in working days from acceptance,
-are the case's clock (``domain/model/case_clock.py``).
+is destroyed (``retention.py``). Deadlines (working days from acceptance): ``case_clock.py``.
 """
 
 from __future__ import annotations
@@ -16,18 +15,18 @@ from eventsourcing.domain import event
 
 from domain.calendar import DEFAULT_CALENDAR, WorkingCalendar, shanghai_date
 from domain.errors import Conflict, FeeNotSettled, IllegalTransition, InvalidInput, MaterialsMissing
-from domain.model import case_clock
+from domain.model import case_clock, case_transfer
 from domain.model.base import (
     CasetrackAggregate,
     DomainEvent,
-    mask_party,
     optional_text,
     required_text,
     utcnow,
     validate_party,
 )
+from domain.model.case_reading import CaseReading
 from domain.model.retention import derive_archive, forget_person, no_archive, tombstone
-from domain.model.submission import validate_materials, validate_submission
+from domain.model.submission import check_rating, validate_materials, validate_submission
 
 SUBMITTED = "submitted"
 MATERIALS_REQUESTED = "materials_requested"
@@ -48,8 +47,9 @@ RUNNING_STATUSES = (ACCEPTED, MATERIALS_REQUESTED)
 OUTCOMES = (APPROVED, REJECTED)
 
 
-class Case(CasetrackAggregate):
+class Case(CaseReading, CasetrackAggregate):
     record_name = "case"
+    open_statuses, running_statuses = OPEN_STATUSES, RUNNING_STATUSES
     final_statuses = (*FINAL_STATUSES, DESTROYED)
     archive: dict | None = None  # a snapshot from before retention rules has none
 
@@ -402,6 +402,46 @@ class Case(CasetrackAggregate):
             self.statutory_due = statutory_due
             self.calendar_version = calendar_version
 
+    # --- transfer (转办: the rules are domain/model/case_transfer.py) ----------------------
+
+    def transfer(
+        self,
+        *,
+        department: str,
+        region_code: str,
+        item_code: str,
+        reason: str,
+        actor: dict,
+        timestamp: datetime | None = None,
+    ) -> None:
+        """Hand the open case to ``department`` in ``region_code``, which offers its item as
+        ``item_code``; it awaits their acceptance, which restarts the clock."""
+        self._transferred(
+            moved_from=case_transfer.check_transferable(self, department, region_code),
+            department=department,
+            region_code=region_code,
+            item_code=item_code,
+            reason=required_text(reason, "reason"),
+            actor=actor,
+            timestamp=timestamp,
+        )
+
+    @event("CaseTransferred")
+    def _transferred(
+        self,
+        moved_from: dict,
+        department: str,
+        region_code: str,
+        item_code: str,
+        reason: str,
+        actor: dict,
+        timestamp: datetime | None,
+    ) -> None:
+        self.department, self.region_code, self.handled_as = department, region_code, item_code
+        self.status, self.status_before_request = SUBMITTED, None
+        self.requested_materials, self.assigned_to = [], None
+        vars(self).update(case_clock.on_transfer())
+
     # --- payments -----------------------------------------------------------------------
 
     def link_payment(
@@ -553,47 +593,8 @@ class Case(CasetrackAggregate):
         self.check_status(
             "rate", *DECIDED_STATUSES, why="a case can be rated only after its decision"
         )
-        if self.rating is not None:
-            raise Conflict(
-                f"This case was already rated ({self.rating['score']} of 5); a case is rated once."
-            )
-        if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
-            raise InvalidInput("score", "must be a whole number from 1 to 5")
-        self._rated(
-            score=score,
-            comment=optional_text(comment, "comment", max_len=1000),
-            actor=actor,
-            timestamp=timestamp,
-        )
+        self._rated(**check_rating(self.rating, score, comment), actor=actor, timestamp=timestamp)
 
     @event("CaseRated")
     def _rated(self, score: int, comment: str, actor: dict, timestamp: datetime | None) -> None:
         self.rating = {"score": score, "comment": comment}
-
-    # --- reading ------------------------------------------------------------------------
-
-    @property
-    def material_codes(self) -> list[str]:
-        return [m["code"] for m in self.item["materials"]]
-
-    @property
-    def missing_materials(self) -> list[str]:
-        return [
-            m["code"]
-            for m in self.item["materials"]
-            if m["required"] and m["code"] not in self.materials
-        ]
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_STATUSES
-
-    def is_overdue(self, now: datetime) -> bool:
-        """Past the statutory deadline while running (a suspended case's clock is stopped)."""
-        return self.status in RUNNING_STATUSES and case_clock.is_past(now, self.statutory_due)
-
-    def is_past_promised(self, now: datetime) -> bool:
-        return self.status in RUNNING_STATUSES and case_clock.is_past(now, self.promised_due)
-
-    def masked_applicant(self) -> dict | None:
-        return mask_party(self.applicant)  # None once destroyed

@@ -260,6 +260,38 @@ class Payment(CasetrackAggregate):
         self.destroyed = True
         self.payer_party_id, self.payer_name, self.closing_reason = None, None, ""
 
+    # --- transfer -----------------------------------------------------------------------
+
+    def follow_case(
+        self,
+        *,
+        department: str,
+        region_code: str,
+        actor: dict,
+        timestamp: datetime | None = None,
+    ) -> None:
+        """The payment's case was transferred: it moves with it, whatever its status, so the
+        receiving department settles, refunds and sees it (the case's commit)."""
+        self._transferred(
+            moved_from={"department": self.department, "region_code": self.region_code},
+            department=department,
+            region_code=region_code,
+            actor=actor,
+            timestamp=timestamp,
+        )
+
+    @event("PaymentTransferred")
+    def _transferred(
+        self,
+        moved_from: dict,
+        department: str,
+        region_code: str,
+        actor: dict,
+        timestamp: datetime | None,
+    ) -> None:
+        self.department = department
+        self.region_code = region_code
+
     # --- reading ------------------------------------------------------------------------
 
     @property

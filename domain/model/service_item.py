@@ -3,6 +3,8 @@
 A service item's aggregate id is uuid5 of its code, so a command finds it in the event
 store without any read model. A revision replaces the item's terms and increments its
 revision number; open cases keep the terms they were submitted under (they copy them).
+An item may name its successor (``successor_code``), the item that takes its cases over: a
+case may be transferred to the successor's department (``domain/model/case_transfer.py``).
 """
 
 from __future__ import annotations
@@ -122,6 +124,7 @@ def validate_item_terms(terms: dict[str, Any], *, code: str) -> dict[str, Any]:
         "licence_type",
         "licence_valid_days",
         "retention",
+        "successor_code",
     }
     unknown = set(terms) - known
     if unknown:
@@ -150,6 +153,11 @@ def validate_item_terms(terms: dict[str, Any], *, code: str) -> dict[str, Any]:
     valid_days = _int(terms, "licence_valid_days", low=1, high=36600, optional=True)
     if valid_days is not None and licence_type is None:
         raise InvalidInput("licence_valid_days", "needs a licence_type")
+    successor = terms.get("successor_code")
+    if successor is not None:
+        validate_item_code(successor, field="successor_code")
+        if successor == code:
+            raise InvalidInput("successor_code", "an item cannot be its own successor")
     return {
         "name": _text(terms, "name", max_len=200),
         "item_type": item_type,
@@ -166,6 +174,7 @@ def validate_item_terms(terms: dict[str, Any], *, code: str) -> dict[str, Any]:
         "licence_type": licence_type.strip() if licence_type else None,
         "licence_valid_days": valid_days,
         "retention": validate_rule(terms.get("retention")),
+        "successor_code": successor,
     }
 
 
@@ -264,6 +273,11 @@ class ServiceItem(CasetrackAggregate):
     @property
     def licence_type(self) -> str | None:
         return self.terms["licence_type"]
+
+    @property
+    def successor_code(self) -> str | None:
+        """The item that takes over this one's cases (items published before the field: None)."""
+        return self.terms.get("successor_code")
 
     @property
     def required_materials(self) -> list[str]:

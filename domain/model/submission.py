@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.errors import InvalidInput
-from domain.model.base import required_text
+from domain.errors import Conflict, InvalidInput
+from domain.model.base import optional_text, required_text
 
 CHANNELS = ("web", "app", "wechat", "hall", "hotline", "kiosk")
 
@@ -42,3 +42,14 @@ def validate_submission(
     if not isinstance(form, dict) or not all(isinstance(k, str) for k in form):
         raise InvalidInput("form", "must be an object with text keys")
     return clean, form
+
+
+def check_rating(rating: dict | None, score: Any, comment: Any) -> dict:
+    """A citizen rates a decided case once, 1 to 5, with an optional comment."""
+    if rating is not None:
+        raise Conflict(
+            f"This case was already rated ({rating['score']} of 5); a case is rated once."
+        )
+    if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
+        raise InvalidInput("score", "must be a whole number from 1 to 5")
+    return {"score": score, "comment": optional_text(comment, "comment", max_len=1000)}

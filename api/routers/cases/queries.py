@@ -97,6 +97,11 @@ class CaseViewOut(Schema):
     decision: dict[str, Any] | None = None
     closing_reason: str | None = None
     timeline: list[dict[str, Any]] = Field(default_factory=list)
+    transfers: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="each transfer (转办): from_department, from_region_code, department, "
+        "region_code, item_code, reason, at",
+    )
     payments: list[PaymentBriefOut] = Field(default_factory=list)
     licence: LicenceBriefOut | None = None
     rating: dict[str, Any] | None = None
@@ -224,6 +229,7 @@ def case_view(case: dict, today: date) -> dict:
         "timeline": case.get("timeline") or [],
         "archive": _archive(case.get("archive")),
         "destroyed": case.get("destroyed"),
+        "transfers": case.get("transfers") or [],
         "degraded": bool(case.get("degraded")),
     }
 
