@@ -83,7 +83,7 @@ def reconcile(request: HttpRequest, response: HttpResponse, params: Query[Statem
     return answer(outcome, response)
 
 
-def _statement_payments(gateway: str, day: date, lines: list[Line]) -> list[str]:
+def _statement_payments(gateway: str, day: date, lines: list[Line]) -> list[UUID]:
     """Ids of the payments the gateway settled or refunded on `day`, and of those the lines
     name, from the payments read model once it has caught up with the event store."""
     if not readside.consistent(app().max_position(), ["payments"]):
@@ -96,7 +96,7 @@ def _statement_payments(gateway: str, day: date, lines: list[Line]) -> list[str]
         transaction_refs=sorted({line.transaction_ref for line in lines}),
         payment_ids=sorted({str(line.payment_id) for line in lines if line.payment_id}),
     )
-    return [p["payment_id"] for p in _all_pages(body)]
+    return [UUID(p["payment_id"]) for p in _all_pages(body)]
 
 
 def _all_pages(body: dict) -> list[dict]:

@@ -149,6 +149,7 @@ class ReconciliationCommands(Commands):
         return Outcome(status=OK, body=body, replayed=True)
 
     def _payments(self, candidates: Iterable[UUID], lines: Sequence[Line]) -> list[Payment]:
-        ids = dict.fromkeys([*candidates, *(line.payment_id for line in lines if line.payment_id)])
+        named = (line.payment_id for line in lines if line.payment_id)
+        ids = dict.fromkeys([*(_id(c, "candidates") for c in candidates), *named])
         payments = (self.load_or_none(payment_id) for payment_id in ids)
         return [p for p in payments if isinstance(p, Payment)]
