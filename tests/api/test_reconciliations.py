@@ -198,7 +198,11 @@ def test_the_same_file_again_answers_the_first_reconciliation(world, first):
         ({"date": "2026-02-30"}, FIRST, "date"),
         ({}, FIRST, "date"),
         ({"date": DAY}, b"transaction_ref,amount\n", "line 1: header"),
-        ({"date": DAY}, statement("T-1,,pay,5000,30,2026-03-01T10:00:00+08:00", "T-2,,pay,0,0,x"), "line 3: amount_fen"),
+        (
+            {"date": DAY},
+            statement("T-1,,pay,5000,30,2026-03-01T10:00:00+08:00", "T-2,,pay,0,0,x"),
+            "line 3: amount_fen",
+        ),
     ],
 )
 def test_a_malformed_statement_is_422_and_records_nothing(world, first, query, data, field):

@@ -166,7 +166,9 @@ def test_resolving_every_exception_reconciles_and_a_superseded_one_is_closed():
         actor=GATEWAY,
     )
     assert reconciliation.status == "open"
-    reconciliation.resolve(exception_id="E1", resolution="written_off", reason="重复", actor=FINANCE)
+    reconciliation.resolve(
+        exception_id="E1", resolution="written_off", reason="重复", actor=FINANCE
+    )
     assert reconciliation.status == "reconciled"
     with pytest.raises(Conflict, match="already resolved"):
         reconciliation.resolve(
