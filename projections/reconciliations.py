@@ -46,6 +46,14 @@ def recorded(_: Document | None, e: Envelope) -> Document:
     return d
 
 
+def exceptions_found(d: Document | None, e: Envelope) -> Document:
+    d = require(d, NAME)
+    d["exceptions"] += [{**x, "resolution": None} for x in e["data"]["exceptions"]]
+    d["open_exceptions"] = sum(1 for x in d["exceptions"] if x["resolution"] is None)
+    d["status"] = _status(d)
+    return d
+
+
 def superseded(d: Document | None, e: Envelope) -> Document:
     d = require(d, NAME)
     d.update(status="superseded", superseded_by=e["data"]["by"])
@@ -75,6 +83,7 @@ PROJECTION = Projection(
     id_field="reconciliation_id",
     handlers={
         "ReconciliationRecorded": recorded,
+        "ReconciliationExceptionsFound": exceptions_found,
         "ReconciliationSuperseded": superseded,
         "ReconciliationExceptionResolved": exception_resolved,
     },

@@ -36,7 +36,7 @@ from api.schemas.reconciliations import (
 )
 from domain.errors import InvalidInput
 from domain.model.payment import KINDS
-from domain.model.statement import Line, parse_statement
+from domain.model.statement import Line, digest, parse_statement
 from search.money import current_reconciliations_body, day_payments_body, reconciliations_body
 from search.queries import page_window
 
@@ -66,7 +66,12 @@ EXCEPTION_ID = Path(..., max_length=12, pattern=r"^E[1-9][0-9]{0,9}$", examples=
         }
     },
 )
-def reconcile(request: HttpRequest, response: HttpResponse, params: Query[StatementParams]):
+def reconcile(
+    request: HttpRequest,
+    response: HttpResponse,
+    params: Query[StatementParams],
+    idempotency_key: str | None = IdempotencyKey,
+):
     statement = request.body
     if len(statement) > MAX_STATEMENT_BYTES:
         raise InvalidInput("body", f"must be at most {MAX_STATEMENT_BYTES} bytes")
@@ -79,6 +84,12 @@ def reconcile(request: HttpRequest, response: HttpResponse, params: Query[Statem
         statement=statement,
         candidates=candidates,
         actor=principal.actor(),
+        idempotency=idempotency(
+            request,
+            principal,
+            idempotency_key,
+            {"date": params.date.isoformat(), "file_sha256": digest(statement)},
+        ),
     )
     return answer(outcome, response)
 

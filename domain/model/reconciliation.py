@@ -8,6 +8,10 @@ the event store alone: the same bytes again answer the first reconciliation of t
 new file supersedes the day's current one, and both are kept. A reconciliation is `open`
 while an exception is unresolved, `reconciled` when none is, `superseded` (final) once a
 later file replaced it.
+
+A statement can have tens of thousands of exceptions, and every event must fit one Kafka
+message (1 MB by default): `ReconciliationRecorded` carries the first 500, each
+`ReconciliationExceptionsFound` of the same commit 500 more.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ SUPERSEDED = "superseded"
 STATUSES = (OPEN, RECONCILED, SUPERSEDED)
 RESOLUTIONS = ("written_off", "settlement_recorded", "refund_requested", "gateway_corrected")
 _NAMESPACE = uuid5(NAMESPACE_URL, "https://casetrack.example/reconciliations")
+EXCEPTIONS_PER_EVENT = 500
 
 
 def reconciliation_id(gateway: str, day: date, sequence: int) -> UUID:
@@ -57,20 +62,27 @@ class Reconciliation(CasetrackAggregate):
         actor: dict,
         timestamp: datetime | None = None,
     ) -> Reconciliation:
-        return cls(
+        chunks = [
+            exceptions[i : i + EXCEPTIONS_PER_EVENT]
+            for i in range(0, len(exceptions), EXCEPTIONS_PER_EVENT)
+        ] or [[]]
+        reconciliation = cls(
             gateway=gateway,
             date=day,
             sequence=sequence,
             file_sha256=file_sha256,
             lines=lines,
             matched=matched,
-            exceptions=exceptions,
+            exceptions=chunks[0],
             totals=totals,
             supersedes=supersedes,
             department="",  # the province's finance office: every department's money
             actor=actor,
             timestamp=timestamp,
         )
+        for chunk in chunks[1:]:
+            reconciliation._exceptions_found(exceptions=chunk, actor=actor, timestamp=timestamp)
+        return reconciliation
 
     @event("ReconciliationRecorded")
     def __init__(
@@ -102,6 +114,13 @@ class Reconciliation(CasetrackAggregate):
         self.department = department
         self.recorded_at = timestamp
         self.status = OPEN if self.exceptions else RECONCILED
+
+    @event("ReconciliationExceptionsFound")
+    def _exceptions_found(
+        self, exceptions: list[dict[str, Any]], actor: dict, timestamp: datetime | None
+    ) -> None:
+        self.exceptions = [*self.exceptions, *({**e, "resolution": None} for e in exceptions)]
+        self.status = OPEN
 
     # --- commands ---------------------------------------------------------------------
 

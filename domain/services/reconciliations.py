@@ -58,6 +58,7 @@ class ReconciliationCommands(Commands):
         statement: bytes,
         candidates: Iterable[UUID],
         actor: dict,
+        idempotency: IdempotencyRequest | None = None,
     ) -> Outcome:
         """Check `statement` (the gateway's CSV of `day`) against the payments it concerns.
 
@@ -101,7 +102,7 @@ class ReconciliationCommands(Commands):
             superseded.supersede(by=new.id, actor=actor, timestamp=now)
             return [new, superseded]
 
-        return self._run(build, reconciliation_body, status=CREATED, idempotency=None)
+        return self._run(build, reconciliation_body, status=CREATED, idempotency=idempotency)
 
     def resolve_reconciliation_exception(
         self,

@@ -319,3 +319,29 @@ def test_finance_resolves_exceptions_a_new_file_supersedes_and_audit_replays_it(
     assert daily["reconciled"] is False
     next_day = world.call("get", "/finance/daily", "analyst", date=NEXT)[1]
     assert next_day["departments"][0]["received_fen"]["charge"] == 3000
+
+
+def test_an_idempotency_key_answers_the_stored_result_and_refuses_another_file(world):
+    midnight = statement("T-MIDNIGHT,,pay,3000,30,2026-03-02T00:00:00+08:00")
+    headers = {"HTTP_IDEMPOTENCY_KEY": "statement-2026-03-02"}
+
+    def send(data: bytes):
+        return Client().post(
+            f"/api/v1/reconciliations?date={NEXT}",
+            data=data,
+            content_type="text/csv",
+            headers={"Authorization": f"Bearer {TOKENS['gateway']}"},
+            **headers,
+        )
+
+    first = send(midnight)
+    assert first.status_code == 201, first.content
+    assert orjson.loads(first.content)["status"] == "reconciled"
+    again = send(midnight)  # the same file: its reconciliation, whatever the key
+    assert again.status_code == 200 and again["Idempotent-Replayed"] == "true"
+    assert orjson.loads(again.content) == {**orjson.loads(first.content)}
+    before = world.app.max_position()
+    other = send(statement("T-MIDNIGHT,,pay,3001,30,2026-03-02T00:00:00+08:00"))
+    assert other.status_code == 422
+    assert orjson.loads(other.content)["errors"][0]["field"] == "Idempotency-Key"
+    assert world.app.max_position() == before

@@ -14,6 +14,7 @@ from domain.errors import Conflict, InvalidStatement
 from domain.model.payment import Payment
 from domain.model.reconciliation import Reconciliation
 from domain.model.statement import HEADER, match, parse_statement, totals
+from tests.support.readmodels import expected_documents
 
 from .conftest import CLERK, GATEWAY, PERSON_ID, SHANGHAI
 
@@ -204,5 +205,45 @@ def test_a_settlement_stored_before_fees_has_none_and_keeps_its_movements():
             ("pay", 5000),
             ("refund", 100),
         ]
+    finally:
+        app.close()
+
+
+def test_thousands_of_exceptions_are_split_so_each_event_fits_a_kafka_message():
+    """Every event is relayed as one Kafka message (1 MB by default)."""
+    app = CasetrackApplication({"CASETRACK_EVENT_STORE": "memory://"})
+    try:
+        exceptions = [
+            {
+                "exception_id": f"E{n}",
+                "kind": "missing_in_casetrack",
+                "transaction_ref": f"UP2026030100000{n:06d}",
+                "payment_id": str(uuid4()),
+                "detail": "Casetrack has no payment with this transaction ref or payment id.",
+                "line": n + 1,
+                "department": None,
+            }
+            for n in range(1, 1202)
+        ]
+        reconciliation = Reconciliation.record(
+            gateway="unionpay",
+            day=DAY,
+            sequence=1,
+            file_sha256="0" * 64,
+            lines=1201,
+            matched=0,
+            exceptions=exceptions,
+            totals={"paid_fen": 1, "refunded_fen": 0, "fees_fen": 0, "net_fen": 1},
+            supersedes=None,
+            actor=GATEWAY,
+        )
+        app.save(reconciliation)
+        stored = app.read_stream(reconciliation.id)
+        assert len(stored) == 3 and max(len(e.state) for e in stored) < 300_000
+        loaded = app.repository.get(reconciliation.id)
+        assert [e["exception_id"] for e in loaded.exceptions] == [f"E{n}" for n in range(1, 1202)]
+        document = expected_documents(app)["reconciliations"][str(reconciliation.id)]
+        assert (document["status"], document["open_exceptions"]) == ("open", 1201)
+        assert document["exceptions"][-1]["transaction_ref"] == exceptions[-1]["transaction_ref"]
     finally:
         app.close()
