@@ -152,5 +152,4 @@ class ReconciliationCommands(Commands):
     def _payments(self, candidates: Iterable[UUID], lines: Sequence[Line]) -> list[Payment]:
         named = (line.payment_id for line in lines if line.payment_id)
         ids = dict.fromkeys([*(_id(c, "candidates") for c in candidates), *named])
-        payments = (self.load_or_none(payment_id) for payment_id in ids)
-        return [p for p in payments if isinstance(p, Payment)]
+        return [p for p in self.load_many(ids) if isinstance(p, Payment)]
