@@ -129,9 +129,6 @@ class ReconciliationCommands(Commands):
             idempotency=idempotency,
         )
 
-    def get_reconciliation(self, reconciliation_id: UUID | str) -> Reconciliation:
-        return self._load(Reconciliation, _id(reconciliation_id, "reconciliation_id"))
-
     # --- helpers ----------------------------------------------------------------------
 
     def _earlier(self, gateway: str, day: date) -> list[Reconciliation]:

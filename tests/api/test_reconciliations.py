@@ -200,6 +200,13 @@ def test_the_same_file_again_answers_the_first_reconciliation(world, first):
         ({"date": DAY}, b"transaction_ref,amount\n", "line 1: header"),
         (
             {"date": DAY},
+            statement(
+                *["T-1,,pay,5000,30,2026-03-01T10:00:00+08:00"] * 70_000
+            ),  # 3 MB: beyond Django's 2.5 MB for request.body
+            "line 50002: lines",
+        ),
+        (
+            {"date": DAY},
             statement("T-1,,pay,5000,30,2026-03-01T10:00:00+08:00", "T-2,,pay,0,0,x"),
             "line 3: amount_fen",
         ),
