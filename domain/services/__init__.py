@@ -14,6 +14,7 @@ from domain.services.cases import CaseCommands
 from domain.services.catalogue import CatalogueCommands
 from domain.services.licences import LicenceCommands
 from domain.services.payments import PaymentCommands
+from domain.services.privacy import PrivacyCommands
 from domain.services.reconciliations import ReconciliationCommands
 from domain.services.violations import ViolationCommands
 
@@ -25,6 +26,7 @@ class Casetrack(
     ViolationCommands,
     LicenceCommands,
     ReconciliationCommands,
+    PrivacyCommands,
 ):
     """The application service of the write side."""
 
