@@ -141,3 +141,25 @@ def test_the_master_key_rotates_without_losing_a_value(tmp_path):
         assert only_new.repository.get(UUID(made.cases[0])).applicant == PERSON
     finally:
         only_new.close()
+
+
+def test_an_envelope_carries_the_sealed_form_whichever_mapper_builds_it(day):
+    from consumers.envelope import build_envelope, dumps
+
+    app, _ = day
+    for logged in app.read_log(0, 10_000):
+        for mapper in (app.mapper, app.sealed_mapper):
+            envelope = dumps(
+                build_envelope(
+                    mapper,
+                    position=logged.position,
+                    originator_id=logged.originator_id,
+                    originator_version=logged.originator_version,
+                    topic=logged.topic,
+                    state=logged.state,
+                    prev_hash=logged.prev_hash,
+                    hash_=logged.hash,
+                )
+            )
+            for secret in SECRETS:
+                assert secret not in envelope, (logged.topic, secret.decode())
