@@ -217,11 +217,12 @@ MODELS["access"] = {
 # Revision 2: personal values sealed and searched through blind refs.
 MAPPING_REVISIONS: dict[str, int] = {
     "cases": 2,
-    "payments": 2,
+    "payments": 3,  # 3: the days and gateway of settlements and refunds (reconciliation)
     "licences": 2,
-    "catalog": 1,
+    "catalog": 2,  # 2: retention and successor_code
     "violations": 2,
     "access": 2,
+    "reconciliations": 1,
 }
 
 CHECKPOINTS = {"projection": KEYWORD, "partition": INT, "position": LONG, "updated_at": DATE}

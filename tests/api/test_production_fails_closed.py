@@ -9,6 +9,7 @@ JWKS (a local identity provider) while the development endpoints do not exist.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import secrets
@@ -22,6 +23,8 @@ import pytest
 
 from api.config import Config, StartupRefused, check_start
 from domain.identifiers import make_resident_id
+from domain.privacy.master import DEV_MASTER_KEYS
+from domain.privacy.refs import DEV_BLIND_INDEX_KEY
 from domain.store.hashing import DEV_CHECKPOINT_KEY
 from tests.support.jwks import AUDIENCE, IdentityProvider, identity_provider
 
@@ -34,6 +37,8 @@ CHECKED = (
     "CASETRACK_JWKS_URL",
     "CASETRACK_JWT_AUDIENCE",
     "CASETRACK_CHECKPOINT_KEY",
+    "CASETRACK_MASTER_KEYS",
+    "CASETRACK_BLIND_INDEX_KEY",
     "CASETRACK_DEV_JWT_SECRET",
     "CASETRACK_EVENT_STORE",
     "DJANGO_SECRET_KEY",
@@ -45,9 +50,15 @@ EVERY_PROBLEM = (
     "CASETRACK_JWKS_URL",
     "CASETRACK_JWT_AUDIENCE",
     "CASETRACK_CHECKPOINT_KEY",
+    "CASETRACK_MASTER_KEYS",
+    "CASETRACK_BLIND_INDEX_KEY",
     "DJANGO_SECRET_KEY",
     "DJANGO_ALLOWED_HOSTS",
 )
+
+
+def _master_keys() -> str:
+    return "k1:" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +75,8 @@ def complete(idp, tmp_path) -> dict[str, str]:
         "CASETRACK_JWKS_URL": idp.url,
         "CASETRACK_JWT_AUDIENCE": AUDIENCE,
         "CASETRACK_CHECKPOINT_KEY": secrets.token_urlsafe(32),
+        "CASETRACK_MASTER_KEYS": _master_keys(),
+        "CASETRACK_BLIND_INDEX_KEY": secrets.token_urlsafe(32),
         "CASETRACK_EVENT_STORE": f"sqlite:///{tmp_path / 'events.db'}",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "casetrack.example.gov.cn,testserver",
@@ -109,6 +122,18 @@ DEFECTS = {
         {"CASETRACK_CHECKPOINT_KEY": DEV_CHECKPOINT_KEY},
         (),
         "CASETRACK_CHECKPOINT_KEY",
+    ),
+    "no master keys": ({}, ("CASETRACK_MASTER_KEYS",), "CASETRACK_MASTER_KEYS"),
+    "the development master key": (
+        {"CASETRACK_MASTER_KEYS": DEV_MASTER_KEYS},
+        (),
+        "CASETRACK_MASTER_KEYS",
+    ),
+    "no blind-index key": ({}, ("CASETRACK_BLIND_INDEX_KEY",), "CASETRACK_BLIND_INDEX_KEY"),
+    "the development blind-index key": (
+        {"CASETRACK_BLIND_INDEX_KEY": DEV_BLIND_INDEX_KEY},
+        (),
+        "CASETRACK_BLIND_INDEX_KEY",
     ),
     "no Django secret key": ({}, ("DJANGO_SECRET_KEY",), "DJANGO_SECRET_KEY"),
     "the development Django secret key": (
@@ -261,6 +286,8 @@ def production(**values) -> Config:
         "jwks_url": "https://idp.example.gov.cn/.well-known/jwks.json",
         "jwt_audience": AUDIENCE,
         "checkpoint_key": secrets.token_urlsafe(32),
+        "master_keys": _master_keys(),
+        "blind_index_key": secrets.token_urlsafe(32),
         "django_secret_key": secrets.token_urlsafe(50),
         "django_allowed_hosts": "casetrack.example.gov.cn",
     }
@@ -295,6 +322,7 @@ def test_only_the_three_environments_are_accepted(monkeypatch, value):
         ({"jwks_url": "ftp://idp.example.gov.cn/jwks"}, "CASETRACK_JWKS_URL"),
         ({"jwks_url": "http://10.0.0.5/jwks"}, "CASETRACK_JWKS_URL"),
         ({"checkpoint_key": "short-key"}, "CASETRACK_CHECKPOINT_KEY"),
+        ({"blind_index_key": "short-key"}, "CASETRACK_BLIND_INDEX_KEY"),
         ({"django_secret_key": "x" * 60}, "DJANGO_SECRET_KEY"),
         ({"django_secret_key": "django-insecure-" + "k" * 50}, "DJANGO_SECRET_KEY"),
         ({"django_secret_key": secrets.token_urlsafe(20)}, "DJANGO_SECRET_KEY"),
