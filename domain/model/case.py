@@ -16,6 +16,8 @@ from eventsourcing.domain import event
 from domain.calendar import DEFAULT_CALENDAR, WorkingCalendar, shanghai_date
 from domain.errors import Conflict, FeeNotSettled, IllegalTransition, InvalidInput, MaterialsMissing
 from domain.identifiers import mask_id, mask_name
+from domain.legal_basis import legal_basis as check_legal_basis
+from domain.legal_basis import upcast_text
 from domain.model import case_clock
 from domain.model.base import (
     CasetrackAggregate,
@@ -25,6 +27,7 @@ from domain.model.base import (
     utcnow,
     validate_party,
 )
+from domain.model.case_materials import validate_materials
 
 SUBMITTED = "submitted"
 MATERIALS_REQUESTED = "materials_requested"
@@ -45,28 +48,16 @@ CHANNELS = ("web", "app", "wechat", "hall", "hotline", "kiosk")
 OUTCOMES = (APPROVED, REJECTED)
 
 
-def validate_materials(
-    materials: Any, known_codes: list[str], *, field: str = "materials"
-) -> list[dict]:
-    if not isinstance(materials, list):
-        raise InvalidInput(field, "must be a list of {code, document_ref}")
-    clean = []
-    for i, m in enumerate(materials):
-        if not isinstance(m, dict):
-            raise InvalidInput(f"{field}[{i}]", "must be an object {code, document_ref}")
-        code = m.get("code")
-        if code not in known_codes:
-            raise InvalidInput(
-                f"{field}[{i}].code", f"'{code}' is not a material of this service item"
-            )
-        ref = required_text(m.get("document_ref"), f"{field}[{i}].document_ref", max_len=500)
-        clean.append({"code": code, "document_ref": ref})
-    return clean
-
-
 class Case(CasetrackAggregate):
     record_name = "case"
     final_statuses = FINAL_STATUSES
+    # v2: ``decision.legal_basis`` is {law, article} (snapshots taken before hold text).
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        if state.get("decision"):
+            upcast_text(state["decision"])
 
     class Event(DomainEvent):
         def apply(self, aggregate: Any) -> None:
@@ -258,8 +249,9 @@ class Case(CasetrackAggregate):
         self.calendar_version = calendar_version
 
     def reject_acceptance(
-        self, *, reason: str, actor: dict, timestamp: datetime | None = None
+        self, *, reason: str, legal_basis: Any, actor: dict, timestamp: datetime | None = None
     ) -> None:
+        """A refusal (不予受理) states its legal basis, as a rejection does."""
         if not (
             self.status == SUBMITTED
             or (self.status == MATERIALS_REQUESTED and self.status_before_request == SUBMITTED)
@@ -270,13 +262,29 @@ class Case(CasetrackAggregate):
                 status=self.status,
                 why="only a case not yet accepted can be refused",
             )
-        self._refused(reason=required_text(reason, "reason"), actor=actor, timestamp=timestamp)
+        self._refused(
+            reason=required_text(reason, "reason"),
+            legal_basis=check_legal_basis(legal_basis, required=True),
+            actor=actor,
+            timestamp=timestamp,
+        )
 
-    @event("CaseRefused")
-    def _refused(self, reason: str, actor: dict, timestamp: datetime | None) -> None:
+    class CaseRefused(Event):
+        """v2 adds ``legal_basis`` {law, article}, required since; a v1 refusal has None."""
+
+        class_version = 2
+        reason: str
+        legal_basis: dict | None
+        upcast_v1_v2 = staticmethod(upcast_text)
+
+    @event(CaseRefused)
+    def _refused(
+        self, reason: str, legal_basis: dict | None, actor: dict, timestamp: datetime | None
+    ) -> None:
         self.status = REFUSED
         self.closing_reason = reason
         self.decided_on = shanghai_date(timestamp)
+        self.decision = {"outcome": REFUSED, "reasons": reason, "legal_basis": legal_basis}
 
     # --- handling -----------------------------------------------------------------------
 
@@ -447,14 +455,15 @@ class Case(CasetrackAggregate):
         *,
         outcome: str,
         reasons: str = "",
-        legal_basis: str = "",
+        legal_basis: Any = None,
         fee_settled: bool = False,
         licence_id: UUID | None = None,
         licence_number: str | None = None,
         actor: dict,
         timestamp: datetime | None = None,
     ) -> None:
-        """``fee_settled``: whether the fee payment (if the item has a fee) is settled."""
+        """``fee_settled``: whether the fee payment (if the item has a fee) is settled.
+        ``legal_basis``: text or {law, article}; required to reject."""
         if self.status in (SUBMITTED, MATERIALS_REQUESTED) and self.accepted_on is None:
             raise IllegalTransition(
                 record=self.record_name,
@@ -466,7 +475,7 @@ class Case(CasetrackAggregate):
         if outcome not in OUTCOMES:
             raise InvalidInput("outcome", "must be approved or rejected")
         reasons = (required_text if outcome == REJECTED else optional_text)(reasons, "reasons")
-        legal_basis = optional_text(legal_basis, "legal_basis")
+        basis = check_legal_basis(legal_basis, required=outcome == REJECTED)
         if outcome == APPROVED and self.item["fee_fen"] > 0 and not fee_settled:
             raise FeeNotSettled(str(self.fee_payment_id) if self.fee_payment_id else None)
         if outcome == REJECTED:
@@ -474,19 +483,31 @@ class Case(CasetrackAggregate):
         self._decided(
             outcome=outcome,
             reasons=reasons,
-            legal_basis=legal_basis,
+            legal_basis=basis,
             licence_id=licence_id,
             licence_number=licence_number,
             actor=actor,
             timestamp=timestamp,
         )
 
-    @event("CaseDecided")
+    class CaseDecided(Event):
+        """v2: ``legal_basis`` is {law, article} or None; v1 held the text ("" for none)."""
+
+        class_version = 2
+        outcome: str
+        reasons: str
+        legal_basis: dict | None
+        licence_id: UUID | None
+        licence_number: str | None
+
+        upcast_v1_v2 = staticmethod(upcast_text)
+
+    @event(CaseDecided)
     def _decided(
         self,
         outcome: str,
         reasons: str,
-        legal_basis: str,
+        legal_basis: dict | None,
         licence_id: UUID | None,
         licence_number: str | None,
         actor: dict,

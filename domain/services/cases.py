@@ -165,13 +165,17 @@ class CaseCommands(Commands):
         case_id: UUID | str,
         reason: str,
         actor: dict,
+        legal_basis: Any = None,
         expected_version: int | None = None,
         idempotency: IdempotencyRequest | None = None,
     ) -> Outcome:
+        """``legal_basis``: text or {law, article}; required."""
         return self._change(
             CASE,
             case_id,
-            lambda case, now: case.reject_acceptance(reason=reason, actor=actor, timestamp=now),
+            lambda case, now: case.reject_acceptance(
+                reason=reason, legal_basis=legal_basis, actor=actor, timestamp=now
+            ),
             expected_version=expected_version,
             idempotency=idempotency,
         )
@@ -255,7 +259,7 @@ class CaseCommands(Commands):
         outcome: str,
         actor: dict,
         reasons: str = "",
-        legal_basis: str = "",
+        legal_basis: Any = None,
         expected_version: int | None = None,
         idempotency: IdempotencyRequest | None = None,
     ) -> Outcome:
