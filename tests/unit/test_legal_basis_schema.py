@@ -71,7 +71,7 @@ def _envelope(mapper, stored) -> dict:
 
 def _case_envelopes(app) -> dict[str, list[dict]]:
     found: dict[str, list[dict]] = {}
-    for stored in app.read_log():
+    for stored in app.read_log(0, limit=100_000):
         envelope = _envelope(app.mapper, stored)
         if envelope["aggregate_type"] == "Case":
             found.setdefault(envelope["aggregate_id"], []).append(envelope)
@@ -82,9 +82,11 @@ def test_the_store_reads_a_v1_decision_and_refusal_as_v2_and_the_relay_publishes
     app, made = world
     old = Casetrack(env={"CASETRACK_EVENT_STORE": "memory://", "CASETRACK_SNAPSHOT_INTERVAL": "0"})
     try:
-        log = list(app.read_log())
+        log = list(app.read_log(0, limit=100_000))
         old.recorder.insert_events([stored_as_v1(app.mapper, e) for e in log])
-        assert any(b'"legal_basis":"' in e.state for e in old.read_log())  # text, as v1 stored
+        assert any(
+            b'"legal_basis":"' in e.state for e in old.read_log(0, limit=100_000)
+        )  # text, as v1 stored
         for case_id in made.cases:
             then, now = old.repository.get(UUID(case_id)), app.repository.get(UUID(case_id))
             if now.status == "refused":  # v1 refusals cited none
@@ -97,7 +99,7 @@ def test_the_store_reads_a_v1_decision_and_refusal_as_v2_and_the_relay_publishes
             "article": "第十二条",
         }
 
-        published = [_envelope(old.mapper, e) for e in old.read_log()]
+        published = [_envelope(old.mapper, e) for e in old.read_log(0, limit=100_000)]
         decided = [e for e in published if e["event_type"] in ("CaseDecided", "CaseRefused")]
         assert decided and {e["schema_version"] for e in decided} == {2}
         assert all(
