@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import threading
 
-import orjson
 import pytest
-from kafka import KafkaProducer
 
 from consumers import kafka_admin
 from consumers.dead_letters import count_dead_letters
-from consumers.envelope import build_envelope, dumps, envelope_headers
 from consumers.projector import Projector, fold
 from consumers.rebuild import rebuild
 from consumers.topics import Topics
@@ -25,6 +22,7 @@ from projections import PROJECTIONS
 from search.client import make_client
 from search.indices import Names
 from search.store import ReadModels
+from tests.support.bus import envelopes_of, publish
 from tests.support.legacy import envelope_as_v1
 from tests.support.scenarios import run_full_day
 
@@ -32,43 +30,6 @@ pytestmark = pytest.mark.integration
 
 PARTITIONS = 2
 CASES = PROJECTIONS["cases"]
-
-
-def _envelopes(app, after: int) -> list[dict]:
-    """The store's events after `after`, as the relay builds them now (v2)."""
-    return [
-        orjson.loads(
-            dumps(
-                build_envelope(
-                    app.mapper,
-                    position=e.position,
-                    originator_id=e.originator_id,
-                    originator_version=e.originator_version,
-                    topic=e.topic,
-                    state=e.state,
-                    prev_hash=e.prev_hash,
-                    hash_=e.hash,
-                )
-            )
-        )
-        for e in app.read_log(after, limit=100_000)
-    ]
-
-
-def _publish(bootstrap: str, topic: str, envelopes: list[dict]) -> None:
-    """As the relay publishes: keyed by aggregate id, with the envelope's headers."""
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
-    try:
-        for envelope in envelopes:
-            producer.send(
-                topic,
-                key=envelope["aggregate_id"].encode(),
-                value=dumps(envelope),
-                headers=envelope_headers(envelope),
-            )
-        producer.flush(timeout=30)
-    finally:
-        producer.close()
 
 
 def test_a_rebuild_from_offset_0_reads_v1_and_v2_decisions_alike(kafka_bootstrap, es_url, unique):
@@ -84,14 +45,14 @@ def test_a_rebuild_from_offset_0_reads_v1_and_v2_decisions_alike(kafka_bootstrap
         # Published before the change: decisions and refusals at v1, the legal basis as text.
         before = run_full_day(app, suffix="0001")
         changed_at = app.max_position()
-        old = [envelope_as_v1(e) for e in _envelopes(app, 0)]
+        old = [envelope_as_v1(e) for e in envelopes_of(app, 0)]
         assert sum(e["schema_version"] == 1 for e in old) >= 4
-        _publish(kafka_bootstrap, topics.events, old)
+        publish(kafka_bootstrap, topics.events, old)
         # After the change: the same kinds of events at v2.
         after = run_full_day(app, suffix="0002")
-        new = _envelopes(app, changed_at)
+        new = envelopes_of(app, changed_at)
         assert {e["schema_version"] for e in new if e["event_type"] == "CaseDecided"} == {2}
-        _publish(kafka_bootstrap, topics.events, new)
+        publish(kafka_bootstrap, topics.events, new)
 
         def make(name, **overrides):
             options = dict(
@@ -114,7 +75,7 @@ def test_a_rebuild_from_offset_0_reads_v1_and_v2_decisions_alike(kafka_bootstrap
         documents = read_models.get_many(result.new_index, before.cases + after.cases)
         assert len(documents) == len(before.cases) + len(after.cases)
         by_case: dict[str, list[dict]] = {}
-        for envelope in _envelopes(app, 0):
+        for envelope in envelopes_of(app, 0):
             if envelope["aggregate_type"] == "Case":
                 by_case.setdefault(envelope["aggregate_id"], []).append(envelope)
         cited = 0
