@@ -8,6 +8,7 @@ from uuid import UUID
 
 import orjson
 import pytest
+from eventsourcing.domain import Snapshot
 
 from consumers.envelope import build_envelope
 from consumers.projector import fold
@@ -156,3 +157,27 @@ def test_an_envelope_at_the_current_schema_is_not_copied_and_one_too_new_is_dead
     document, _, _, dead = fold(CASES, None, [future if e is decided else e for e in envelopes])
     assert [d.envelope["event_type"] for d in dead] == ["CaseDecided"]
     assert "newer than this projector knows" in dead[0].message and document["degraded"]
+
+
+def test_a_case_snapshot_taken_before_v2_reads_its_decisions_legal_basis_as_law_and_article():
+    app = Casetrack(env={"CASETRACK_EVENT_STORE": "memory://"})  # snapshots on
+    made = run_full_day(app)
+    case_id = UUID(made.cases[3])  # the rejection
+    snapshot = app.mapper.to_stored_event(Snapshot.take(app.repository.get(case_id)))
+    state = app.mapper.transcoder.decode(snapshot.state)
+    aggregate = state["state"]  # the aggregate's attributes, as the snapshot holds them
+    assert aggregate.pop("class_version") == 2
+    basis = aggregate["decision"]["legal_basis"]
+    assert basis == {"law": "食品经营许可管理办法", "article": "第十二条"}
+    aggregate["decision"]["legal_basis"] = as_text(basis)  # as the v1 aggregate held it
+    old = type(snapshot)(
+        originator_id=snapshot.originator_id,
+        originator_version=snapshot.originator_version,
+        topic=snapshot.topic,
+        state=app.mapper.transcoder.encode(state),
+    )
+    app.snapshots.recorder.insert_events([old])  # the one the repository now starts from
+    try:
+        assert app.repository.get(case_id).decision["legal_basis"] == basis
+    finally:
+        app.close()
