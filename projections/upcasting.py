@@ -17,7 +17,6 @@ applies it.
 from __future__ import annotations
 
 import copy
-import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -34,25 +33,36 @@ class SchemaTooNew(ValueError):
     """An envelope at a schema version this process does not know yet."""
 
 
-AGGREGATES = {cls.__name__: cls for cls in (Case, Licence, Payment, ServiceItem, Violation)}
+AGGREGATES = (Case, Licence, Payment, ServiceItem, Violation)
 
 
-@functools.lru_cache(maxsize=512)
-def _event_class(aggregate_type: str, event_type: str) -> Any:
-    return getattr(AGGREGATES.get(aggregate_type), event_type, None)
+def _versioned() -> dict[tuple[str, str], Any]:
+    """(aggregate type, event type) -> the event class, for the classes past version 1."""
+    found = {}
+    for aggregate in AGGREGATES:
+        for name in dir(aggregate):
+            event_class = getattr(aggregate, name)
+            if isinstance(event_class, type) and getattr(event_class, "class_version", 1) > 1:
+                if issubclass(event_class, aggregate.Event):
+                    found[(aggregate.__name__, name)] = event_class
+    return found
 
 
-@functools.lru_cache(maxsize=512)
+VERSIONED = _versioned()
+
+
 def current_version(aggregate_type: str, event_type: str) -> int:
     """The schema version this process writes and reads for that event (1 if unversioned)."""
-    return getattr(_event_class(aggregate_type, event_type), "class_version", 1)
+    event_class = VERSIONED.get((aggregate_type, event_type))
+    return event_class.class_version if event_class else 1
 
 
 def upcast(envelope: Envelope) -> Envelope:
     """`envelope` at its event's current schema: itself when it already is, else a new
     envelope with upcast `data` (the input is not changed)."""
     version = envelope.get("schema_version") or 1
-    target = current_version(envelope["aggregate_type"], envelope["event_type"])
+    event_class = VERSIONED.get((envelope["aggregate_type"], envelope["event_type"]))
+    target = event_class.class_version if event_class else 1
     if version == target or envelope.get("data") is None:
         return envelope
     if version > target:
@@ -60,7 +70,6 @@ def upcast(envelope: Envelope) -> Envelope:
             f"{envelope['event_type']} has schema version {version}, newer than this "
             f"projector knows ({target}): upgrade it, then replay the dead letter"
         )
-    event_class = _event_class(envelope["aggregate_type"], envelope["event_type"])
     data = copy.deepcopy(envelope["data"])
     while version < target:
         getattr(event_class, f"upcast_v{version}_v{version + 1}")(data)

@@ -47,14 +47,14 @@ from domain.model.case import Case
 from domain.model.service_item import ServiceItem, item_id
 
 
-def plain(legal_basis: object) -> object:
-    """The legal basis as the domain takes it: the text, or {law, article}."""
-    return legal_basis.model_dump() if isinstance(legal_basis, Schema) else legal_basis
-
-
 COUNTER_CHANNELS = ("hall", "hotline", "kiosk")
 CREATED = {201: CaseOut, **PROBLEMS}
 MOVED = {200: CaseOut, **PROBLEMS}
+
+
+def plain(legal_basis: object) -> object:
+    """The legal basis as the domain takes it: the text, or {law, article}."""
+    return legal_basis.model_dump() if isinstance(legal_basis, Schema) else legal_basis
 
 
 def _clerk_of(request: HttpRequest, case_id: UUID) -> Principal:
