@@ -46,7 +46,6 @@ from domain.errors import InvalidInput
 from domain.model.case import Case
 from domain.model.service_item import ServiceItem, item_id
 
-
 COUNTER_CHANNELS = ("hall", "hotline", "kiosk")
 CREATED = {201: CaseOut, **PROBLEMS}
 MOVED = {200: CaseOut, **PROBLEMS}
