@@ -147,7 +147,7 @@ def world(tmp_path_factory, kafka_bootstrap, es_url) -> Iterator[World]:
 # ------------------------------------------------------------------ the legal basis
 
 
-@pytest.mark.parametrize("who", ["clerk", "auditor"])
+@pytest.mark.parametrize("who", ["clerk", "citizen", "auditor"])
 def test_the_case_view_shows_each_decisions_legal_basis_as_law_and_article(world, who):
     expected = {
         "A": None,
@@ -166,7 +166,7 @@ def test_the_case_view_shows_each_decisions_legal_basis_as_law_and_article(world
 
 
 def test_the_case_view_of_a_refusal_shows_its_reason_and_legal_basis(world):
-    status, view = world.get(f"/cases/{world.refused}", "clerk")
+    status, view = world.get(f"/cases/{world.refused}", "citizen")
     assert status == 200, view
     assert view["status"] == "refused" and view["closing_reason"] == "不属于本机关职权"
     assert view["decision"]["outcome"] == "refused"
@@ -274,6 +274,11 @@ def test_a_staff_search_is_recorded_with_its_hits_and_its_query_masked(world):
     assert len(first.party_ids) == 1  # the applicant, never in plain text
     assert PERSON_ID not in first.party_ids[0]
     assert second.query == "张*三 *******5678" and second.record_ids == []
+    # The person whose case the search found sees who found it, when and through which endpoint.
+    status, log = world.get("/me/access-log", "citizen")
+    assert status == 200, log
+    assert (log["items"][0]["sub"], log["items"][0]["endpoint"]) == ("clerk-7", first.endpoint)
+    assert log["items"][0]["position"] == first.position
     # The auditor reads the same entries.
     status, audit = world.get("/audit/access-log", "auditor", sub="clerk-7", size=2)
     assert status == 200, audit
