@@ -52,6 +52,18 @@ def upcast_text(state: dict[str, Any]) -> None:
     state["legal_basis"] = from_text(state.get("legal_basis") or "")
 
 
+class DecisionSnapshots:
+    """For an aggregate whose state holds ``decision.legal_basis``: state v2 holds {law,
+    article}, so a snapshot taken before (v1, the text) is upcast when it is loaded."""
+
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        if state.get("decision"):
+            upcast_text(state["decision"])
+
+
 def legal_basis(value: Any, *, required: bool, field: str = "legal_basis") -> dict[str, str] | None:
     """A legal basis given as text or as ``{law, article}``; None when absent and not required."""
     if value is None or value == "":

@@ -57,10 +57,12 @@ def js_strings() -> dict:
             "CaseSuspended": _("Processing suspended"),
             "CaseResumed": _("Processing resumed"),
             "CaseExtended": _("Deadline extended"),
+            "CaseTransferred": _("Transferred to another department"),
             "CasePaymentLinked": _("Payment requested"),
             "CaseDecided": _("Decision made"),
             "CaseWithdrawn": _("Application withdrawn"),
             "CaseRated": _("Service rated"),
+            "CaseDestroyed": _("Case file destroyed (retention ended)"),
         },
         "roles": {
             "citizen": _("Applicant"),

@@ -17,12 +17,12 @@ Conventions (see docs/domain-interface.md):
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from eventsourcing.domain import Aggregate
 
 from domain.errors import IllegalTransition, InvalidInput
-from domain.identifiers import validate_party_id
+from domain.identifiers import mask_id, mask_name, validate_party_id
 
 ACTOR_ROLES = ("citizen", "clerk", "auditor", "analyst", "admin", "gateway", "system")
 
@@ -85,6 +85,17 @@ def validate_party(party: Any, *, field: str = "applicant", name_required: bool 
     text = required_text if name_required else optional_text
     name = text(party.get("name"), f"{field}.name", max_len=200)
     return {"party_id": party_id, "kind": kind, "name": name}
+
+
+def mask_party(party: dict | None) -> dict | None:
+    """A party as staff see it: a person's name and id masked, a business's kept."""
+    if party is None:
+        return None
+    party = dict(party)
+    if party.get("kind") == "person":
+        party["name"] = mask_name(party["name"])
+        party["party_id"] = mask_id(party["party_id"])
+    return party
 
 
 def utcnow() -> datetime:
@@ -152,6 +163,10 @@ class CasetrackAggregate(Aggregate):
             raise IllegalTransition(
                 record=self.record_name, action=action, status=self.status, why=why
             )
+
+    def refuse_illegal(self, action: str, why: str) -> NoReturn:
+        """Raise the IllegalTransition of `action` in the current status."""
+        raise IllegalTransition(record=self.record_name, action=action, status=self.status, why=why)
 
     def check_not_final(self, action: str) -> None:
         if self.is_final:

@@ -86,7 +86,7 @@ def test_a_rejection_stores_the_legal_basis_as_law_and_article(
     answer = catalogue.post(f"/cases/{accepted}/decide", body, as_=CLERK)
     assert answer.status == 200, answer.body
     state = _stored(app, accepted, "CaseDecided")
-    assert (state["class_version"], state["legal_basis"]) == (2, stored)
+    assert (state["class_version"], state["legal_basis"]) == (3, stored)
     assert app.repository.get(UUID(accepted)).decision["legal_basis"] == stored
 
 

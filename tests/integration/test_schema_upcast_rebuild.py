@@ -1,7 +1,7 @@
 """A rebuild from offset 0 across a schema change (docs/design.md, "Schema evolution").
 
 The topic holds decisions and refusals as the relay published them before `CaseDecided` and
-`CaseRefused` v2 (the legal basis as text, or none), then newer ones at v2. A rebuild of the
+`CaseRefused` v3 (v2: the legal basis as text, or none), then newer ones at v3. A rebuild of the
 cases read model from offset 0 on real Kafka and Elasticsearch reads both alike: every document
 carries the legal basis as {law, article}, none is degraded, nothing is dead-lettered.
 """
@@ -23,7 +23,7 @@ from search.client import make_client
 from search.indices import Names
 from search.store import ReadModels
 from tests.support.bus import envelopes_of, publish
-from tests.support.legacy import envelope_as_v1
+from tests.support.legacy import V2_EVENTS, envelope_as_v1
 from tests.support.scenarios import run_full_day
 
 pytestmark = pytest.mark.integration
@@ -46,12 +46,12 @@ def test_a_rebuild_from_offset_0_reads_v1_and_v2_decisions_alike(kafka_bootstrap
         before = run_full_day(app, suffix="0001")
         changed_at = app.max_position()
         old = [envelope_as_v1(e) for e in envelopes_of(app, 0)]
-        assert sum(e["schema_version"] == 1 for e in old) >= 4
+        assert sum(e["schema_version"] == 2 and e["event_type"] in V2_EVENTS for e in old) >= 4
         publish(kafka_bootstrap, topics.events, old)
         # After the change: the same kinds of events at v2.
         after = run_full_day(app, suffix="0002")
         new = envelopes_of(app, changed_at)
-        assert {e["schema_version"] for e in new if e["event_type"] == "CaseDecided"} == {2}
+        assert {e["schema_version"] for e in new if e["event_type"] == "CaseDecided"} == {3}
         publish(kafka_bootstrap, topics.events, new)
 
         def make(name, **overrides):

@@ -1,5 +1,5 @@
-"""Events and envelopes as Casetrack wrote them before `CaseDecided` and `CaseRefused` v2
-(docs/design.md, "Schema evolution"): the legal basis as text, or absent from a refusal."""
+"""Events and envelopes as Casetrack wrote them before `CaseDecided` and `CaseRefused` v3
+(docs/design.md, "Schema evolution"): v2, the legal basis as text, or absent from a refusal."""
 
 from __future__ import annotations
 
@@ -20,12 +20,13 @@ def _as_v1(event_type: str, state: dict[str, Any]) -> None:
 
 
 def stored_as_v1(mapper: Mapper, stored: StoredEvent) -> StoredEvent:
-    """A stored v2 decision or refusal as the v1 class stored it (no `class_version`)."""
+    """A stored v3 decision or refusal as the v2 class stored it."""
     event_type = stored.topic.rsplit(".", 1)[-1]
     if event_type not in V2_EVENTS:
         return stored
     state = mapper.transcoder.decode(stored.state)
-    assert state.pop("class_version") == 2
+    assert state["class_version"] == 3
+    state["class_version"] = 2
     _as_v1(event_type, state)
     return StoredEvent(
         originator_id=stored.originator_id,
@@ -36,10 +37,10 @@ def stored_as_v1(mapper: Mapper, stored: StoredEvent) -> StoredEvent:
 
 
 def envelope_as_v1(envelope: dict[str, Any]) -> dict[str, Any]:
-    """A v2 envelope of a decision or refusal as the relay published it before v2."""
+    """A v3 envelope of a decision or refusal as the relay published it before v3."""
     if envelope["event_type"] not in V2_EVENTS:
         return envelope
-    assert envelope["schema_version"] == 2
+    assert envelope["schema_version"] == 3
     data = dict(envelope["data"])
     _as_v1(envelope["event_type"], data)
-    return {**envelope, "schema_version": 1, "data": data}
+    return {**envelope, "schema_version": 2, "data": data}

@@ -16,7 +16,7 @@ from domain.legal_basis import as_text, from_text
 from domain.services import Casetrack
 from projections import PROJECTIONS
 from projections.upcasting import SchemaTooNew, upcast
-from tests.support.legacy import envelope_as_v1, stored_as_v1
+from tests.support.legacy import V2_EVENTS, envelope_as_v1, stored_as_v1
 from tests.support.scenarios import run_full_day
 
 CASES = PROJECTIONS["cases"]
@@ -102,7 +102,7 @@ def test_the_store_reads_a_v1_decision_and_refusal_as_v2_and_the_relay_publishes
 
         published = [_envelope(old.mapper, e) for e in old.read_log(0, limit=100_000)]
         decided = [e for e in published if e["event_type"] in ("CaseDecided", "CaseRefused")]
-        assert decided and {e["schema_version"] for e in decided} == {2}
+        assert decided and {e["schema_version"] for e in decided} == {3}
         assert all(
             e["data"]["legal_basis"] is None or set(e["data"]["legal_basis"]) == {"law", "article"}
             for e in decided
@@ -117,7 +117,7 @@ def test_a_projection_reads_v1_envelopes_on_the_bus_as_v2_and_builds_the_same_do
     v1_seen = 0
     for envelopes in _case_envelopes(app).values():
         old = [envelope_as_v1(e) for e in envelopes]
-        v1_seen += sum(e["schema_version"] == 1 for e in old)
+        v1_seen += sum(e["schema_version"] == 2 and e["event_type"] in V2_EVENTS for e in old)
         now_doc, _, _, dead_now = fold(CASES, None, envelopes)
         then_doc, _, _, dead_then = fold(CASES, None, old)
         assert dead_now == dead_then == []
@@ -151,7 +151,7 @@ def test_an_envelope_at_the_current_schema_is_not_copied_and_one_too_new_is_dead
         upcast(old)["data"] == decided["data"]
         and old["data"]["legal_basis"] != (decided["data"]["legal_basis"])
     )
-    future = {**decided, "schema_version": 3}
+    future = {**decided, "schema_version": 4}
     with pytest.raises(SchemaTooNew):
         upcast(future)
     document, _, _, dead = fold(CASES, None, [future if e is decided else e for e in envelopes])
