@@ -71,6 +71,7 @@ def js_strings() -> dict:
             "analyst": _("Analyst"),
             "admin": _("Administrator"),
             "gateway": _("Payment gateway"),
+            "finance": _("Finance office"),
             "public": _("Public"),
         },
         "kinds": {"fee": _("Fee"), "fine": _("Fine"), "charge": _("Charge")},

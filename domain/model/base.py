@@ -24,7 +24,16 @@ from eventsourcing.domain import Aggregate
 from domain.errors import IllegalTransition, InvalidInput
 from domain.identifiers import mask_id, mask_name, validate_party_id
 
-ACTOR_ROLES = ("citizen", "clerk", "auditor", "analyst", "admin", "gateway", "system")
+ACTOR_ROLES = (
+    "citizen",
+    "clerk",
+    "auditor",
+    "analyst",
+    "admin",
+    "gateway",
+    "finance",
+    "system",
+)
 
 
 class DomainEvent(Aggregate.Event):

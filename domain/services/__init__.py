@@ -15,6 +15,7 @@ from domain.services.catalogue import CatalogueCommands
 from domain.services.licences import LicenceCommands
 from domain.services.payments import PaymentCommands
 from domain.services.privacy import PrivacyCommands
+from domain.services.reconciliations import ReconciliationCommands
 from domain.services.retention import RetentionCommands
 from domain.services.violations import ViolationCommands
 
@@ -26,6 +27,7 @@ class Casetrack(
     ViolationCommands,
     LicenceCommands,
     RetentionCommands,
+    ReconciliationCommands,
     PrivacyCommands,
 ):
     """The application service of the write side."""

@@ -93,6 +93,7 @@ class PaymentCommands(Commands):
         transaction_ref: str,
         amount_fen: int,
         actor: dict,
+        fee_fen: int | None = None,
         expected_version: int | None = None,
         idempotency: IdempotencyRequest | None = None,
     ) -> Outcome:
@@ -104,6 +105,7 @@ class PaymentCommands(Commands):
                 channel=channel,
                 transaction_ref=transaction_ref,
                 amount_fen=amount_fen,
+                fee_fen=fee_fen,
                 actor=actor,
                 timestamp=now,
             )
