@@ -222,6 +222,7 @@ MAPPING_REVISIONS: dict[str, int] = {
     "catalog": 1,
     "violations": 2,
     "access": 2,
+    "reconciliations": 1,
 }
 
 CHECKPOINTS = {"projection": KEYWORD, "partition": INT, "position": LONG, "updated_at": DATE}
