@@ -30,6 +30,8 @@ from datetime import date, timedelta
 
 from locust import HttpUser, between, events, task
 
+from domain import legal_basis
+
 API = "/api/v1"
 HOT_ITEMS = 6  # citizens apply for these, so the clerks of their departments find work
 
@@ -257,7 +259,7 @@ class Clerk(ApiUser):
             {
                 "outcome": outcome,
                 "reasons": "经审查，符合法定条件" if settled else "经审查，不符合法定条件",
-                "legal_basis": self.item.get("legal_basis") or "",
+                "legal_basis": self.item.get("legal_basis") or legal_basis.REJECTION,
             },
         )
 

@@ -14,6 +14,8 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from projections.upcasting import upcast
+
 Envelope = Mapping[str, Any]
 Document = dict[str, Any]
 Handler = Callable[[Document | None, Envelope], Document]
@@ -55,7 +57,8 @@ class Projection:
                 "without the aggregate's earlier events"
             )
         try:
-            new = handler(document, envelope)
+            # Envelopes already on the bus at an older schema read as the current one.
+            new = handler(document, upcast(envelope))
         except ProjectionError:
             raise
         except (KeyError, TypeError, ValueError) as exc:

@@ -122,6 +122,12 @@ def refused(d: Document, data: dict, envelope: Envelope) -> Document:
         status="refused",
         closing_reason=data["reason"],
         decided_on=shanghai_day(envelope["occurred_at"]),
+        decision={
+            "outcome": "refused",
+            "reasons": data["reason"],
+            "legal_basis": data["legal_basis"],
+            "decided_at": envelope["occurred_at"],
+        },
         archive=_archive(data),
     )
     return d

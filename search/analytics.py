@@ -27,6 +27,7 @@ CASE_GROUPS = {
     "region": "region_code",
 }
 REVENUE_GROUPS = {"department": "department", "kind": "kind"}
+INTERVALS = {"day": "yyyy-MM-dd", "week": "yyyy-MM-dd", "month": "yyyy-MM"}
 PAID_STATUSES = ("settled", "partially_refunded", "refunded")
 
 
@@ -160,5 +161,51 @@ def revenue_body(group_by: str, interval: str, *, filters: Sequence[dict] = ()) 
                     },
                 },
             }
+        },
+    }
+
+
+def throughput_body(
+    interval: str,
+    *,
+    filters: Sequence[dict] = (),
+    date_from: date | str | None = None,
+    date_to: date | str | None = None,
+) -> dict:
+    """Cases submitted and decided per day, week (from Monday) or month, each counted on its own
+    day (`submitted_on`, `decided_on`: Asia/Shanghai days, so no time zone applies), and
+    `date_from`/`date_to` bound each of those days."""
+    if interval not in INTERVALS:
+        raise BadQuery("interval", f"must be one of {', '.join(INTERVALS)}")
+
+    def per_period(field: str, *extra: dict, aggs: dict | None = None) -> dict:
+        bounds = date_range(field, date_from, date_to)
+        histogram = {
+            "date_histogram": {
+                "field": field,
+                "calendar_interval": interval,
+                "min_doc_count": 1,
+                "format": INTERVALS[interval],
+            },
+            **({"aggs": aggs} if aggs else {}),
+        }
+        return {
+            "filter": {"bool": {"filter": [*extra, *([bounds] if bounds else [])]}},
+            "aggs": {"periods": histogram},
+        }
+
+    return {
+        "size": 0,
+        "query": {"bool": {"filter": [{"term": {"type": "case"}}, *filters]}},
+        "aggs": {
+            "submitted": per_period("submitted_on", {"exists": {"field": "submitted_on"}}),
+            "decided": per_period(
+                "decided_on",
+                {"terms": {"status": list(DECIDED_STATUSES)}},
+                aggs={
+                    "approved": {"filter": {"term": {"status": "approved"}}},
+                    "on_time": {"filter": {"term": {"on_time": True}}},
+                },
+            ),
         },
     }

@@ -21,7 +21,13 @@ from api import readside
 from api.auth import require
 from api.schemas.common import PROBLEMS, Department, RegionCode
 from domain.calendar import DEFAULT_CALENDAR
-from search.analytics import analytics_filters, case_counts_body, durations_body, revenue_body
+from search.analytics import (
+    analytics_filters,
+    case_counts_body,
+    durations_body,
+    revenue_body,
+    throughput_body,
+)
 
 router = Router(tags=["analytics"])
 
@@ -62,6 +68,35 @@ class CaseGroupOut(Schema):
 class CasesOut(Schema):
     group_by: str
     groups: list[CaseGroupOut]
+    consistent: bool
+
+
+class ThroughputIn(Schema):
+    interval: Literal["day", "week", "month"] = "week"
+    department: Department | None = None
+    region_code: RegionCode | None = None
+    item: str | None = Field(None, max_length=32, description="an item code")
+    from_: date | None = Field(
+        None, alias="from", description="submitted (decided) on or after this day"
+    )
+    to: date | None = Field(None, description="submitted (decided) on or before this day")
+    consistent_after: int | None = Field(None, ge=0, le=2**62)
+
+
+class ThroughputPeriodOut(Schema):
+    period: str = Field(description="YYYY-MM-DD (a day, or the Monday of a week) or YYYY-MM")
+    submitted: int = Field(description="cases submitted in the period")
+    decided: int = Field(description="cases approved or rejected in the period")
+    approved: int
+    rejected: int
+    on_time_rate: float | None = Field(
+        None, description="of the cases decided in the period, the share decided by their due day"
+    )
+
+
+class ThroughputOut(Schema):
+    interval: str
+    periods: list[ThroughputPeriodOut]
     consistent: bool
 
 
@@ -188,6 +223,47 @@ def cases(request: HttpRequest, params: Query[CasesIn]):
     return {
         "group_by": params.group_by,
         "groups": sorted(groups.values(), key=lambda g: g["group"]),
+        "consistent": consistent,
+    }
+
+
+@router.get(
+    "/throughput",
+    response={200: ThroughputOut, **PROBLEMS},
+    summary="Cases submitted and decided per day, week or month",
+    description="Each case counts in the period of its submission and, once approved or "
+    "rejected, in the period of its decision (Asia/Shanghai days; weeks start on Monday).",
+    operation_id="api_routers_analytics_throughput",
+)
+def throughput(request: HttpRequest, params: Query[ThroughputIn]):
+    require(request, *ANALYSTS)
+    filters = analytics_filters(
+        department=params.department,
+        region_code=params.region_code,
+        item=params.item,
+        date_field="submitted_on",
+    )
+    body = readside.build(
+        throughput_body, params.interval, filters=filters, date_from=params.from_, date_to=params.to
+    )
+    consistent = readside.consistent(params.consistent_after, ["cases"])
+    aggregations = readside.search(["cases"], body)["aggregations"]
+    periods: dict[str, dict] = defaultdict(
+        lambda: {"submitted": 0, "decided": 0, "approved": 0, "rejected": 0, "on_time_rate": None}
+    )
+    for b in aggregations["submitted"]["periods"]["buckets"]:
+        periods[b["key_as_string"]]["submitted"] = b["doc_count"]
+    for b in aggregations["decided"]["periods"]["buckets"]:
+        decided, approved = b["doc_count"], b["approved"]["doc_count"]
+        periods[b["key_as_string"]].update(
+            decided=decided,
+            approved=approved,
+            rejected=decided - approved,
+            on_time_rate=round(b["on_time"]["doc_count"] / decided, 4),
+        )
+    return {
+        "interval": params.interval,
+        "periods": [{"period": p, **periods[p]} for p in sorted(periods)],
         "consistent": consistent,
     }
 

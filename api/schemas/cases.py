@@ -91,6 +91,34 @@ class ReasonIn(TransitionIn):
     reason: Text
 
 
+class LegalBasisIn(Schema):
+    """The law and the article a decision rests on (`article` empty for a whole law)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    law: str = Field(min_length=1, max_length=2000, examples=["中华人民共和国食品安全法"])
+    article: str = Field("", max_length=2000, examples=["第三十五条"])
+
+
+# Text as before (mapped to {law, article}, docs/api.md "Legal basis") or the structure itself.
+LegalBasis = Text | LegalBasisIn
+
+
+class RefuseIn(ReasonIn):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "reason": "申请事项不属于本机关职权范围",
+                    "legal_basis": {"law": "中华人民共和国行政许可法", "article": "第三十二条"},
+                }
+            ]
+        }
+    )
+
+    legal_basis: LegalBasis
+
+
 class OptionalReasonIn(TransitionIn):
     reason: Text = ""
 
@@ -126,7 +154,7 @@ class DecideIn(TransitionIn):
 
     outcome: Literal["approved", "rejected"]
     reasons: Text = ""
-    legal_basis: Text = ""
+    legal_basis: LegalBasis = Field("", description="required to reject")
 
 
 class TransferIn(TransitionIn):

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from domain import legal_basis
 from domain.calendar import SHANGHAI, shanghai_date
 from domain.demo.people import BRANDS, business, person
 from domain.demo.templates import VIOLATIONS, catalogue
@@ -197,6 +198,7 @@ class DemoSeeder:
                 app.reject_acceptance,
                 case_id=case_id,
                 reason="申请事项不属于本机关职权范围",
+                legal_basis=legal_basis.REFUSAL,
                 actor=clerk,
             )
             return self._rate_maybe(case_id, citizen, next_working(when, 2), "refused")
@@ -265,7 +267,7 @@ class DemoSeeder:
             case_id=case_id,
             outcome=outcome,
             reasons="经审查，符合法定条件" if outcome == "approved" else "经审查，不符合法定条件",
-            legal_basis=item["legal_basis"],
+            legal_basis=item["legal_basis"] or legal_basis.REJECTION,
             actor=clerk,
         )
         if decided["licence_number"]:

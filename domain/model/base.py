@@ -17,7 +17,7 @@ Conventions (see docs/domain-interface.md):
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from eventsourcing.domain import Aggregate
 
@@ -172,6 +172,10 @@ class CasetrackAggregate(Aggregate):
             raise IllegalTransition(
                 record=self.record_name, action=action, status=self.status, why=why
             )
+
+    def refuse_illegal(self, action: str, why: str) -> NoReturn:
+        """Raise the IllegalTransition of `action` in the current status."""
+        raise IllegalTransition(record=self.record_name, action=action, status=self.status, why=why)
 
     def check_not_final(self, action: str) -> None:
         if self.is_final:

@@ -14,7 +14,9 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from domain.calendar import DEFAULT_CALENDAR, WorkingCalendar, shanghai_date
-from domain.errors import Conflict, FeeNotSettled, IllegalTransition, InvalidInput, MaterialsMissing
+from domain.errors import Conflict, FeeNotSettled, InvalidInput, MaterialsMissing
+from domain.legal_basis import DecisionSnapshots, upcast_text
+from domain.legal_basis import legal_basis as check_legal_basis
 from domain.model import case_clock, case_transfer
 from domain.model.base import (
     CasetrackAggregate,
@@ -47,7 +49,7 @@ RUNNING_STATUSES = (ACCEPTED, MATERIALS_REQUESTED)
 OUTCOMES = (APPROVED, REJECTED)
 
 
-class Case(CaseReading, CasetrackAggregate):
+class Case(CaseReading, DecisionSnapshots, CasetrackAggregate):
     record_name = "case"
     open_statuses, running_statuses = OPEN_STATUSES, RUNNING_STATUSES
     final_statuses = (*FINAL_STATUSES, DESTROYED)
@@ -67,14 +69,19 @@ class Case(CaseReading, CasetrackAggregate):
         upcast_v1_v2 = staticmethod(no_archive)
 
     class CaseRefused(Closed):
+        class_version = 3  # adds ``legal_basis`` {law, article}; earlier refusals have None
         reason: str
+        legal_basis: dict | None
+        upcast_v2_v3 = staticmethod(upcast_text)
 
     class CaseDecided(Closed):
+        class_version = 3  # ``legal_basis`` {law, article} or None; v1 and v2 held the text
         outcome: str
         reasons: str
-        legal_basis: str
+        legal_basis: dict | None
         licence_id: UUID | None
         licence_number: str | None
+        upcast_v2_v3 = staticmethod(upcast_text)
 
     class CaseWithdrawn(Closed):
         reason: str
@@ -252,31 +259,36 @@ class Case(CaseReading, CasetrackAggregate):
         self.calendar_version = calendar_version
 
     def reject_acceptance(
-        self, *, reason: str, actor: dict, timestamp: datetime | None = None
+        self, *, reason: str, legal_basis: Any, actor: dict, timestamp: datetime | None = None
     ) -> None:
+        """A refusal (不予受理) states its legal basis, as a rejection does."""
         if not (
             self.status == SUBMITTED
             or (self.status == MATERIALS_REQUESTED and self.status_before_request == SUBMITTED)
         ):
-            raise IllegalTransition(
-                record=self.record_name,
-                action="refuse",
-                status=self.status,
-                why="only a case not yet accepted can be refused",
-            )
+            self.refuse_illegal("refuse", "only a case not yet accepted can be refused")
         reason = required_text(reason, "reason")
+        basis = check_legal_basis(legal_basis, required=True)
         timestamp = timestamp or utcnow()
         archive = self.derive_archive(timestamp)
-        self._refused(reason=reason, archive=archive, actor=actor, timestamp=timestamp)
+        self._refused(
+            reason=reason, legal_basis=basis, archive=archive, actor=actor, timestamp=timestamp
+        )
 
     @event(CaseRefused)
     def _refused(
-        self, reason: str, archive: dict | None, actor: dict, timestamp: datetime | None
+        self,
+        reason: str,
+        legal_basis: dict | None,
+        archive: dict | None,
+        actor: dict,
+        timestamp: datetime | None,
     ) -> None:
         self.status = REFUSED
         self.closing_reason = reason
         self.decided_on = shanghai_date(timestamp)
         self.archive = archive
+        self.decision = {"outcome": REFUSED, "reasons": reason, "legal_basis": legal_basis}
 
     # --- handling -----------------------------------------------------------------------
 
@@ -454,12 +466,7 @@ class Case(CaseReading, CasetrackAggregate):
         timestamp: datetime | None = None,
     ) -> None:
         if self.status in (WITHDRAWN, REFUSED, DESTROYED):
-            raise IllegalTransition(
-                record=self.record_name,
-                action="request a payment for",
-                status=self.status,
-                why="the case was closed without a decision",
-            )
+            self.refuse_illegal("request a payment for", "the case was closed without a decision")
         if kind == "fee" and self.fee_payment_id is not None:
             raise Conflict("This case already has its fee payment.")
         self._payment_linked(
@@ -487,26 +494,22 @@ class Case(CaseReading, CasetrackAggregate):
         *,
         outcome: str,
         reasons: str = "",
-        legal_basis: str = "",
+        legal_basis: Any = None,
         fee_settled: bool = False,
         licence_id: UUID | None = None,
         licence_number: str | None = None,
         actor: dict,
         timestamp: datetime | None = None,
     ) -> None:
-        """``fee_settled``: whether the fee payment (if the item has a fee) is settled."""
+        """``fee_settled``: whether the fee payment (if the item has a fee) is settled.
+        ``legal_basis``: text or {law, article}; required to reject."""
         if self.status in (SUBMITTED, MATERIALS_REQUESTED) and self.accepted_on is None:
-            raise IllegalTransition(
-                record=self.record_name,
-                action="decide",
-                status=self.status,
-                why="a decision comes only after acceptance",
-            )
+            self.refuse_illegal("decide", "a decision comes only after acceptance")
         self.check_status("decide", ACCEPTED, why="only an accepted, running case can be decided")
         if outcome not in OUTCOMES:
             raise InvalidInput("outcome", "must be approved or rejected")
         reasons = (required_text if outcome == REJECTED else optional_text)(reasons, "reasons")
-        legal_basis = optional_text(legal_basis, "legal_basis")
+        basis = check_legal_basis(legal_basis, required=outcome == REJECTED)
         if outcome == APPROVED and self.item["fee_fen"] > 0 and not fee_settled:
             raise FeeNotSettled(str(self.fee_payment_id) if self.fee_payment_id else None)
         if outcome == REJECTED:
@@ -515,7 +518,7 @@ class Case(CaseReading, CasetrackAggregate):
         self._decided(
             outcome=outcome,
             reasons=reasons,
-            legal_basis=legal_basis,
+            legal_basis=basis,
             licence_id=licence_id,
             licence_number=licence_number,
             archive=self.derive_archive(timestamp),
@@ -528,7 +531,7 @@ class Case(CaseReading, CasetrackAggregate):
         self,
         outcome: str,
         reasons: str,
-        legal_basis: str,
+        legal_basis: dict | None,
         licence_id: UUID | None,
         licence_number: str | None,
         archive: dict | None,
@@ -552,12 +555,7 @@ class Case(CaseReading, CasetrackAggregate):
 
     def withdraw(self, *, reason: str = "", actor: dict, timestamp: datetime | None = None) -> None:
         if self.status in DECIDED_STATUSES:
-            raise IllegalTransition(
-                record=self.record_name,
-                action="withdraw",
-                status=self.status,
-                why="a decision has already been made",
-            )
+            self.refuse_illegal("withdraw", "a decision has already been made")
         self.check_not_final("withdraw")
         reason = optional_text(reason, "reason")
         timestamp = timestamp or utcnow()

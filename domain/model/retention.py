@@ -100,7 +100,7 @@ def forget_person(case: Any) -> None:
     case.applicant = None
     case.form, case.materials, case.closing_reason = {}, {}, ""
     if case.decision is not None:
-        case.decision = {k: case.decision[k] for k in ("outcome", "decided_at", "on_time")}
+        case.decision = {k: case.decision.get(k) for k in ("outcome", "decided_at", "on_time")}
     if case.rating is not None:
         case.rating = {"score": case.rating["score"], "comment": ""}
     case.timeline = [{**step, "subject": None} for step in case.timeline]

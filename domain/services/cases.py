@@ -174,12 +174,16 @@ class CaseCommands(Commands):
         case_id: UUID | str,
         reason: str,
         actor: dict,
+        legal_basis: Any = None,
         expected_version: int | None = None,
         idempotency: IdempotencyRequest | None = None,
     ) -> Outcome:
+        """``legal_basis``: text or {law, article}; required."""
 
         def act(case: Case, tx: Tx, now: datetime) -> list:
-            case.reject_acceptance(reason=reason, actor=actor, timestamp=now)
+            case.reject_acceptance(
+                reason=reason, legal_basis=legal_basis, actor=actor, timestamp=now
+            )
             schedule_archive(tx, case)
             return []
 
@@ -266,7 +270,7 @@ class CaseCommands(Commands):
         outcome: str,
         actor: dict,
         reasons: str = "",
-        legal_basis: str = "",
+        legal_basis: Any = None,
         expected_version: int | None = None,
         idempotency: IdempotencyRequest | None = None,
     ) -> Outcome:

@@ -20,6 +20,7 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 from psycopg import sql
 
+from domain import legal_basis
 from domain.calendar import shanghai_date
 from domain.demo import catalogue, person
 from domain.identifiers import case_number
@@ -107,7 +108,11 @@ class Submissions:
         case.accept(actor=clerk, timestamp=now, calendar=app.calendar)
         case.assign(clerk_sub="bench-clerk", actor=clerk, timestamp=now)
         case.decide(
-            outcome="rejected", reasons="经审查，不符合法定条件", actor=clerk, timestamp=now
+            outcome="rejected",
+            reasons="经审查，不符合法定条件",
+            legal_basis=legal_basis.REJECTION,
+            actor=clerk,
+            timestamp=now,
         )
         case.rate(score=5, actor=self.actor, timestamp=now)
         return [case]

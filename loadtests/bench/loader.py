@@ -16,6 +16,7 @@ from functools import partial
 
 from eventsourcing.domain import Aggregate
 
+from domain import legal_basis
 from domain.calendar import SHANGHAI, shanghai_date
 from domain.demo import business, catalogue, person
 from domain.identifiers import case_number, licence_number
@@ -108,7 +109,10 @@ class Loader:
         when = self._moment(cal.add_working_days(shanghai_date(when), 1))
         if fate < 0.15:
             case.reject_acceptance(
-                reason="申请事项不属于本机关职权范围", actor=clerk, timestamp=when
+                reason="申请事项不属于本机关职权范围",
+                legal_basis=legal_basis.REFUSAL,
+                actor=clerk,
+                timestamp=when,
             )
             return made
         case.accept(actor=clerk, timestamp=when, calendar=cal)
@@ -209,7 +213,7 @@ class Loader:
         case.decide(
             outcome=outcome,
             reasons="经审查，符合法定条件" if outcome == "approved" else "经审查，不符合法定条件",
-            legal_basis=item.get("legal_basis", ""),
+            legal_basis=item.get("legal_basis") or legal_basis.REJECTION,
             fee_settled=settled,
             licence_id=licence.id if licence else None,
             licence_number=licence.number if licence else None,

@@ -6,6 +6,8 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from domain.legal_basis import REFUSAL
+
 from .conftest import (
     ADMIN,
     ALL_MATERIALS,
@@ -103,7 +105,9 @@ def test_suspension_resumption_and_extension_over_http(catalogue):
 def test_refusing_acceptance_and_withdrawal_are_final(catalogue):
     refused = catalogue.submit()
     answer = catalogue.post(
-        f"/cases/{refused['case_id']}/reject-acceptance", {"reason": "不属于本机关职权"}, as_=CLERK
+        f"/cases/{refused['case_id']}/reject-acceptance",
+        {"reason": "不属于本机关职权", "legal_basis": REFUSAL},
+        as_=CLERK,
     )
     assert answer.body["status"] == "refused"
     withdrawn = catalogue.submit()
@@ -185,7 +189,7 @@ def test_an_unknown_or_withdrawn_item_is_422(catalogue):
 CLERK_ACTIONS = [
     ("request-materials", {"codes": ["OTHER"]}),
     ("accept", None),
-    ("reject-acceptance", {"reason": "不符合"}),
+    ("reject-acceptance", {"reason": "不符合", "legal_basis": REFUSAL}),
     ("assign", {"clerk_sub": "clerk-9"}),
 ]
 

@@ -62,7 +62,11 @@ def closed_two_years_ago(http):
     http.app.clock = lambda: real() - timedelta(days=731)
     try:
         due = http.submit(ITEM)["case_id"]
-        assert http.post(f"/cases/{due}/reject-acceptance", {"reason": "不符"}, as_=CLERK).status
+        assert http.post(
+            f"/cases/{due}/reject-acceptance",
+            {"reason": "不符", "legal_basis": "《中华人民共和国行政许可法》第三十二条"},
+            as_=CLERK,
+        ).status
         kept = http.submit(LICENSED)["case_id"]
         assert http.post(f"/cases/{kept}/withdraw", as_=CITIZEN).status == 200
     finally:

@@ -61,7 +61,9 @@ def _closed_cases(app: Casetrack) -> dict[str, str]:
         ]
 
     refused, withdrawn, kept, still_open = (submit(c) for c in (DESTROY, DESTROY, KEEP, DESTROY))
-    app.reject_acceptance(case_id=refused, reason="材料不符", actor=CLERK)
+    app.reject_acceptance(
+        case_id=refused, reason="材料不符", legal_basis="行政许可法第三十二条", actor=CLERK
+    )
     app.withdraw_case(case_id=withdrawn, actor=CITIZEN)
     app.withdraw_case(case_id=kept, actor=CITIZEN)
     return {"refused": refused, "withdrawn": withdrawn, "kept": kept, "open": still_open}

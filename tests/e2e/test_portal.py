@@ -55,7 +55,14 @@ def test_a_citizen_searches_their_case_number_and_sees_its_status_and_timeline(p
     code = code_of(system, licence)
     expect(page.locator(f"[data-code='{code}']")).to_be_visible()
     expect(link).to_have_attribute("href", f"/verify/{licence}?code={code}")
+    # The decision with the legal basis it cites ({law, article}, as cited in Chinese).
+    expect(page.locator("#legal-basis")).to_have_text("《食品安全法》")
     shot(page, "e2e-case-approved")
+
+    # Their refused case: the refusal's reason and legal basis.
+    page.goto(f"/cases/{system.day1.cases[2]}")
+    expect(page.locator(".flags .badge").first).to_have_text("不予受理")
+    expect(page.locator("#legal-basis")).to_have_text("《中华人民共和国行政许可法》第三十二条")
 
     # Another of their cases, accepted sixty days ago: past its statutory deadline.
     page.goto(f"/cases/{system.overdue_case}")

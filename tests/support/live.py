@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -32,6 +32,19 @@ class Live:
     read_models: Any
     prefix: str
     partitions: int
+    stop: threading.Event = field(default_factory=threading.Event)
+    threads: list[threading.Thread] = field(default_factory=list)
+
+    def start_projector(self, name: str) -> None:
+        """Start a projection's projector (one held back by `live_casetrack(hold=...)`)."""
+        thread = threading.Thread(
+            target=wiring.make_projector(name).run,
+            args=(self.stop,),
+            daemon=True,
+            name=f"{self.prefix}-{name}",
+        )
+        thread.start()
+        self.threads.append(thread)
 
     def caught_up(self, position: int | None = None) -> bool:
         target = self.app.max_position() if position is None else position
@@ -51,8 +64,15 @@ class Live:
 
 @contextlib.contextmanager
 def live_casetrack(
-    store_dir: Path, *, kafka_bootstrap: str, es_url: str, name: str, partitions: int = 2
+    store_dir: Path,
+    *,
+    kafka_bootstrap: str,
+    es_url: str,
+    name: str,
+    partitions: int = 2,
+    hold: Collection[str] = (),
 ) -> Iterator[Live]:
+    """`hold`: projections whose projectors are not started (`Live.start_projector` starts one)."""
     prefix = f"test-{name}-{uuid4().hex[:8]}"
     settings = {
         "CASETRACK_EVENT_STORE": f"sqlite:///{store_dir / 'events.db'}",
@@ -96,18 +116,19 @@ def live_casetrack(
                 marker_interval_s=0.1,
             ),
         ]
-        workers += [wiring.make_projector(projection) for projection in PROJECTIONS]
+        workers += [wiring.make_projector(p) for p in PROJECTIONS if p not in hold]
         threads = [
             threading.Thread(target=w.run, args=(stop,), daemon=True, name=f"{name}-{i}")
             for i, w in enumerate(workers)
         ]
         for thread in threads:
             thread.start()
+        live = Live(app, read_models, prefix, partitions, stop, threads)
         try:
-            yield Live(app=app, read_models=read_models, prefix=prefix, partitions=partitions)
+            yield live
         finally:
             stop.set()
-            for thread in threads:
+            for thread in live.threads:
                 thread.join(timeout=60)
             for index in read_models.client.indices.get(
                 index=f"{prefix}-*", expand_wildcards="all"

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from uuid import UUID
 
+from domain import legal_basis
 from domain.identifiers import make_credit_code, make_resident_id
 
 ADMIN = {"role": "admin", "subject": "admin-1"}
@@ -120,12 +121,20 @@ def run_full_day(app, *, suffix: str = "0001") -> Created:
     refused = app.submit_case(item_code=free, applicant=PERSON, channel="app", actor=CITIZEN)[
         "case_id"
     ]
-    app.reject_acceptance(case_id=refused, reason="不属于本部门职责", actor=CLERK)
+    app.reject_acceptance(
+        case_id=refused, reason="不属于本部门职责", legal_basis=legal_basis.REFUSAL, actor=CLERK
+    )
     rejected = app.submit_case(
         item_code=free, applicant=BUSINESS, channel="kiosk", actor=CLERK, materials=MATERIALS
     )["case_id"]
     app.accept_case(case_id=rejected, actor=CLERK)
-    app.decide_case(case_id=rejected, outcome="rejected", reasons="场所不符合要求", actor=CLERK)
+    app.decide_case(
+        case_id=rejected,
+        outcome="rejected",
+        reasons="场所不符合要求",
+        legal_basis="《食品经营许可管理办法》第十二条",
+        actor=CLERK,
+    )
     withdrawn = app.submit_case(item_code=free, applicant=PERSON, channel="wechat", actor=CITIZEN)[
         "case_id"
     ]

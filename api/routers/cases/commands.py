@@ -11,6 +11,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
+from ninja import Schema
 
 from api import access
 from api.auth import Principal, require
@@ -37,6 +38,7 @@ from api.schemas.cases import (
     OptionalReasonIn,
     RateIn,
     ReasonIn,
+    RefuseIn,
     RequestMaterialsIn,
     SupplementMaterialsIn,
     TransferIn,
@@ -49,6 +51,11 @@ from domain.model.service_item import ServiceItem, item_id
 COUNTER_CHANNELS = ("hall", "hotline", "kiosk")
 CREATED = {201: CaseOut, **PROBLEMS}
 MOVED = {200: CaseOut, **PROBLEMS}
+
+
+def plain(legal_basis: object) -> object:
+    """The legal basis as the domain takes it: the text, or {law, article}."""
+    return legal_basis.model_dump() if isinstance(legal_basis, Schema) else legal_basis
 
 
 def _clerk_of(request: HttpRequest, case_id: UUID) -> Principal:
@@ -193,13 +200,14 @@ def reject_acceptance(
     request: HttpRequest,
     response: HttpResponse,
     case_id: UUID,
-    payload: ReasonIn,
+    payload: RefuseIn,
     idempotency_key: str | None = IdempotencyKey,
 ):
     principal = _clerk_of(request, case_id)
     outcome = app().reject_acceptance(
         case_id=case_id,
         reason=payload.reason,
+        legal_basis=plain(payload.legal_basis),
         actor=principal.actor(),
         expected_version=payload.expected_version,
         idempotency=idempotency(request, principal, idempotency_key, payload),
@@ -322,7 +330,7 @@ def decide_case(
         case_id=case_id,
         outcome=payload.outcome,
         reasons=payload.reasons,
-        legal_basis=payload.legal_basis,
+        legal_basis=plain(payload.legal_basis),
         actor=principal.actor(),
         expected_version=payload.expected_version,
         idempotency=idempotency(request, principal, idempotency_key, payload),

@@ -21,6 +21,7 @@ from api.auth import Principal, require
 from api.routers.cases.resource import router
 from api.routers.licences import holder_fields
 from api.schemas.common import PROBLEMS
+from domain.legal_basis import from_text as legal_basis_from_text
 from search.queries import by_id_body, worklist_body
 
 READS = ("cases", "payments", "licences")
@@ -60,6 +61,27 @@ class LicenceBriefOut(Schema):
     verify_url: str | None = Field(None, description="with the code; as verification_code")
 
 
+class LegalBasisOut(Schema):
+    law: str
+    article: str = Field("", description="empty when the whole law is cited")
+
+
+class DecisionOut(Schema):
+    outcome: str = Field(description="approved, rejected, or refused (not accepted)")
+    reasons: str = ""
+    legal_basis: LegalBasisOut | None = None
+    decided_at: str | None = None
+
+
+def decision_of(case: dict) -> dict | None:
+    """The case's decision; a document projected before legal bases were structured holds the
+    text, read as the upcaster reads it (until `rebuild cases` rewrites it)."""
+    decision = case.get("decision")
+    if decision and isinstance(decision.get("legal_basis"), str):
+        decision = {**decision, "legal_basis": legal_basis_from_text(decision["legal_basis"])}
+    return decision
+
+
 class ArchiveOut(Schema):
     disposition: Literal["permanent", "destroy"]
     action_date: str | None = Field(None, description="the day it is destroyed; null if permanent")
@@ -94,7 +116,7 @@ class CaseViewOut(Schema):
     past_promised: bool
     extended_days: int = 0
     suspended_on: str | None = None
-    decision: dict[str, Any] | None = None
+    decision: DecisionOut | None = None
     closing_reason: str | None = None
     timeline: list[dict[str, Any]] = Field(default_factory=list)
     transfers: list[dict[str, Any]] = Field(
@@ -204,11 +226,11 @@ def case_view(case: dict, today: date) -> dict:
                 "promised_due",
                 "statutory_due",
                 "suspended_on",
-                "decision",
                 "closing_reason",
                 "rating",
             )
         },
+        "decision": decision_of(case),
         "version": case["aggregate_version"],
         "position": case["position"],
         "item": {

@@ -12,6 +12,7 @@ from domain.errors import (
     InvalidInput,
     MaterialsMissing,
 )
+from domain.legal_basis import REFUSAL, REJECTION
 from domain.model.case import Case
 
 from .conftest import (
@@ -127,23 +128,23 @@ def test_acceptance_counts_the_day_in_shanghai_not_utc():
 
 def test_a_case_can_be_refused_before_acceptance_only():
     case = submit_case()
-    case.reject_acceptance(reason="不属于本部门职责", actor=CLERK)
+    case.reject_acceptance(reason="不属于本部门职责", legal_basis=REFUSAL, actor=CLERK)
     assert case.status == "refused" and case.closing_reason == "不属于本部门职责"
     accepted = accepted_case()
     with pytest.raises(IllegalTransition, match="'accepted'"):
-        accepted.reject_acceptance(reason="x", actor=CLERK)
+        accepted.reject_acceptance(reason="x", legal_basis=REFUSAL, actor=CLERK)
 
 
 def test_a_refusal_needs_a_reason():
     with pytest.raises(InvalidInput) as err:
-        submit_case().reject_acceptance(reason="  ", actor=CLERK)
+        submit_case().reject_acceptance(reason="  ", legal_basis=REFUSAL, actor=CLERK)
     assert err.value.field == "reason"
 
 
 def test_a_case_awaiting_materials_before_acceptance_can_be_refused():
     case = submit_case()
     case.request_materials(codes=["OTHER"], actor=CLERK)
-    case.reject_acceptance(reason="逾期未补正", actor=CLERK)
+    case.reject_acceptance(reason="逾期未补正", legal_basis=REFUSAL, actor=CLERK)
     assert case.status == "refused"
 
 
@@ -230,7 +231,13 @@ def test_an_accepted_case_is_approved_and_concluded():
 
 def test_a_late_decision_is_recorded_as_not_on_time():
     case = accepted_case(when=at(2025, 9, 29))
-    case.decide(outcome="rejected", reasons="不符合条件", actor=CLERK, timestamp=at(2025, 11, 5))
+    case.decide(
+        outcome="rejected",
+        reasons="不符合条件",
+        legal_basis=REJECTION,
+        actor=CLERK,
+        timestamp=at(2025, 11, 5),
+    )
     assert case.status == "rejected" and case.decision["on_time"] is False
 
 
@@ -256,7 +263,7 @@ def test_approval_of_an_item_with_a_fee_waits_for_settlement():
 
 def test_a_rejection_does_not_wait_for_the_fee():
     case = accepted_case(publish_item(fee_fen=5000))
-    case.decide(outcome="rejected", reasons="材料虚假", actor=CLERK)
+    case.decide(outcome="rejected", reasons="材料虚假", legal_basis=REJECTION, actor=CLERK)
     assert case.status == "rejected"
 
 
@@ -285,9 +292,9 @@ def test_an_approval_records_the_issued_licence():
 def test_no_transition_leaves_a_final_state(final):
     case = accepted_case() if final in ("approved", "rejected") else submit_case()
     if final in ("approved", "rejected"):
-        case.decide(outcome=final, reasons="r", actor=CLERK)
+        case.decide(outcome=final, reasons="r", legal_basis=REJECTION, actor=CLERK)
     elif final == "refused":
-        case.reject_acceptance(reason="r", actor=CLERK)
+        case.reject_acceptance(reason="r", legal_basis=REFUSAL, actor=CLERK)
     else:
         case.withdraw(actor=CITIZEN)
     attempts = [
@@ -296,7 +303,7 @@ def test_no_transition_leaves_a_final_state(final):
         lambda: case.supplement_materials(
             materials=[{"code": "OTHER", "document_ref": "x"}], actor=CITIZEN
         ),
-        lambda: case.reject_acceptance(reason="r", actor=CLERK),
+        lambda: case.reject_acceptance(reason="r", legal_basis=REFUSAL, actor=CLERK),
         lambda: case.assign(clerk_sub="c", actor=CLERK),
         lambda: case.suspend(reason="r", actor=CLERK),
         lambda: case.resume(actor=CLERK),

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from domain.errors import DomainError
+from domain.legal_basis import REFUSAL, REJECTION
 from domain.model.case import FINAL_STATUSES, OPEN_STATUSES, STATUSES, Case
 from domain.store.transcoder import OrjsonTranscoder
 
@@ -108,7 +109,9 @@ class CaseMachine(RuleBasedStateMachine):
         )
         if self.attempt(
             legal,
-            lambda: self.case.reject_acceptance(reason="不予受理", actor=CLERK, timestamp=self.now),
+            lambda: self.case.reject_acceptance(
+                reason="不予受理", legal_basis=REFUSAL, actor=CLERK, timestamp=self.now
+            ),
         ):
             self.status = "refused"
 
@@ -156,6 +159,7 @@ class CaseMachine(RuleBasedStateMachine):
         command = lambda: self.case.decide(  # noqa: E731
             outcome=outcome,
             reasons="理由",
+            legal_basis=REJECTION,
             fee_settled=fee_settled,
             actor=CLERK,
             timestamp=self.now,

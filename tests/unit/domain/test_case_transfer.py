@@ -174,7 +174,12 @@ def test_a_concluded_case_is_not_transferred(app, conclude):
     if conclude == "withdraw":
         app.withdraw_case(case_id=case_id, actor=CITIZEN)
     elif conclude == "refuse":
-        app.reject_acceptance(case_id=case_id, reason="不予受理", actor=CHENGDU_CLERK)
+        app.reject_acceptance(
+            case_id=case_id,
+            reason="不予受理",
+            legal_basis="行政许可法第三十二条",
+            actor=CHENGDU_CLERK,
+        )
     else:
         fee = app.accept_case(case_id=case_id, actor=CHENGDU_CLERK)["payment_id"]
         app.settle_payment(

@@ -75,7 +75,9 @@ def approved_with_licence(app: Casetrack) -> str:
 @pytest.fixture
 def cases(app):
     refused = submit(app, DESTROY)
-    app.reject_acceptance(case_id=refused, reason="材料不符", actor=CLERK)
+    app.reject_acceptance(
+        case_id=refused, reason="材料不符", legal_basis="行政许可法第三十二条", actor=CLERK
+    )
     kept = submit(app, KEEP)
     app.withdraw_case(case_id=kept, actor=CITIZEN)
     open_case = submit(app, DESTROY)

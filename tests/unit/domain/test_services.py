@@ -18,6 +18,7 @@ from domain.errors import (
     NotFound,
     StaleVersion,
 )
+from domain.legal_basis import REFUSAL, REJECTION
 from domain.model.case import Case
 from domain.model.payment import Payment
 from domain.model.service_item import item_id
@@ -250,14 +251,20 @@ def test_withdrawal_cancels_the_unpaid_fee(app):
 def test_no_withdrawal_after_the_decision(app):
     case_id = submit(app)
     app.accept_case(case_id=case_id, actor=CLERK)
-    app.decide_case(case_id=case_id, outcome="rejected", reasons="不符合条件", actor=CLERK)
+    app.decide_case(
+        case_id=case_id,
+        outcome="rejected",
+        reasons="不符合条件",
+        legal_basis=REJECTION,
+        actor=CLERK,
+    )
     with pytest.raises(IllegalTransition, match="decision"):
         app.withdraw_case(case_id=case_id, actor=CITIZEN)
 
 
 def test_a_case_is_rated_once(app):
     case_id = submit(app)
-    app.reject_acceptance(case_id=case_id, reason="不属于本部门", actor=CLERK)
+    app.reject_acceptance(case_id=case_id, reason="不属于本部门", legal_basis=REFUSAL, actor=CLERK)
     app.rate_case(case_id=case_id, score=2, actor=CITIZEN)
     with pytest.raises(Conflict, match="rated once"):
         app.rate_case(case_id=case_id, score=3, actor=CITIZEN)

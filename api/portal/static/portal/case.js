@@ -12,6 +12,11 @@
     return [el("dt", {}, label), el("dd", {}, value === undefined || value === null || value === "" ? "—" : value)];
   }
 
+  /* {law, article} as it is cited: 《中华人民共和国食品安全法》第三十五条 */
+  function legalBasis(basis) {
+    return "《" + basis.law + "》" + (basis.article || "");
+  }
+
   function payButton(payment, reload) {
     const current = P.session.get();
     if (!P.devEnabled || !current || current.role !== "citizen" || payment.status !== "requested") return null;
@@ -45,7 +50,8 @@
       row(L.channel, c.channel),
       row(L.submitted_at, when(c.submitted_at)),
       row(L.accepted_on, day(c.accepted_on)),
-      c.decision ? row(L.decision, [S.status[c.decision.outcome] || c.decision.outcome, c.decision.reasons ? " — " + c.decision.reasons : ""].join("")) : []);
+      c.decision ? row(L.decision, [S.status[c.decision.outcome] || c.decision.outcome, c.decision.reasons ? " — " + c.decision.reasons : ""].join("")) : [],
+      c.decision && c.decision.legal_basis ? row(L.legal_basis, el("span", { id: "legal-basis" }, legalBasis(c.decision.legal_basis))) : []);
 
     const timeline = el("section", { "aria-labelledby": "timeline-h" }, el("h2", { id: "timeline-h" }, L.timeline),
       el("ol", { class: "timeline", id: "timeline" }, (c.timeline || []).map((s) => el("li", { "data-step": s.step },
