@@ -77,10 +77,15 @@
     try {
       const c = await api("/cases/" + encodeURIComponent(ref), { params: { consistent_after: position } });
       render(c, load);
+      // The actions (case-actions.js) follow the case as it is now.
+      document.dispatchEvent(new CustomEvent("case:loaded", { detail: { case: c, reload: load } }));
     } catch (err) {
       showError(root, err);
     }
   }
 
-  if (requireRole(root, null)) load();
+  // `?after=<position>`: the page opened right after a command (an application just filed)
+  // waits until the read models show it.
+  const after = Number(new URLSearchParams(location.search).get("after"));
+  if (requireRole(root, null)) load(after > 0 ? after : undefined);
 })();

@@ -7,7 +7,7 @@
   const status = document.getElementById("signin-status");
   const citizens = document.getElementById("pick-citizen");
   const clerks = document.getElementById("pick-clerk");
-  const HOME = { citizen: "/me", clerk: "/", auditor: "/audit", analyst: "/dashboard" };
+  const HOME = { citizen: "/me", clerk: "/work", auditor: "/audit", analyst: "/dashboard" };
   /* Where to go after signing in: `next` as the server checked it (a path on this site, or ""
    * for the role's home). Checked again here, as the redirect happens here: one leading slash,
    * never followed by another or a backslash (a browser reads both as `//host`), and no control
@@ -35,7 +35,7 @@
   function claims(role) {
     if (role === "citizen") {
       const c = people && people.citizens[Number(citizens.value)];
-      return c && { body: { role, sub: c.party_id, party_id: c.party_id }, label: c.name };
+      return c && { body: { role, sub: c.sub || c.party_id, party_id: c.party_id }, label: c.name, kind: c.kind };
     }
     if (role === "clerk") {
       const c = people && people.clerks[Number(clerks.value)];
@@ -53,7 +53,7 @@
     try {
       const minted = await api("/dev/tokens", { method: "POST", body: chosen.body, auth: false });
       P.session.set({ token: minted.token, role: minted.role, sub: minted.sub, label: chosen.label,
-                      party_id: chosen.body.party_id || null });
+                      party_id: chosen.body.party_id || null, kind: chosen.kind || null });
       window.location.assign(SAME_SITE_PATH.test(next) ? next : HOME[role]);
     } catch (err) {
       showError(status, err);
