@@ -34,6 +34,7 @@ def choose_and_sign_in(page, role: str, option_text: str | None = None) -> None:
         option.wait_for(state="attached")
         select.select_option(option.get_attribute("value"))
     form.get_by_role("button").click()
+    page.wait_for_url(lambda url: "/signin" not in url)
     page.wait_for_load_state()
 
 
@@ -227,11 +228,15 @@ def test_a_business_representative_applies_in_the_business_name(page, system):
     page.get_by_role("link", name="查看办件").click()
     case_ref = page.locator("#case").get_attribute("data-ref")
     expect(page.locator("#case-number")).to_be_visible()
-    submitted = system.app.read_stream(UUID(case_ref))[0]
-    assert submitted.applicant["party_id"] == business_id
-    assert submitted.applicant["kind"] == "business"
-    person = submitted.actor["subject"]
-    assert person != business_id and re.fullmatch(r"\d{17}[\dX]", person)
+    signed_in = page.evaluate("JSON.parse(sessionStorage.getItem('casetrack.session'))")
+    assert signed_in["party_id"] == business_id and signed_in["sub"] != business_id
+    applicant = system.app.repository.get(UUID(case_ref)).applicant
+    assert applicant["party_id"] == business_id and applicant["kind"] == "business"
+    # Filed by the person who represents it: the stored actor is their sub (masked for audit).
+    (submitted,) = system.api(f"/audit/streams/{case_ref}/events", role="auditor")["items"][:1]
+    assert submitted["event_type"] == "CaseSubmitted"
+    assert submitted["actor"]["role"] == "citizen"
+    assert submitted["actor"]["subject"].endswith(signed_in["sub"][-4:])
 
 
 PAGES = {

@@ -130,12 +130,18 @@
     return null;
   }
 
-  function table(caption, headers, rows) {
-    return el("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": caption },
-      el("table", {},
+  /* A table in a labelled scrolling region; `stack` turns its rows into cards at phone width
+   * (each cell then shows its column's name, from `data-label`). */
+  function table(caption, headers, rows, options) {
+    const stack = options && options.stack;
+    return el("div", { class: "table-wrap" + (stack ? " stack" : ""), tabindex: "0", role: "region", "aria-label": caption },
+      // Explicit roles when stacked: CSS `display: block` would otherwise drop the table's
+      // semantics in some browsers.
+      el("table", { role: stack ? "table" : null },
         el("caption", { class: "sr-only" }, caption),
-        el("thead", {}, el("tr", {}, headers.map((h) => el("th", { scope: "col" }, h)))),
-        el("tbody", {}, rows.map((r) => el("tr", r.attrs || {}, r.cells.map((c) => el("td", {}, c)))))));
+        el("thead", { role: stack ? "rowgroup" : null }, el("tr", { role: stack ? "row" : null }, headers.map((h) => el("th", { scope: "col", role: stack ? "columnheader" : null }, h)))),
+        el("tbody", { role: stack ? "rowgroup" : null }, rows.map((r) => el("tr", { role: stack ? "row" : null, ...(r.attrs || {}) },
+          r.cells.map((c, n) => el("td", { "data-label": stack ? headers[n] : null, role: stack ? "cell" : null }, c)))))));
   }
 
   /* A fresh Idempotency-Key: one per submission of a form, kept for its retries, so a double

@@ -40,7 +40,7 @@
       section.querySelector(".count").textContent = "(" + answer.total + ")";
       target.replaceChildren(answer.items.length
         ? el("div", {}, table(section.querySelector("h2").firstChild.textContent.trim(),
-            [L.number, L.service, L.applicant, L.status, L.deadline, L.submitted, L.assigned], rows(answer.items)), pager(answer.total, page))
+            [L.number, L.service, L.applicant, L.status, L.deadline, L.submitted, L.assigned], rows(answer.items), { stack: true }), pager(answer.total, page))
         : el("p", { class: "muted" }, L.none));
     } catch (err) {
       showError(target, err);
