@@ -35,7 +35,9 @@
   function claims(role) {
     if (role === "citizen") {
       const c = people && people.citizens[Number(citizens.value)];
-      return c && { body: { role, sub: c.sub || c.party_id, party_id: c.party_id }, label: c.name, kind: c.kind };
+      // A representative acts for a business as themself: their own (opaque) sub, the
+      // business's party_id. Everyone else gets the opaque sub of their party (api/auth.py).
+      return c && { body: { role, party_id: c.party_id, ...(c.sub ? { sub: c.sub } : {}) }, label: c.name, kind: c.kind };
     }
     if (role === "clerk") {
       const c = people && people.clerks[Number(clerks.value)];
