@@ -121,6 +121,16 @@ def _seed(app: Casetrack) -> dict:
     }
 
 
+def _partitions_visible(bootstrap: str, topic: str, partitions: int) -> bool:
+    from kafka import KafkaConsumer
+
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap)
+    try:
+        return len(consumer.partitions_for_topic(topic) or ()) == partitions
+    finally:
+        consumer.close()
+
+
 @pytest.fixture(scope="session")
 def system(tmp_path_factory, kafka_bootstrap, es_url) -> Iterator[System]:
     if not os.access(CHROMIUM, os.X_OK):
@@ -156,6 +166,13 @@ def system(tmp_path_factory, kafka_bootstrap, es_url) -> Iterator[System]:
             kafka_admin.ensure_topic(
                 kafka_bootstrap, topic, partitions=PARTITIONS, config={"retention.ms": "-1"}
             )
+        # ... and seen in the broker's metadata: under load a consumer asking right after the
+        # creation may be told of no partition, and keeps that answer for minutes.
+        wait_until(
+            lambda: _partitions_visible(kafka_bootstrap, topics.events, PARTITIONS),
+            timeout_s=60,
+            what=f"{topics.events} in the broker's metadata",
+        )
         world.processes.append(manage("relay", env=env, log=folder / "relay.log"))
         world.processes.append(manage("project", "all", env=env, log=folder / "projectors.log"))
         gunicorn = subprocess.Popen(
