@@ -252,6 +252,9 @@ PAGES = {
     "auditor": ["/audit"],
     "analyst": ["/dashboard"],
 }
+# The story above checks these in Chinese at both widths already.
+IN_THE_STORY = {"/", "/items?event=housing", "/items/{item}", "/items/{item}/apply"}
+IN_THE_STORY |= {"/cases/{case}", "/work", "/work/cases/{case}"}
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
@@ -266,6 +269,8 @@ def test_every_page_passes_the_accessibility_check_in_both_languages(page, syste
             page.goto("/signin")
             choose_and_sign_in(page, role, {"citizen": PERSON_ID[-4:], "clerk": "510100"}.get(role))
         for path in paths:
+            if language == "zh-hans" and path in IN_THE_STORY:
+                continue
             page.goto(path.format(**values))
             expect(page.locator("html")).to_have_attribute(
                 "lang", "en" if language == "en" else "zh-Hans"

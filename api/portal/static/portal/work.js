@@ -17,7 +17,7 @@
       attrs: { "data-case": c.case_id, class: c.overdue ? "overdue" : "" },
       cells: [el("a", { href: "/work/cases/" + c.case_id, class: "ident" }, c.case_number), c.title,
         c.applicant ? c.applicant.name : "—",
-        [badge(c.status), c.overdue ? el("span", { class: "badge badge-overdue" }, S.ui.overdue) : null],
+        el("span", { class: "flags" }, badge(c.status), c.overdue ? el("span", { class: "badge badge-overdue" }, S.ui.overdue) : null),
         c.statutory_due ? day(c.statutory_due) : el("span", { class: "muted" }, L.not_running),
         when(c.submitted_at), c.assigned_to || "—"],
     }));
