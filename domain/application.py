@@ -11,7 +11,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
@@ -71,6 +71,10 @@ class Tx:
     def next_number(self, series: str, year: int, region_code: str) -> int:
         """Next value of the counter (series, year, region), 1 for the first."""
         return self._recorder.next_number(self._cursor, series, year, region_code)
+
+    def schedule_destruction(self, aggregate_id: UUID, action_date: date) -> None:
+        """Put a closed case on the archive schedule (docs/design.md, "Retention")."""
+        self._recorder.schedule_destruction(self._cursor, aggregate_id, action_date)
 
     def forget_keys(
         self, *, delete: Sequence[str], restrict: Sequence[str], snapshots_of: Sequence[UUID]

@@ -66,6 +66,22 @@ def erased(d: Document | None, e: Envelope) -> Document:
     return personal_data_erased(require(d, NAME), e["data"])
 
 
+def destroyed(d: Document | None, e: Envelope) -> Document:
+    """With its case: the payer goes, the amounts (a financial fact) stay."""
+    d = require(d, NAME)
+    d.update(
+        payer_party_id=None,
+        payer_name=None,
+        payer_party_ref=None,
+        payer_name_ref=None,
+        party_ids=[],
+        name_refs=[],
+        closing_reason="",
+        destroyed={"at": e["occurred_at"], "case_number": e["data"]["case_number"]},
+    )
+    return d
+
+
 PROJECTION = Projection(
     document_type="payment",
     name=NAME,
@@ -77,5 +93,6 @@ PROJECTION = Projection(
         "PaymentRefunded": refunded,
         "PaymentCancelled": cancelled,
         "PersonalDataErased": erased,
+        "PaymentDestroyed": destroyed,
     },
 )

@@ -69,6 +69,7 @@ def js_strings() -> dict:
             "CaseDecided": _("Decision made"),
             "CaseWithdrawn": _("Application withdrawn"),
             "CaseRated": _("Service rated"),
+            "CaseDestroyed": _("Case file destroyed (retention ended)"),
         },
         "roles": {
             "citizen": _("Applicant"),

@@ -18,6 +18,7 @@ from api.auth import require
 from api.command_support import IdempotencyKey, answer, app, idempotency
 from api.schemas.catalog import ItemIn, ItemOut, ItemRevisionIn
 from api.schemas.common import MAX_VERSION, PROBLEMS, Department, RegionCode, Text
+from domain.model.retention import default_rule
 from search.queries import (
     Scope,
     by_id_body,
@@ -44,6 +45,7 @@ FIELDS = (
     "legal_basis",
     "licence_type",
     "licence_valid_days",
+    "retention",
     "status",
     "revision",
     "published_at",
@@ -67,6 +69,7 @@ class CatalogItemOut(Schema):
     legal_basis: str | None = None
     licence_type: str | None = None
     licence_valid_days: int | None = None
+    retention: dict[str, Any] | None = None
     status: str | None = None
     revision: int | None = None
     published_at: str | None = None
@@ -139,6 +142,7 @@ class WithdrawQuery(Schema):
 def _item(doc: dict) -> dict:
     return {
         **{k: doc.get(k) for k in FIELDS},
+        "retention": doc.get("retention") or default_rule(),
         "materials": doc.get("materials") or [],
         "steps": doc.get("steps") or [],
         "version": doc.get("aggregate_version"),

@@ -57,6 +57,7 @@ def _text(value: Any, field: str, *, required: bool, max_len: int = 200) -> str:
 class Payment(CasetrackAggregate):
     record_name = "payment"
     final_statuses = (REFUNDED, CANCELLED)
+    destroyed = False  # with its case (retention); set by ``PaymentDestroyed``
 
     @classmethod
     def request(
@@ -243,6 +244,21 @@ class Payment(CasetrackAggregate):
     def _cancelled(self, reason: str, actor: dict, timestamp: datetime | None) -> None:
         self.status = CANCELLED
         self.closing_reason = reason
+
+    # --- retention (docs/design.md, "Retention") ----------------------------------------
+
+    def destroy(self, *, case_number: str, actor: dict, timestamp: datetime | None = None) -> None:
+        """With its case: the payer is forgotten; the amounts, a financial fact, stay."""
+        if self.destroyed:
+            raise IllegalTransition(
+                record=self.record_name, action="destroy", status="destroyed", why="it is gone"
+            )
+        self._destroyed(case_number=case_number, actor=actor, timestamp=timestamp)
+
+    @event("PaymentDestroyed")
+    def _destroyed(self, case_number: str, actor: dict, timestamp: datetime | None) -> None:
+        self.destroyed = True
+        self.payer_party_id, self.payer_name, self.closing_reason = None, None, ""
 
     # --- reading ------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from eventsourcing.domain import event
 from domain.errors import InvalidInput
 from domain.identifiers import region_level, validate_region_code
 from domain.model.base import CasetrackAggregate
+from domain.model.retention import default_rule, validate_rule
 
 ITEM_NAMESPACE = UUID("6f1c2a3e-51a0-4c1e-9d3b-cae7a5e70001")
 ITEM_CODE = re.compile(r"^\d{6}-[A-Z]{2}-[0-9A-Z]{4,8}$")
@@ -120,6 +121,7 @@ def validate_item_terms(terms: dict[str, Any], *, code: str) -> dict[str, Any]:
         "legal_basis",
         "licence_type",
         "licence_valid_days",
+        "retention",
     }
     unknown = set(terms) - known
     if unknown:
@@ -163,12 +165,34 @@ def validate_item_terms(terms: dict[str, Any], *, code: str) -> dict[str, Any]:
         "legal_basis": _text(terms, "legal_basis", required=False),
         "licence_type": licence_type.strip() if licence_type else None,
         "licence_valid_days": valid_days,
+        "retention": validate_rule(terms.get("retention")),
     }
+
+
+def _upcast_terms_v1_v2(state: dict[str, Any]) -> None:
+    """v2 terms carry ``retention``; an item stored before gets the default rule."""
+    state["terms"]["retention"] = default_rule()
 
 
 class ServiceItem(CasetrackAggregate):
     record_name = "service item"
     final_statuses = ("withdrawn",)
+
+    class ItemPublished(CasetrackAggregate.Created):
+        """v2: the terms carry ``retention`` (docs/design.md, "Retention")."""
+
+        class_version = 2
+        code: str
+        terms: dict
+        upcast_v1_v2 = staticmethod(_upcast_terms_v1_v2)
+
+    class ItemRevised(CasetrackAggregate.Event):
+        """v2: the terms carry ``retention``."""
+
+        class_version = 2
+        terms: dict
+        revision: int
+        upcast_v1_v2 = staticmethod(_upcast_terms_v1_v2)
 
     @staticmethod
     def create_id(code: str) -> UUID:
@@ -188,7 +212,7 @@ class ServiceItem(CasetrackAggregate):
             timestamp=timestamp,
         )
 
-    @event("ItemPublished")
+    @event(ItemPublished)
     def __init__(
         self, *, code: str, department: str, terms: dict, actor: dict, timestamp: datetime | None
     ) -> None:
@@ -209,7 +233,7 @@ class ServiceItem(CasetrackAggregate):
             )
         self._revised(terms=clean, revision=self.revision + 1, actor=actor, timestamp=timestamp)
 
-    @event("ItemRevised")
+    @event(ItemRevised)
     def _revised(self, terms: dict, revision: int, actor: dict, timestamp: datetime | None) -> None:
         self.terms = terms
         self.revision = revision
@@ -266,4 +290,5 @@ class ServiceItem(CasetrackAggregate):
             "fee_fen": t["fee_fen"],
             "licence_type": t["licence_type"],
             "licence_valid_days": t["licence_valid_days"],
+            "retention": dict(t.get("retention") or default_rule()),
         }

@@ -17,6 +17,7 @@ from domain.identifiers import case_number, licence_number
 from domain.model.case import Case
 from domain.model.licence import Licence
 from domain.model.payment import PARTIALLY_REFUNDED, REQUESTED, SETTLED, Payment
+from domain.model.retention import DESTROY
 from domain.model.service_item import ServiceItem, item_id, validate_item_code
 from domain.services.base import CREATED, Commands, Outcome, Target, _id
 from domain.store.records import IdempotencyRequest
@@ -35,6 +36,12 @@ def case_body(case: Case) -> dict[str, Any]:
 
 
 CASE = Target(Case, lambda case_id: _id(case_id, "case_id"), case_body)
+
+
+def schedule_archive(tx: Tx, case: Case) -> None:
+    """A case closed under a destroy rule goes on the archive schedule in its closing commit."""
+    if case.archive is not None and case.archive["disposition"] == DESTROY:
+        tx.schedule_destruction(case.id, case.archive["action_date"])
 
 
 class CaseCommands(Commands):
@@ -168,12 +175,14 @@ class CaseCommands(Commands):
         expected_version: int | None = None,
         idempotency: IdempotencyRequest | None = None,
     ) -> Outcome:
-        return self._change(
-            CASE,
-            case_id,
-            lambda case, now: case.reject_acceptance(reason=reason, actor=actor, timestamp=now),
-            expected_version=expected_version,
-            idempotency=idempotency,
+
+        def act(case: Case, tx: Tx, now: datetime) -> list:
+            case.reject_acceptance(reason=reason, actor=actor, timestamp=now)
+            schedule_archive(tx, case)
+            return []
+
+        return self._transition(
+            CASE, case_id, act, expected_version=expected_version, idempotency=idempotency
         )
 
     def assign_case(
@@ -296,6 +305,7 @@ class CaseCommands(Commands):
                 actor=actor,
                 timestamp=now,
             )
+            schedule_archive(tx, case)
             return [licence] if licence else []
 
         return self._transition(
@@ -320,6 +330,7 @@ class CaseCommands(Commands):
 
         def act(case: Case, tx: Tx, now: datetime) -> list:
             case.withdraw(reason=reason, actor=actor, timestamp=now)
+            schedule_archive(tx, case)
             cancelled = []
             for link in case.payments:
                 payment = self._load(Payment, UUID(link["payment_id"]))

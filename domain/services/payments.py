@@ -48,6 +48,8 @@ class PaymentCommands(Commands):
             owner: Case | Violation
             if case_id is not None:
                 owner = self._load(Case, _id(case_id, "reference.case_id"))
+                if owner.applicant is None:  # destroyed: nobody to bill
+                    owner.check_not_final("request a payment for")
                 party = owner.applicant
                 check_payer(payer_party_id, party, "case")
                 for link in owner.payments:

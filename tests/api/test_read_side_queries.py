@@ -767,13 +767,6 @@ def test_after_an_erasure_every_view_shows_erased(world):
     assert case in _ids(by_number)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="PersonalDataErased is stored under the base class's topic "
-    "(domain.model.base:CasetrackAggregate.PersonalDataErased), so its envelope's aggregate_type "
-    "is CasetrackAggregate and no projection receives it: the documents keep the erased "
-    "person's refs. Fixed when each aggregate records its own PersonalDataErased.",
-)
 def test_after_an_erasure_the_person_is_found_no_more(world):
     case = world.third_case
     head = _erase_third(world)

@@ -57,7 +57,8 @@ def _clerk_of(request: HttpRequest, case_id: UUID) -> Principal:
 
 def _applicant_of(request: HttpRequest, case_id: UUID) -> Principal:
     principal = require(request, "citizen")
-    of_party(principal, load(Case, case_id, "case").applicant["party_id"], "case", case_id)
+    applicant = load(Case, case_id, "case").applicant or {}  # none once destroyed: 404
+    of_party(principal, applicant.get("party_id"), "case", case_id)
     return principal
 
 

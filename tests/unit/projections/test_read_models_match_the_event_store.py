@@ -207,13 +207,6 @@ def _envelopes(app, after: int = 0) -> list[dict]:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="PersonalDataErased is stored under the base class's topic "
-    "(domain.model.base:CasetrackAggregate.PersonalDataErased): its envelope's aggregate_type is "
-    "CasetrackAggregate, so no projection receives it. Fixed when each aggregate records its "
-    "own PersonalDataErased (a nested Event class is subclassed per aggregate by the library).",
-)
 def test_an_erasure_reaches_the_documents_of_every_record_that_held_the_persons_data():
     app = Casetrack(env={"CASETRACK_EVENT_STORE": "memory://", "CASETRACK_SNAPSHOT_INTERVAL": "0"})
     try:
