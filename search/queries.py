@@ -471,13 +471,15 @@ def catalog_body(
     size: int = 20,
 ) -> dict:
     """Public catalogue search. A region filter finds the items available there: those of
-    the region and the regions inside it, and those of the city and province above it."""
+    the region and the regions inside it, and those of the city and province above it.
+
+    Facets count items per department and per level; each facet ignores its own filter (so it
+    still shows the values one could choose) but keeps the other: department and level filter
+    the hits through `post_filter`."""
     start, size = page_window(page, size)
     filters: list[dict] = []
-    if department:
-        filters.append({"term": {"department": department}})
-    if level:
-        filters.append({"term": {"level": level}})
+    chosen = {"department": department, "level": level}
+    narrowing = {f: {"term": {f: v}} for f, v in chosen.items() if v}
     if region_code:
         above = sorted({f"{region_code[:2]}0000", f"{region_code[:4]}00"} - {region_code})
         filters.append(
@@ -493,12 +495,53 @@ def catalog_body(
     query: dict = {"bool": {"filter": filters}}
     if q and q.strip():
         query["bool"]["must"] = [text_query(q)]
+    aggs = {
+        facet: {
+            "filter": {"bool": {"filter": [n for f, n in narrowing.items() if f != facet]}},
+            "aggs": {"values": {"terms": {"field": facet, "size": 100}}},
+        }
+        for facet in chosen
+    }
     return {
         "query": query,
+        "post_filter": {"bool": {"filter": list(narrowing.values())}},
+        "aggs": aggs,
         "from": start,
         "size": size,
         "track_total_hits": True,
         "sort": ["_score", {"code": {"order": "asc"}}],
+    }
+
+
+def popular_items_body(*, since: date, size: int) -> dict:
+    """The items with the most applications submitted on or after `since` (cases of every
+    department and region: counts only, nothing about who applied)."""
+    return {
+        "query": {
+            "bool": {
+                "filter": [
+                    {"term": {"type": "case"}},
+                    {"range": {"submitted_on": {"gte": since.isoformat()}}},
+                ]
+            }
+        },
+        "size": 0,
+        "aggs": {"items": {"terms": {"field": "item_code", "size": size}}},
+    }
+
+
+def items_by_code_body(codes: Sequence[str]) -> dict:
+    """Published catalogue items with these codes (case-insensitive, as codes are stored)."""
+    return {
+        "query": {
+            "bool": {
+                "filter": [
+                    {"terms": {"code": [c.lower() for c in codes]}},
+                    {"term": {"status": "published"}},
+                ]
+            }
+        },
+        "size": len(codes),
     }
 
 

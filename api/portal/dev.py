@@ -1,9 +1,9 @@
 """Development only (404 under production settings): the people the demo sign-in offers.
 
 The sign-in page lets a developer act as a real party of the seeded data: citizens with a
-payment due, a valid or a revoked licence, or a recent application, and clerks of the
-departments and regions those cases belong to. They are read from the read models (the
-same Elasticsearch documents the API reads), never invented.
+payment due, a valid or a revoked licence, or a recent application, a person representing one
+of those businesses, and clerks of the departments and regions those cases belong to. They are
+read from the read models (the same Elasticsearch documents the API reads), never invented.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
 from api import readside
+from api.auth import dev_subject
 from api.config import get_config
 from domain.identifiers import is_resident_id
 from domain.reference import DEPARTMENTS
@@ -66,6 +67,17 @@ def demo_people() -> dict:
     cases = _docs("cases", [{"term": {"type": "case"}}], "submitted_at", size=50)
     for doc in cases:
         add(doc.get("applicant"), "recent_case")
+    # A business is represented by a natural person: their token's `sub` is the person (their
+    # opaque development subject, never the identity number), its `party_id` the business
+    # (docs/api.md, "Authentication").
+    people = [c for c in citizens.values() if c["kind"] == "person"]
+    businesses = [c for c in citizens.values() if c["kind"] == "business"][:PER_KIND]
+    for business in businesses if people else []:
+        citizens[f"{business['party_id']}+rep"] = {
+            **business,
+            "note": "representative",
+            "sub": dev_subject("citizen", people[0]["party_id"]),
+        }
     clerks: dict[tuple[str, str], dict] = {}
     for doc in cases:
         key = (doc.get("department") or "", doc.get("region_code") or "")

@@ -8,6 +8,14 @@ from django.utils.translation import gettext as _
 from domain.reference import DEPARTMENTS, DEPARTMENTS_EN
 
 
+def department_names() -> dict[str, str]:
+    """slug -> the department's name in the active language."""
+    return {
+        slug: _(DEPARTMENTS_EN[slug]) if slug in DEPARTMENTS_EN else name
+        for slug, name in DEPARTMENTS.items()
+    }
+
+
 def js_strings() -> dict:
     return {
         "types": {
@@ -75,13 +83,31 @@ def js_strings() -> dict:
             "public": _("Public"),
         },
         "kinds": {"fee": _("Fee"), "fine": _("Fine"), "charge": _("Charge")},
-        # English names from domain/reference.py, translated like every label here; makemessages
-        # does not see them, so their entries in django.po are kept by hand. A department
-        # without an English name shows its Chinese one.
-        "departments": {
-            slug: _(DEPARTMENTS_EN[slug]) if slug in DEPARTMENTS_EN else name
-            for slug, name in DEPARTMENTS.items()
+        # The API's validation messages are English; the ones a portal form can meet are
+        # shown translated (api_text in portal.js), any other as the API wrote it.
+        "api_messages": {
+            "is required": _("This is required."),
+            "supply at least one material": _("Give at least one material."),
+            "name at least one material": _("Choose at least one material."),
+            "must be a whole number": _("Enter a whole number."),
+            "at_most_chars": _("At most %(n)s characters."),
+            "at_least": _("At least %(n)s."),
+            "at_most": _("At most %(n)s."),
+            "integer": _("Enter a whole number."),
+            "too_few": _("Choose at least %(n)s."),
         },
+        "item_types": {
+            "administrative_licence": _("Administrative licence"),
+            "administrative_confirmation": _("Administrative confirmation"),
+            "administrative_payment": _("Administrative payment"),
+            "administrative_penalty": _("Administrative penalty"),
+            "public_service": _("Public service"),
+            "other": _("Other service"),
+        },
+        # English names from domain/reference.py, translated like every label here
+        # (department_names); makemessages does not see them, so their entries in django.po
+        # are kept by hand. A department without an English name shows its Chinese one.
+        "departments": department_names(),
         "ui": {
             "loading": _("Loading…"),
             "no_results": _("Nothing found."),
@@ -155,11 +181,23 @@ def js_strings() -> dict:
             "close": _("Close"),
             "masked_note": _("Personal data is masked."),
             "pick_someone": _("Choose a demo person first."),
+            "fix_these": _("Please correct the following"),
+            "colon": _(": "),
+            "done": _("Done: %(action)s. The page shows the case as it is now."),
+            "server_said": _("The service said: %(detail)s"),
+            "working_days": _("%(n)s working days"),
+            "valid_days": _("valid for %(n)s days"),
+            "revision": _("Revision %(n)s, published %(date)s"),
+            "services_n": _("%(n)s services"),
+            "page_of": _("Page %(page)s of %(pages)s"),
+            "applications_n": _("%(n)s applications"),
+            "work_scope": _("Open cases of %(department)s in region %(region)s."),
             "notes": {
                 "payment_due": _("has a payment due"),
                 "licence_revoked": _("has a revoked licence"),
                 "licence_valid": _("holds a licence"),
                 "recent_case": _("applied recently"),
+                "representative": _("you act as its representative"),
             },
         },
     }

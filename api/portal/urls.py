@@ -6,7 +6,12 @@ from api.portal import dev, views
 
 urlpatterns = [
     path("", views.search, name="portal-search"),
+    path("items", views.items, name="portal-items"),
+    path("items/<str:code>", views.item, name="portal-item"),
+    path("items/<str:code>/apply", views.apply, name="portal-apply"),
     path("cases/<str:case_ref>", views.case, name="portal-case"),
+    path("work", views.work, name="portal-work"),
+    path("work/cases/<str:case_ref>", views.work_case, name="portal-work-case"),
     path("me", views.me, name="portal-me"),
     path("verify", views.verify, name="portal-verify"),
     path("verify/<str:licence_number>", views.verify, name="portal-verify-number"),

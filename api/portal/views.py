@@ -18,7 +18,8 @@ from django.views.decorators.http import require_GET
 from django.views.static import serve
 
 from api.config import get_config
-from api.portal.strings import js_strings
+from api.portal import events
+from api.portal.strings import department_names, js_strings
 from domain.reference import DEPARTMENTS, regions
 
 LANGUAGE_CODES = {code for code, _ in settings.LANGUAGES}
@@ -73,8 +74,23 @@ def page(template: str, active: str, extra=None):
     return view
 
 
-search = page("portal/search.html", "search")
+def _events(request: HttpRequest) -> dict:
+    grouping = events.for_page(language_of(request))
+    return {
+        "life_events": [e for e in grouping if e["kind"] == "life"],
+        "business_events": [e for e in grouping if e["kind"] == "business"],
+        "events": grouping,
+        "department_links": sorted(department_names().items()),
+    }
+
+
+search = page("portal/search.html", "search", _events)
+items = page("portal/items.html", "search", _events)
+item = page("portal/item.html", "search")
+apply = page("portal/apply.html", "search")
 case = page("portal/case.html", "search")
+work = page("portal/work.html", "work")
+work_case = page("portal/case.html", "work")
 me = page("portal/me.html", "me")
 verify = page("portal/verify.html", "verify")
 audit = page("portal/audit.html", "audit")

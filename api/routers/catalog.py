@@ -6,6 +6,7 @@ and region. An admin publishes, revises and withdraws items.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
@@ -18,7 +19,13 @@ from api.command_support import IdempotencyKey, answer, app, idempotency
 from api.schemas.catalog import ItemIn, ItemOut, ItemRevisionIn
 from api.schemas.common import MAX_VERSION, PROBLEMS, Department, RegionCode, Text
 from domain.model.retention import default_rule
-from search.queries import Scope, by_id_body, catalog_body
+from search.queries import (
+    Scope,
+    by_id_body,
+    catalog_body,
+    items_by_code_body,
+    popular_items_body,
+)
 
 router = Router(tags=["catalogue"])
 
@@ -77,12 +84,39 @@ class CatalogItemViewOut(CatalogItemOut):
     consistent: bool
 
 
+class FacetValueOut(Schema):
+    value: str
+    count: int
+
+
+class CatalogFacetsOut(Schema):
+    department: list[FacetValueOut]
+    level: list[FacetValueOut]
+
+
 class CatalogListOut(Schema):
     total: int
     page: int
     size: int
     items: list[CatalogItemOut]
+    facets: CatalogFacetsOut
     consistent: bool
+
+
+class PopularItemOut(CatalogItemOut):
+    applications: int
+
+
+class PopularOut(Schema):
+    days: int
+    items: list[PopularItemOut]
+    consistent: bool
+
+
+class PopularParams(Schema):
+    days: int = Field(90, ge=1, le=366, description="count applications of the last N days")
+    size: int = Field(8, ge=1, le=50)
+    consistent_after: int | None = Field(None, ge=0, le=2**62)
 
 
 class CatalogParams(Schema):
@@ -158,8 +192,35 @@ def list_items(request: HttpRequest, params: Query[CatalogParams]):
         "page": params.page,
         "size": params.size,
         "items": [_item(d) for d in readside.hits(response)],
+        "facets": {
+            facet: [
+                {"value": b["key"], "count": b["doc_count"]}
+                for b in response["aggregations"][facet]["values"]["buckets"]
+            ]
+            for facet in ("department", "level")
+        },
         "consistent": consistent,
     }
+
+
+@router.get(
+    "/popular",
+    response={200: PopularOut, **PROBLEMS},
+    auth=None,
+    summary="The published items most applied for lately (public)",
+    operation_id="api_routers_catalog_queries_popular_items",
+)
+def popular_items(request: HttpRequest, params: Query[PopularParams]):
+    consistent = readside.consistent(params.consistent_after, ["cases", "catalog"])
+    since = readside.today() - timedelta(days=params.days - 1)
+    counted = readside.search(["cases"], popular_items_body(since=since, size=params.size))
+    counts = {
+        b["key"]: b["doc_count"] for b in counted["aggregations"]["items"]["buckets"]
+    }  # codes as stored: lower case
+    found = readside.hits(readside.search(["catalog"], items_by_code_body(list(counts))))
+    items = [{**_item(d), "applications": counts[d["code"].lower()]} for d in found if counts]
+    items.sort(key=lambda i: (-i["applications"], i["code"]))
+    return {"days": params.days, "items": items, "consistent": consistent}
 
 
 @router.post(

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The portal's set-up, run by `make run` and `make test`:
 #  - Chart.js from the npm registry (api/portal/package-lock.json) copied into the portal's
-#    static files (nothing is loaded from a CDN);
+#    static files (nothing is loaded from a CDN), and axe-core (a development dependency in
+#    the same lock file) for the browser tests' accessibility check;
 #  - the translations (api/portal/locale/*/django.po) compiled with Django's compilemessages,
 #    which needs GNU gettext's msgfmt (Debian's `gettext`, installed when missing);
 #  - with --browser: Debian's Chromium (and CJK fonts for readable screenshots) for the
@@ -20,8 +21,9 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
-# 1. Chart.js, vendored from node_modules.
-if [ ! -s "$VENDOR/chart.umd.min.js" ] || [ "$PORTAL/package-lock.json" -nt "$VENDOR/chart.umd.min.js" ]; then
+# 1. Chart.js, vendored from node_modules; axe-core stays there (the browser tests read it).
+if [ ! -s "$VENDOR/chart.umd.min.js" ] || [ "$PORTAL/package-lock.json" -nt "$VENDOR/chart.umd.min.js" ] \
+   || [ ! -s "$PORTAL/node_modules/axe-core/axe.min.js" ]; then
   command -v npm >/dev/null || apt_install nodejs npm
   (cd "$PORTAL" && npm ci --no-audit --no-fund --loglevel=error)
   mkdir -p "$VENDOR"

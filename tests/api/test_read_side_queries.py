@@ -556,6 +556,40 @@ def test_the_catalogue_is_public(world):
     assert client.get("/api/v1/catalog/items", {"region_code": "51"}).status_code == 422
 
 
+def test_the_catalogue_counts_items_per_department_and_level_for_browsing(world):
+    client = Client()
+    every = orjson.loads(client.get("/api/v1/catalog/items", {"size": 1}).content)
+    departments = {f["value"]: f["count"] for f in every["facets"]["department"]}
+    assert departments == {"market-regulation": 5, "traffic-police": 1}  # withdrawn ones not
+    assert every["facets"]["level"] == [{"value": "city", "count": 6}]
+    assert every["total"] == 6 and len(every["items"]) == 1
+    # A facet ignores its own filter (the other departments stay choosable), not the others'.
+    traffic = orjson.loads(
+        client.get("/api/v1/catalog/items", {"department": "traffic-police"}).content
+    )
+    assert traffic["total"] == 1
+    assert {f["value"] for f in traffic["facets"]["department"]} == set(departments)
+    assert traffic["facets"]["level"] == [{"value": "city", "count": 1}]
+    counties = orjson.loads(client.get("/api/v1/catalog/items", {"level": "county"}).content)
+    assert counties["total"] == 0 and counties["facets"]["level"] == [{"value": "city", "count": 6}]
+
+
+def test_popular_items_are_the_published_ones_most_applied_for(world):
+    status, popular = world.get("/catalog/popular", days=90, size=50)
+    assert status == 200 and popular["days"] == 90
+    status, analytics = world.get("/analytics/cases", as_="analyst", group_by="item")
+    submitted = {g["group"].lower(): g["submitted"] for g in analytics["groups"]}
+    listed = [(i["code"], i["applications"]) for i in popular["items"]]
+    assert listed, "the world has applications"
+    assert all(n == submitted[code.lower()] for code, n in listed)
+    assert [n for _, n in listed] == sorted((n for _, n in listed), reverse=True)
+    assert all(i["status"] == "published" and i["name"] for i in popular["items"])
+    assert listed[0][0] == world.made.items[0]  # the free licence: the most cases
+    assert world.get("/catalog/popular", size=1)[1]["items"][0]["code"] == listed[0][0]
+    assert world.get("/catalog/popular", days=0)[0] == 422
+    assert world.get("/catalog/popular", size=51)[0] == 422
+
+
 def test_a_citizen_lists_only_their_own_records(world):
     status, cases = world.get("/me/cases", "owner", size=100)
     assert status == 200

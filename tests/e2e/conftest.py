@@ -121,6 +121,16 @@ def _seed(app: Casetrack) -> dict:
     }
 
 
+def _partitions_visible(bootstrap: str, topic: str, partitions: int) -> bool:
+    from kafka import KafkaConsumer
+
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap)
+    try:
+        return len(consumer.partitions_for_topic(topic) or ()) == partitions
+    finally:
+        consumer.close()
+
+
 @pytest.fixture(scope="session")
 def system(tmp_path_factory, kafka_bootstrap, es_url) -> Iterator[System]:
     if not os.access(CHROMIUM, os.X_OK):
@@ -156,6 +166,13 @@ def system(tmp_path_factory, kafka_bootstrap, es_url) -> Iterator[System]:
             kafka_admin.ensure_topic(
                 kafka_bootstrap, topic, partitions=PARTITIONS, config={"retention.ms": "-1"}
             )
+        # ... and seen in the broker's metadata: under load a consumer asking right after the
+        # creation may be told of no partition, and keeps that answer for minutes.
+        wait_until(
+            lambda: _partitions_visible(kafka_bootstrap, topics.events, PARTITIONS),
+            timeout_s=60,
+            what=f"{topics.events} in the broker's metadata",
+        )
         world.processes.append(manage("relay", env=env, log=folder / "relay.log"))
         world.processes.append(manage("project", "all", env=env, log=folder / "projectors.log"))
         gunicorn = subprocess.Popen(
@@ -316,3 +333,42 @@ def sign_in(page, role: str, *, option_text: str | None = None) -> None:
         select.select_option(option.first.get_attribute("value"))
     form.get_by_role("button").click()
     page.wait_for_load_state()
+
+
+AXE = ROOT / "api" / "portal" / "node_modules" / "axe-core" / "axe.min.js"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def accessibility_problems(page) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is now (WCAG 2.x A/AA and
+    best practices). axe is the npm package api/portal/package.json installs (no CDN); it is
+    evaluated through the DevTools protocol, which the page's Content-Security-Policy does not
+    govern, so the policy stays as strict as in production."""
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: run `bash docker/local/portal.sh` (make test does)")
+    page.wait_for_load_state("networkidle")
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+    found = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
+        for v in found["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def look(page, name: str) -> None:
+    """The page as it is now, at desktop and phone width: a screenshot of each into
+    tests/artifacts/, no serious or critical accessibility violation at either width, and
+    nothing wider than the phone."""
+    size = page.viewport_size
+    for label, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+        page.set_viewport_size(viewport)
+        problems = accessibility_problems(page)
+        assert not problems, f"{name} at {label} width: {problems}"
+        if label == "phone":
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= PHONE["width"], f"{name}: {width}px wide on a {PHONE['width']}px phone"
+        shot(page, f"e2e-{name}-{label}")
+    page.set_viewport_size(size)

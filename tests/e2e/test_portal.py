@@ -27,7 +27,7 @@ def test_a_citizen_searches_their_case_number_and_sees_its_status_and_timeline(p
     number = system.case_number(case_id)
     sign_in(page, "citizen", option_text=PERSON_ID[-4:])
     expect(page).to_have_url(re.compile(r"/me$"))
-    page.get_by_role("link", name="结果查询").click()
+    page.get_by_role("link", name="办事服务").click()
     page.get_by_label("办件编号、证照编号").fill(number)
     page.get_by_role("button", name="查询").click()
     first = page.locator("section[data-group='case'] li.result").first
@@ -223,7 +223,7 @@ def test_the_language_switch_and_the_phone_width(page, system):
     shot(page, "e2e-search-anonymous-phone")
     page.get_by_role("button", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Find any result")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Services and search")
     expect(page.locator("section[data-group='item'] h2")).to_contain_text("Services")
     shot(page, "e2e-search-anonymous-english-phone")
     width = page.evaluate("document.documentElement.scrollWidth")

@@ -29,7 +29,7 @@
     } }, fmt(S.ui.pay, { amount: money(payment.amount_fen) }));
   }
 
-  function render(c, reload) {
+  function render(c, item, reload) {
     const flags = el("p", { class: "flags" }, badge(c.status, "big"),
       c.overdue ? el("span", { class: "badge badge-overdue", "data-flag": "overdue" }, S.ui.overdue) : null,
       !c.overdue && c.past_promised ? el("span", { class: "badge badge-late", "data-flag": "past-promised" }, S.ui.past_promised) : null);
@@ -70,23 +70,42 @@
         c.licence.verification_code ? el("span", { class: "muted", "data-code": c.licence.verification_code }, " " + S.ui.verification_code + " " + c.licence.verification_code) : "")
         : el("p", { class: "muted" }, L.no_licence));
 
+    // The item's materials (names from the catalogue), which were given, which are missing.
+    const materialRows = (item.materials || []).map((m) => ({ attrs: { "data-material": m.code }, cells: [m.name,
+      c.materials.includes(m.code) ? L.given : (m.required ? el("strong", {}, L.missing) : "—"),
+      c.requested_materials.includes(m.code) ? el("span", { class: "badge badge-materials_requested" }, L.requested) : ""] }));
+    const materials = materialRows.length ? el("section", { "aria-labelledby": "materials-h" }, el("h2", { id: "materials-h" }, L.materials),
+      P.table(L.materials, [L.material, L.given_h, L.requested_h], materialRows)) : null;
+
     const rating = c.rating ? el("p", {}, L.rating + ": " + fmt(S.ui.rating, { score: c.rating.score }) + (c.rating.comment ? " — " + c.rating.comment : "")) : null;
 
     root.replaceChildren(...[
       el("h1", {}, (c.item && c.item.name) || L.number),
       flags,
       el("div", { class: "grid2" }, el("section", { "aria-label": L.number }, facts), deadline),
-      timeline, payments, licence, rating].filter(Boolean));
+      materials, timeline, payments, licence, rating].filter(Boolean));
+  }
+
+  const items = {};
+  function itemOf(code) {
+    if (!items[code]) items[code] = api("/catalog/items/" + encodeURIComponent(code), { auth: false }).catch(() => ({ materials: [] }));
+    return items[code];
   }
 
   async function load(position) {
     try {
       const c = await api("/cases/" + encodeURIComponent(ref), { params: { consistent_after: position } });
-      render(c, load);
+      const item = await itemOf(c.item.code);
+      render(c, item, load);
+      // The actions (case-actions.js) follow the case as it is now.
+      document.dispatchEvent(new CustomEvent("case:loaded", { detail: { case: c, reload: load } }));
     } catch (err) {
       showError(root, err);
     }
   }
 
-  if (requireRole(root, null)) load();
+  // `?after=<position>`: the page opened right after a command (an application just filed)
+  // waits until the read models show it.
+  const after = Number(new URLSearchParams(location.search).get("after"));
+  if (requireRole(root, null)) load(after > 0 ? after : undefined);
 })();

@@ -18,8 +18,22 @@
     try { target.replaceChildren(await loader()); } catch (err) { showError(target, err); }
   }
 
+  /* What waits for the citizen: materials to supply, fees to pay, services to rate. */
+  function todo(items, due) {
+    const box = document.getElementById("todo");
+    const entries = items.filter((c) => c.status === "materials_requested").map((c) => [c, L.todo_materials])
+      .concat(items.filter((c) => ["approved", "rejected", "refused"].includes(c.status) && !c.rating).map((c) => [c, L.todo_rate]));
+    const list = entries.map(([c, what]) => el("li", { "data-case": c.case_id },
+      el("a", { href: "/cases/" + c.case_id }, what), " · " + c.title + " · ", el("span", { class: "ident" }, c.case_number)));
+    if (due) list.unshift(el("li", {}, el("a", { href: "#payments" }, L.todo_pay)));
+    box.querySelector("ul").replaceChildren(...list);
+    box.hidden = !list.length;
+  }
+
   async function cases(position) {
     const page = await api("/me/cases", { params: { size: 50, consistent_after: position } });
+    const due = await api("/me/payments", { params: { size: 1, status: "requested" } }).then((p) => p.total > 0, () => false);
+    todo(page.items, due);
     if (!page.items.length) return empty();
     return table(L.title, [L.number, L.title, L.status, L.submitted, L.deadline], page.items.map((c) => ({
       attrs: { "data-case": c.case_id },

@@ -28,12 +28,12 @@
   }
 
   async function api(path, options) {
-    const { method = "GET", params, body, auth = true } = options || {};
+    const { method = "GET", params, body, auth = true, headers: extra } = options || {};
     const url = new URL("/api/v1" + path, window.location.origin);
     Object.entries(params || {}).forEach(([k, v]) => {
       if (v !== undefined && v !== null && v !== "") url.searchParams.set(k, v);
     });
-    const headers = { Accept: "application/json" };
+    const headers = { Accept: "application/json", ...(extra || {}) };
     const current = session.get();
     if (auth && current && current.token) headers.Authorization = "Bearer " + current.token;
     if (body !== undefined) headers["Content-Type"] = "application/json";
@@ -130,12 +130,96 @@
     return null;
   }
 
-  function table(caption, headers, rows) {
-    return el("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": caption },
-      el("table", {},
+  /* A table in a labelled scrolling region; `stack` turns its rows into cards at phone width
+   * (each cell then shows its column's name, from `data-label`). */
+  function table(caption, headers, rows, options) {
+    const stack = options && options.stack;
+    return el("div", { class: "table-wrap" + (stack ? " stack" : ""), tabindex: "0", role: "region", "aria-label": caption },
+      // Explicit roles when stacked: CSS `display: block` would otherwise drop the table's
+      // semantics in some browsers.
+      el("table", { role: stack ? "table" : null },
         el("caption", { class: "sr-only" }, caption),
-        el("thead", {}, el("tr", {}, headers.map((h) => el("th", { scope: "col" }, h)))),
-        el("tbody", {}, rows.map((r) => el("tr", r.attrs || {}, r.cells.map((c) => el("td", {}, c)))))));
+        el("thead", { role: stack ? "rowgroup" : null }, el("tr", { role: stack ? "row" : null }, headers.map((h) => el("th", { scope: "col", role: stack ? "columnheader" : null }, h)))),
+        el("tbody", { role: stack ? "rowgroup" : null }, rows.map((r) => el("tr", { role: stack ? "row" : null, ...(r.attrs || {}) },
+          r.cells.map((c, n) => el("td", { "data-label": stack ? headers[n] : null, role: stack ? "cell" : null }, c)))))));
+  }
+
+  /* A fresh Idempotency-Key: one per submission of a form, kept for its retries, so a double
+   * click or a retry after a lost answer files one record (docs/api.md, "Idempotency-Key"). */
+  function idempotencyKey() {
+    if (window.crypto && crypto.randomUUID) return "portal-" + crypto.randomUUID();
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    return "portal-" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  /* A command that answers 409 `idempotency-key-in-flight` while the same key is still being
+   * processed (a double submission): wait for the first and take its stored answer. */
+  async function command(path, body, key) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await api(path, { method: "POST", body, headers: { "Idempotency-Key": key } });
+      } catch (err) {
+        const inFlight = err instanceof ApiError && err.status === 409 && /idempotency-key-in-flight$/.test(err.problem.type || "");
+        if (!inFlight || attempt >= 10) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+    }
+  }
+
+  /* Validation problems (422 `errors`) shown at their fields: `fieldFor(name)` gives the input
+   * a problem's field belongs to (or null: then it is listed in the summary only). The summary
+   * at the top of the form links to each field and takes the focus, as screen readers expect. */
+  /* An API validation message in the page's language where the portal knows it. */
+  function apiText(message) {
+    const M = S.api_messages;
+    const text = String(message || "");
+    if (M[text]) return M[text];
+    let m;
+    if ((m = /^String should have at most (\d+) character/.exec(text))) return fmt(M.at_most_chars, { n: m[1] });
+    if ((m = /^Input should be greater than or equal to (\d+)/.exec(text))) return fmt(M.at_least, { n: m[1] });
+    if ((m = /^Input should be less than or equal to (\d+)/.exec(text))) return fmt(M.at_most, { n: m[1] });
+    if ((m = /^List should have at least (\d+) item/.exec(text))) return fmt(M.too_few, { n: m[1] });
+    if (/^Input should be a valid integer/.test(text)) return M.integer;
+    return text;
+  }
+
+  function labelOf(input) {
+    const label = input.labels && input.labels[0] ? input.labels[0] : input.querySelector && input.querySelector("legend");
+    return label ? label.textContent.trim() : "";
+  }
+
+  function showFieldErrors(form, summary, problem, fieldFor) {
+    clearFieldErrors(form, summary);
+    const errors = (problem && problem.errors) || [];
+    const items = (errors.length ? errors : [{ field: "", message: problem.detail || problem.title }]).map((e) => {
+      const input = e.field ? fieldFor(e.field) : null;
+      if (input) {
+        const id = input.id + "-error";
+        input.setAttribute("aria-invalid", "true");
+        input.setAttribute("aria-describedby", ((input.getAttribute("aria-describedby") || "") + " " + id).trim());
+        const holder = input.closest(".field") || input.parentElement;
+        holder.classList.add("has-error");
+        const message = apiText(e.message);
+        if (input.tagName === "FIELDSET") input.insertBefore(el("p", { class: "field-error", id, "data-field": e.field }, message), input.querySelector("legend").nextSibling);
+        else holder.insertBefore(el("p", { class: "field-error", id, "data-field": e.field }, message), input);
+        return el("li", {}, el("a", { href: "#" + input.id }, labelOf(input) + S.ui.colon + message));
+      }
+      return el("li", {}, (e.field ? e.field + S.ui.colon : "") + apiText(e.message));
+    });
+    summary.replaceChildren(el("h2", {}, S.ui.fix_these), el("ul", {}, items));
+    summary.hidden = false;
+    summary.focus();
+  }
+
+  function clearFieldErrors(form, summary) {
+    form.querySelectorAll(".field-error").forEach((n) => n.remove());
+    form.querySelectorAll(".has-error").forEach((n) => n.classList.remove("has-error"));
+    form.querySelectorAll("[aria-invalid]").forEach((input) => {
+      input.removeAttribute("aria-invalid");
+      const rest = (input.getAttribute("aria-describedby") || "").split(" ").filter((id) => id && !id.endsWith("-error"));
+      if (rest.length) input.setAttribute("aria-describedby", rest.join(" ")); else input.removeAttribute("aria-describedby");
+    });
+    if (summary) { summary.hidden = true; summary.replaceChildren(); }
   }
 
   function renderSession() {
@@ -163,6 +247,7 @@
   window.Portal = {
     S, LANG, session, api, ApiError, el, highlight, badge, statusLabel, departmentName, roleName,
     money, when, day, fmt, labels, errorMessage, showError, requireRole, table, renderSession,
+    idempotencyKey, command, showFieldErrors, clearFieldErrors,
     devEnabled: document.body.dataset.dev === "1",
   };
 })();

@@ -12,6 +12,7 @@
   function link(hit) {
     if (hit.type === "case") return "/cases/" + encodeURIComponent(hit.id);
     if (hit.type === "licence") return "/verify/" + encodeURIComponent(hit.id);
+    if (hit.type === "item") return "/items/" + encodeURIComponent(hit.id);
     if (hit.type === "payment" && (session.get() || {}).role === "citizen") return "/me#payments";
     return null;
   }

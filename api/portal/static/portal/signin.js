@@ -7,7 +7,7 @@
   const status = document.getElementById("signin-status");
   const citizens = document.getElementById("pick-citizen");
   const clerks = document.getElementById("pick-clerk");
-  const HOME = { citizen: "/me", clerk: "/", auditor: "/audit", analyst: "/dashboard" };
+  const HOME = { citizen: "/me", clerk: "/work", auditor: "/audit", analyst: "/dashboard" };
   /* Where to go after signing in: `next` as the server checked it (a path on this site, or ""
    * for the role's home). Checked again here, as the redirect happens here: one leading slash,
    * never followed by another or a backslash (a browser reads both as `//host`), and no control
@@ -35,7 +35,9 @@
   function claims(role) {
     if (role === "citizen") {
       const c = people && people.citizens[Number(citizens.value)];
-      return c && { body: { role, party_id: c.party_id }, label: c.name };
+      // A representative acts for a business as themself: their own (opaque) sub, the
+      // business's party_id. Everyone else gets the opaque sub of their party (api/auth.py).
+      return c && { body: { role, party_id: c.party_id, ...(c.sub ? { sub: c.sub } : {}) }, label: c.name, kind: c.kind };
     }
     if (role === "clerk") {
       const c = people && people.clerks[Number(clerks.value)];
@@ -53,7 +55,7 @@
     try {
       const minted = await api("/dev/tokens", { method: "POST", body: chosen.body, auth: false });
       P.session.set({ token: minted.token, role: minted.role, sub: minted.sub, label: chosen.label,
-                      party_id: chosen.body.party_id || null });
+                      party_id: chosen.body.party_id || null, kind: chosen.kind || null });
       window.location.assign(SAME_SITE_PATH.test(next) ? next : HOME[role]);
     } catch (err) {
       showError(status, err);
