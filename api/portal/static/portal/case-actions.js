@@ -136,7 +136,10 @@
     }
     if (s === "accepted") out.push(action("suspend", L.suspend, [reason()], withReason, c, reload));
     if (s === "submitted" || (s === "materials_requested" && !c.accepted_on)) {
-      out.push(action("reject-acceptance", L["reject-acceptance"], [reason()], withReason, c, reload));
+      // A refusal names its legal basis (docs/api.md, "Cases"), the item's by default.
+      out.push(action("reject-acceptance", L["reject-acceptance"], [reason(),
+        input("legal_basis", L.legal_basis, { rows: 2, maxlength: "2000", value: it.legal_basis || "" })],
+        (form) => ({ reason: value(form, "reason"), legal_basis: value(form, "legal_basis") }), c, reload));
     }
     if (OPEN.includes(s)) {
       out.push(action("assign", L.assign, [input("clerk_sub", L.clerk_sub, { value: c.assigned_to || me.sub, maxlength: "200" })],
