@@ -14,11 +14,17 @@ from domain.services.cases import CaseCommands
 from domain.services.catalogue import CatalogueCommands
 from domain.services.licences import LicenceCommands
 from domain.services.payments import PaymentCommands
+from domain.services.preferences import PreferenceCommands
 from domain.services.violations import ViolationCommands
 
 
 class Casetrack(
-    CatalogueCommands, CaseCommands, PaymentCommands, ViolationCommands, LicenceCommands
+    CatalogueCommands,
+    CaseCommands,
+    PaymentCommands,
+    ViolationCommands,
+    LicenceCommands,
+    PreferenceCommands,
 ):
     """The application service of the write side."""
 
