@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make run`: the local stack, then the API under gunicorn (port $PORT, default 8000),
-# the relay and one projector per read model (logs in var/log/). Ctrl-C stops everything it started.
+# the relay, one projector per read model and the notifications consumer (logs in var/log/). Ctrl-C stops everything it started.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
@@ -30,6 +30,8 @@ fi
 $PY manage.py relay >>var/log/relay.log 2>&1 &
 pids+=($!)
 $PY manage.py project all >>var/log/projectors.log 2>&1 &
+pids+=($!)
+$PY manage.py notify >>var/log/notify.log 2>&1 &
 pids+=($!)
 
 # Counters and histograms of all gunicorn workers, aggregated for /metrics.

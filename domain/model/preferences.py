@@ -25,7 +25,9 @@ PREFERENCES_NAMESPACE = UUID("6f1c2a3e-51a0-4c1e-9d3b-cae7a5e70016")
 LANGUAGES = ("zh-Hans", "en")
 DEFAULT_LANGUAGE = "zh-Hans"
 CHANNELS = ("email", "sms")
-_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
 # Mainland mobile numbers: 11 digits starting 1[3-9]; +86 / 0086 is dropped.
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 

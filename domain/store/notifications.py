@@ -90,9 +90,17 @@ def _tables(store: Any) -> tuple[str, str, str]:
         raise RuntimeError("notifications need an SQLite or PostgreSQL event store")
     if counters.endswith('"'):
         base = counters[: -len('_counters"')]
-        return f'{base}_notifications"', f'{base}_notification_deliveries"', f'{base}_notification_progress"'
+        return (
+            f'{base}_notifications"',
+            f'{base}_notification_deliveries"',
+            f'{base}_notification_progress"',
+        )
     base = counters.removesuffix("_counters")
-    return f"{base}_notifications", f"{base}_notification_deliveries", f"{base}_notification_progress"
+    return (
+        f"{base}_notifications",
+        f"{base}_notification_deliveries",
+        f"{base}_notification_progress",
+    )
 
 
 def _ensure(store: Any) -> tuple[str, str, str]:
@@ -339,6 +347,27 @@ def finish(
                 (notification_id, fallback[0], QUEUED, iso(fallback[1]), iso(now)),
             )
         return done
+
+
+def postpone(store: Any, delivery: Delivery, until: datetime, now: datetime) -> bool:
+    """A queued delivery that may not be sent yet (the quiet hours): due again at `until`."""
+    _, deliveries, _ = _ensure(store)
+    with store.write_cursor() as cursor:
+        cursor.execute(
+            store.q(
+                f"UPDATE {deliveries} SET next_at = %s, updated_at = %s WHERE notification_id = %s "
+                "AND channel = %s AND status = %s AND attempts = %s RETURNING attempts"
+            ),
+            (
+                iso(until),
+                iso(now),
+                delivery.notification_id,
+                delivery.channel,
+                QUEUED,
+                delivery.attempts,
+            ),
+        )
+        return cursor.fetchone() is not None
 
 
 def expire_claims(store: Any, claimed_before: datetime) -> int:
