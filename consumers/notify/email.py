@@ -67,10 +67,10 @@ class EmailChannel:
         message["Subject"] = subject
         message["Message-ID"] = message_id
         message["Date"] = formatdate(usegmt=True)
-        message["Content-Language"] = language
         for name, value in (headers or {}).items():
             message[name] = value
-        message.set_content(body)
+        message.set_content(body)  # (it replaces every Content-* header)
+        message["Content-Language"] = language
         try:
             with self._connect() as client:
                 client.send_message(message)

@@ -44,10 +44,16 @@ class PreferenceCommands(Commands):
         language, channels, email, phone = validate_preferences(language, channels, email, phone)
 
         def build(tx: Tx) -> Sequence[Aggregate]:
+            now = self.clock()
             found = self.load_or_none(preferences_id(party_id))
             if isinstance(found, NotificationPreferences):
                 found.change(
-                    language=language, channels=channels, email=email, phone=phone, actor=actor
+                    language=language,
+                    channels=channels,
+                    email=email,
+                    phone=phone,
+                    actor=actor,
+                    timestamp=now,
                 )
                 return [found]
             return [
@@ -59,6 +65,7 @@ class PreferenceCommands(Commands):
                     phone=phone,
                     department="",
                     actor=actor,
+                    timestamp=now,
                 )
             ]
 
