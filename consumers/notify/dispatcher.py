@@ -75,7 +75,8 @@ class Dispatcher:
                 stop.wait(self.interval_s)
 
     def pass_once(self, stop: threading.Event | None = None) -> bool:
-        """Reconcile dead claims, send what is due; True when a full page was due."""
+        """Reconcile dead claims, send what is due; True when anything was due (a fallback it
+        queued, or the rest of a long queue, may be due at once)."""
         now = self.clock()
         if records.expire_claims(self.store, now - timedelta(seconds=self.send_timeout_s)):
             log.warning("notify: sends interrupted by a crash are now unknown; reconciling")
@@ -85,7 +86,7 @@ class Dispatcher:
             if stop is not None and stop.is_set():
                 break
             self.deliver(item)
-        return len(due) == 100
+        return bool(due)
 
     # ------------------------------------------------------------------ one delivery
 
