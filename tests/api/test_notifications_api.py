@@ -115,3 +115,12 @@ def test_the_inbox_is_the_party_own_and_reading_marks_it(http, app) -> None:
     assert http.post(f"/me/notifications/{uuid4()}/read", as_=CITIZEN).status == 404
     assert get(http, "/me/notifications", OTHER_CITIZEN)[1]["unread"] == 1
     assert get(http, "/me/notifications?size=0", CITIZEN)[0] == 422
+
+
+def test_deliveries_per_channel_and_status_are_in_the_metrics(http, app) -> None:
+    _notify(app, PERSON, "一")
+    _notify(app, OTHER_PERSON, "二")
+    text = http.client.get("/metrics").content.decode()
+    assert 'casetrack_notification_deliveries{channel="email",status="queued"} 2.0' in text
+    assert 'casetrack_notification_deliveries{channel="inbox",status="delivered"} 2.0' in text
+    assert PERSON not in text

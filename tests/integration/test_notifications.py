@@ -9,20 +9,26 @@ import random
 import threading
 import time
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from uuid import UUID
 
 import pytest
 
 from consumers.notify.consumer import Notifier, caught_up
 from consumers.notify.dispatcher import Dispatcher
 from consumers.notify.email import EmailChannel
+from consumers.notify.reminders import Reminders
 from consumers.notify.sms import LocalSmsToMailbox
 from consumers.relay import Relay
 from consumers.topics import Topics
 from domain.services import Casetrack
 from domain.store import notifications as records
+from search.client import make_client
+from search.indices import Names
+from search.store import ReadModels, Write
 from tests.support.mail import MailServer
 from tests.support.processes import kill, manage
+from tests.support.readmodels import expected_documents
 from tests.support.scenarios import BUSINESS_ID, CITIZEN, CLERK, PERSON_ID, run_full_day
 from tests.support.stack import wait_until
 
@@ -192,7 +198,9 @@ def test_every_kind_in_both_languages_by_inbox_email_and_sms(world: World) -> No
     assert len(business_mails) == EXPECTED_BUSINESS.total()
     subjects = {m["Subject"] for m in person_mails}
     assert f"Licence {made.licences[0]} revoked" in subjects
-    assert {str(m["Content-Language"]) for m in person_mails} == {"en"}, [dict(m) for m in person_mails[:1]]
+    assert {str(m["Content-Language"]) for m in person_mails} == {"en"}, [
+        dict(m) for m in person_mails[:1]
+    ]
     assert any(m["Subject"].startswith("罚款决定：200.00元") for m in business_mails)
     assert any("已退款 10.00元" == m["Subject"] for m in business_mails)
     texts = world.mail.to(f"{PERSON_PHONE}@sms.localhost")
@@ -316,7 +324,7 @@ def test_exactly_once_under_sigkill_and_a_full_reread(world: World) -> None:
     done = threading.Event()
 
     def traffic() -> None:
-        for day in range(6):
+        for day in range(3):
             run_full_day(world.app, suffix=f"{day:04d}")
         done.set()
 
@@ -329,7 +337,7 @@ def test_exactly_once_under_sigkill_and_a_full_reread(world: World) -> None:
         notify = world.start("notify")
     writer.join()
     world.published()
-    expected = 6 * (EXPECTED_PERSON.total() - 1 + EXPECTED_BUSINESS.total())
+    expected = 3 * (EXPECTED_PERSON.total() - 1 + EXPECTED_BUSINESS.total())
 
     def settled() -> bool:
         counts = records.delivery_counts(world.app.store)
@@ -360,3 +368,60 @@ def test_exactly_once_under_sigkill_and_a_full_reread(world: World) -> None:
     time.sleep(3)
     kill(again)
     assert world.mail.message_ids() == ids
+
+
+def test_the_clock_reminds_once_of_a_fine_falling_due_and_a_licence_expiring(
+    world: World, es_url: str
+) -> None:
+    prefer(world.app, BUSINESS_ID, "en", BUSINESS_MAIL, None)
+    prefer(world.app, PERSON_ID, "zh-Hans", PERSON_MAIL, None)
+    made = run_full_day(world.app)
+    fine = world.app.record_violation(
+        party_id=BUSINESS_ID,
+        party_name="蜀味餐饮",
+        description="占道经营",
+        location="春熙路",
+        region_code="510104",
+        occurred_at=NOON,
+        fine_fen=30000,
+        legal_basis="城市管理条例",
+        department="market-regulation",
+        actor=CLERK,
+    )["payment_id"]
+    # The read models the clock asks, as the projections make them (projectors are tested
+    # on their own).
+    read_models = ReadModels(make_client(es_url, timeout_s=30), Names(world.prefix))
+    documents = expected_documents(world.app)
+    for name in ("payments", "licences"):
+        read_models.ensure(name)
+        writes = [Write(i, d["aggregate_version"], d) for i, d in documents[name].items()]
+        read_models.write(read_models.names.alias(name), writes)
+        read_models.refresh(read_models.names.alias(name))
+    due = world.app.load_or_none(UUID(fine)).due_date
+    expires = world.app.get_licence(made.licences[0]).valid_until
+    at = {"now": NOON}
+    reminders = Reminders(app=world.app, read_models=read_models, clock=lambda: at["now"])
+
+    def on(day: date) -> datetime:
+        return datetime(day.year, day.month, day.day, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+
+    at["now"] = on(due - timedelta(days=4))
+    assert reminders.pass_once() == 0
+    at["now"] = on(due - timedelta(days=3))
+    assert reminders.pass_once() == 1
+    assert reminders.pass_once() == 0
+    at["now"] = on(due - timedelta(days=1))
+    assert (
+        Reminders(app=world.app, read_models=read_models, clock=lambda: at["now"]).pass_once() == 0
+    )
+    at["now"] = on(expires - timedelta(days=31))
+    assert reminders.pass_once() == 0
+    at["now"] = on(expires - timedelta(days=30))
+    assert reminders.pass_once() == 1
+    assert reminders.pass_once() == 0
+    world.send_all(world.dispatcher(clock=lambda: at["now"]))
+    [fine_mail] = [m for m in world.mail.to(BUSINESS_MAIL) if m["Subject"].startswith("Your fine")]
+    assert fine_mail["Subject"] == f"Your fine is due on {due.isoformat()}"
+    assert "CNY 300.00" in fine_mail.get_content()
+    [expiry] = [m for m in world.mail.to(PERSON_MAIL) if "即将到期" in m["Subject"]]
+    assert expires.isoformat() in expiry.get_content()
