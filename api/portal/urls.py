@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.search, name="portal-search"),
     path("cases/<str:case_ref>", views.case, name="portal-case"),
     path("me", views.me, name="portal-me"),
+    path("notifications", views.notifications, name="portal-notifications"),
     path("verify", views.verify, name="portal-verify"),
     path("verify/<str:licence_number>", views.verify, name="portal-verify-number"),
     path("audit", views.audit, name="portal-audit"),

@@ -76,6 +76,7 @@ def page(template: str, active: str, extra=None):
 search = page("portal/search.html", "search")
 case = page("portal/case.html", "search")
 me = page("portal/me.html", "me")
+notifications = page("portal/notifications.html", "notifications")
 verify = page("portal/verify.html", "verify")
 audit = page("portal/audit.html", "audit")
 dashboard = page("portal/dashboard.html", "dashboard")
