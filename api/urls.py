@@ -16,6 +16,7 @@ from api.routers import (
     notifications,
     ops,
     payments,
+    privacy,
     search,
     violations,
 )
@@ -43,6 +44,7 @@ api.add_router("/me", notifications.router)
 api.add_router("/audit", audit.router)
 api.add_router("/analytics", analytics.router)
 api.add_router("/ops", ops.router)
+api.add_router("/erasures", privacy.router)
 # Development helpers are not mounted in production: 404 before authentication or validation.
 if not get_config().is_production:
     api.add_router("/dev", dev.router)

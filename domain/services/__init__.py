@@ -15,6 +15,7 @@ from domain.services.catalogue import CatalogueCommands
 from domain.services.licences import LicenceCommands
 from domain.services.payments import PaymentCommands
 from domain.services.preferences import PreferenceCommands
+from domain.services.privacy import PrivacyCommands
 from domain.services.violations import ViolationCommands
 
 
@@ -25,6 +26,7 @@ class Casetrack(
     ViolationCommands,
     LicenceCommands,
     PreferenceCommands,
+    PrivacyCommands,
 ):
     """The application service of the write side."""
 
