@@ -101,7 +101,7 @@ def my_notifications(request: HttpRequest, params: Query[InboxIn]):
         return {"total": 0, "unread": 0, "page": params.page, "size": params.size, "items": []}
     total, unread, items = records.inbox(
         app().store,
-        principal.party_id,
+        app().keyring.party_ref(principal.party_id),
         unread_only=bool(params.unread),
         offset=(params.page - 1) * params.size,
         limit=params.size,
@@ -126,7 +126,12 @@ def my_notifications(request: HttpRequest, params: Query[InboxIn]):
 def read_notification(request: HttpRequest, notification_id: Path[UUID]):
     principal = require(request, "citizen")
     marked = (
-        records.mark_read(app().store, principal.party_id, str(notification_id), datetime.now(UTC))
+        records.mark_read(
+            app().store,
+            app().keyring.party_ref(principal.party_id),
+            str(notification_id),
+            datetime.now(UTC),
+        )
         if principal.party_id
         else None
     )

@@ -2,7 +2,7 @@
 
 The party's preferences are read from the event store (the aggregate, opened by the store's
 mapper); the e-mail address and mobile number are not copied into the records: the
-dispatcher reads them again at each send.
+dispatcher reads them again at each send. A recipient is recorded as the party's blind ref.
 """
 
 from __future__ import annotations
@@ -17,14 +17,17 @@ from domain.notifications.templates import render
 from domain.store.notifications import NewNotification
 
 
-def preferences(app: Any, party_id: str) -> dict[str, Any]:
-    found = app.load_or_none(preferences_id(party_id))
+def preferences(app: Any, party_ref: str) -> dict[str, Any]:
+    found = app.load_or_none(preferences_id(party_ref))
     if isinstance(found, NotificationPreferences):
         return found.as_dict()
     return default_preferences()
 
 
-def compose(planned: Planned, prefs: dict[str, Any], now: datetime) -> NewNotification:
+def compose(
+    planned: Planned, recipient: str, prefs: dict[str, Any], now: datetime
+) -> NewNotification:
+    """The record of `planned` for `recipient` (the party's blind ref)."""
     words = render(planned.kind, prefs["language"], planned.params)
     channels = {}
     if prefs["channels"].get(EMAIL) and prefs.get("email"):
@@ -33,7 +36,7 @@ def compose(planned: Planned, prefs: dict[str, Any], now: datetime) -> NewNotifi
         channels[SMS] = not_before(SMS, now, urgent=planned.urgent)
     return NewNotification(
         event_id=planned.event_id,
-        recipient=planned.recipient,
+        recipient=recipient,
         kind=planned.kind,
         language=prefs["language"],
         title=words.title,

@@ -204,9 +204,10 @@ class Notifier:
                         position = int(envelope["position"])
                         note = self._planned(envelope)
                         if note is not None:
-                            if note.recipient not in prefs:
-                                prefs[note.recipient] = preferences(self.app, note.recipient)
-                            composed.append(compose(note, prefs[note.recipient], now))
+                            ref = self.app.keyring.party_ref(note.recipient)
+                            if ref not in prefs:
+                                prefs[ref] = preferences(self.app, ref)
+                            composed.append(compose(note, ref, prefs[ref], now))
                 progress[tp.partition] = max(progress.get(tp.partition, 0), position)
         inserted = records.record(
             self.app.store, composed, consumer=self.progress_name, progress=progress

@@ -28,7 +28,7 @@ from typing import Any
 
 from consumers.notify.compose import preferences
 from consumers.notify.email import EmailChannel
-from consumers.notify.outcome import DELIVERED, PERMANENT, SENT, TEMPORARY, SendResult
+from consumers.notify.outcome import DELIVERED, PERMANENT, SENT, TEMPORARY, UNKNOWN, SendResult
 from consumers.notify.sms import SmsMessage, SmsProvider
 from domain.notifications import delivery as rules
 from domain.notifications.templates import render
@@ -65,14 +65,18 @@ class Dispatcher:
         return self.app.store
 
     def run(self, stop: threading.Event) -> None:
-        while not stop.is_set():
-            try:
-                busy = self.pass_once(stop)
-            except Exception:  # the store away: try again after the interval
-                log.warning("notify: dispatch pass failed", exc_info=True)
-                busy = False
-            if not busy:
-                stop.wait(self.interval_s)
+        try:
+            while not stop.is_set():
+                try:
+                    busy = self.pass_once(stop)
+                except Exception:  # the store away: try again after the interval
+                    log.warning("notify: dispatch pass failed", exc_info=True)
+                    busy = False
+                if not busy:
+                    stop.wait(self.interval_s)
+        finally:
+            if self.email is not None:
+                self.email.close()
 
     def pass_once(self, stop: threading.Event | None = None) -> bool:
         """Reconcile dead claims, send what is due; True when anything was due (a fallback it
@@ -143,6 +147,8 @@ class Dispatcher:
         if result.status in (SENT, DELIVERED):
             status = result.status
             self.sent += 1
+        elif result.status == UNKNOWN:
+            status = rules.UNKNOWN
         elif result.status == TEMPORARY and (
             at := rules.retry_at(datetime.fromisoformat(item.created_at), now, attempt)
         ):

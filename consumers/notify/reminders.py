@@ -73,13 +73,13 @@ class Reminders:
             planned.append(
                 reminder("licence_expiring", subject_of(licence), licence.valid_until.isoformat())
             )
-        fresh = [
-            p for p in planned if not records.recorded(self.app.store, p.event_id, p.recipient)
-        ]
         prefs: dict[str, dict] = {}
         composed = []
-        for p in fresh:
-            if p.recipient not in prefs:
-                prefs[p.recipient] = preferences(self.app, p.recipient)
-            composed.append(compose(p, prefs[p.recipient], now))
+        for p in planned:
+            ref = self.app.keyring.party_ref(p.recipient)
+            if records.recorded(self.app.store, p.event_id, ref):
+                continue
+            if ref not in prefs:
+                prefs[ref] = preferences(self.app, ref)
+            composed.append(compose(p, ref, prefs[ref], now))
         return len(records.record(self.app.store, composed))

@@ -2,8 +2,9 @@
 
 One aggregate per party, event-sourced like every other record, so the e-mail address and the
 mobile number are stored (and sealed, once the store encrypts personal data) exactly as other
-contact details are. Its id comes from the party id (`preferences_id`): the one place to
-switch to the store's blind index of a party when that lands.
+contact details are: `domain/privacy/policy.py` seals the party id, the address and the
+number. Its id comes from the party's blind ref (`preferences_id`), never from the identity
+number itself, so the aggregate id (also the Kafka key) reveals nothing without the key.
 
 The inbox is always on; `email` and `sms` are the party's choice and need an address or a
 mobile number. Without preferences a party is told in zh-Hans, in the inbox only.
@@ -32,8 +33,9 @@ _EMAIL = re.compile(
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 
 
-def preferences_id(party_id: str) -> UUID:
-    return uuid5(PREFERENCES_NAMESPACE, party_id)
+def preferences_id(party_ref: str) -> UUID:
+    """The preferences' aggregate id from the party's blind ref (`Keyring.party_ref`)."""
+    return uuid5(PREFERENCES_NAMESPACE, party_ref)
 
 
 def validate_email(value: Any) -> str | None:
@@ -82,14 +84,15 @@ class NotificationPreferences(CasetrackAggregate):
     record_name = "notification preferences"
 
     @staticmethod
-    def create_id(party_id: str) -> UUID:
-        return preferences_id(party_id)
+    def create_id(party_id: str, party_ref: str) -> UUID:
+        return preferences_id(party_ref)
 
     @event("PreferencesSet")
     def __init__(
         self,
         *,
         party_id: str,
+        party_ref: str,
         language: str,
         channels: dict,
         email: str | None,

@@ -25,7 +25,7 @@ def preferences_body(preferences: NotificationPreferences) -> dict[str, Any]:
 class PreferenceCommands(Commands):
     def notification_preferences(self, party_id: str) -> dict[str, Any]:
         """The party's preferences, or the defaults (zh-Hans, inbox only) when never set."""
-        found = self.load_or_none(preferences_id(party_id))
+        found = self.load_or_none(preferences_id(self.keyring.party_ref(party_id)))
         if isinstance(found, NotificationPreferences):
             return preferences_body(found)
         return {**default_preferences(), "version": 0}
@@ -42,10 +42,11 @@ class PreferenceCommands(Commands):
         idempotency: IdempotencyRequest | None = None,
     ) -> Outcome:
         language, channels, email, phone = validate_preferences(language, channels, email, phone)
+        party_ref = self.keyring.party_ref(party_id)
 
         def build(tx: Tx) -> Sequence[Aggregate]:
             now = self.clock()
-            found = self.load_or_none(preferences_id(party_id))
+            found = self.load_or_none(preferences_id(party_ref))
             if isinstance(found, NotificationPreferences):
                 found.change(
                     language=language,
@@ -59,6 +60,7 @@ class PreferenceCommands(Commands):
             return [
                 NotificationPreferences(
                     party_id=party_id,
+                    party_ref=party_ref,
                     language=language,
                     channels=channels,
                     email=email,

@@ -15,8 +15,9 @@ records live beside the events, in the same database and through the recorder's 
 - `notification_progress`: the consumer's position per partition (its lag).
 
 Times are ISO-8601 UTC text with microseconds on both databases, compared as text.
-The recipient is kept through `recipient_key`, the one place to switch to the store's blind
-index of a party when personal data is sealed.
+A recipient is kept as the party's blind ref (`Keyring.party_ref`), never their identity
+number; titles and bodies name records (case and licence numbers, items, amounts, dates),
+never a person; addresses and numbers are read from the party's preferences at each send.
 """
 
 from __future__ import annotations
@@ -37,11 +38,6 @@ _ready: weakref.WeakSet = weakref.WeakSet()
 _ready_lock = threading.Lock()
 
 
-def recipient_key(party_id: str) -> str:
-    """What the tables key a recipient by."""
-    return party_id
-
-
 def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
@@ -49,7 +45,7 @@ def iso(moment: datetime) -> str:
 @dataclass(frozen=True)
 class NewNotification:
     event_id: str
-    recipient: str  # party id
+    recipient: str  # the party's blind ref
     kind: str
     language: str
     title: str
@@ -170,7 +166,7 @@ def record(
                 (
                     str(uuid.uuid4()),
                     n.event_id,
-                    recipient_key(n.recipient),
+                    n.recipient,
                     n.kind,
                     n.language,
                     n.title,
@@ -225,11 +221,12 @@ def progress(store: Any, consumer: str) -> dict[int, int]:
 
 
 def recorded(store: Any, event_id: str, recipient: str) -> bool:
+    """Whether the notification of `event_id` for `recipient` (a blind ref) is recorded."""
     notes, _, _ = _ensure(store)
     with store.read_cursor() as cursor:
         cursor.execute(
             store.q(f"SELECT 1 AS x FROM {notes} WHERE event_id = %s AND recipient = %s"),
-            (event_id, recipient_key(recipient)),
+            (event_id, recipient),
         )
         return cursor.fetchone() is not None
 
@@ -435,11 +432,12 @@ def delivery_counts(store: Any) -> dict[tuple[str, str], int]:
 
 
 def inbox(
-    store: Any, party_id: str, *, unread_only: bool = False, offset: int = 0, limit: int = 20
+    store: Any, recipient: str, *, unread_only: bool = False, offset: int = 0, limit: int = 20
 ) -> tuple[int, int, list[dict[str, Any]]]:
-    """(total, unread, newest first page) of a party's notifications, with their deliveries."""
+    """(total, unread, newest first page) of a party's notifications (`recipient`: their blind
+    ref), with their deliveries."""
     notes, deliveries, _ = _ensure(store)
-    key = recipient_key(party_id)
+    key = recipient
     where = "recipient = %s" + (" AND read_at IS NULL" if unread_only else "")
     with store.read_cursor() as cursor:
         cursor.execute(
@@ -482,7 +480,7 @@ def inbox(
     return total, unread, items
 
 
-def mark_read(store: Any, party_id: str, notification_id: str, now: datetime) -> dict | None:
+def mark_read(store: Any, recipient: str, notification_id: str, now: datetime) -> dict | None:
     """Mark one of the party's notifications read (the first reading counts); None when the
     party has no such notification."""
     notes, _, _ = _ensure(store)
@@ -492,16 +490,14 @@ def mark_read(store: Any, party_id: str, notification_id: str, now: datetime) ->
                 f"UPDATE {notes} SET read_at = COALESCE(read_at, %s) "
                 "WHERE notification_id = %s AND recipient = %s RETURNING notification_id, read_at"
             ),
-            (iso(now), notification_id, recipient_key(party_id)),
+            (iso(now), notification_id, recipient),
         )
         row = cursor.fetchone()
     return dict(row) if row is not None else None
 
 
-def kinds_of(store: Any, party_id: str) -> Iterable[str]:
+def kinds_of(store: Any, recipient: str) -> Iterable[str]:
     notes, _, _ = _ensure(store)
     with store.read_cursor() as cursor:
-        cursor.execute(
-            store.q(f"SELECT kind FROM {notes} WHERE recipient = %s"), (recipient_key(party_id),)
-        )
+        cursor.execute(store.q(f"SELECT kind FROM {notes} WHERE recipient = %s"), (recipient,))
         return [r["kind"] for r in cursor.fetchall()]

@@ -10,6 +10,7 @@ from uuid import uuid4
 import orjson
 import pytest
 
+from domain.model.preferences import preferences_id
 from domain.store import notifications as records
 from tests.api.conftest import CITIZEN, CLERK, OTHER_CITIZEN, OTHER_PERSON, PERSON
 
@@ -19,7 +20,7 @@ def get(http, path: str, token: str):
     return response.status_code, orjson.loads(response.content)
 
 
-def test_preferences_default_then_set_then_read(http) -> None:
+def test_preferences_default_then_set_then_read(http, app) -> None:
     status, body = get(http, "/me/notification-preferences", CITIZEN)
     assert status == 200
     assert body == {
@@ -44,6 +45,12 @@ def test_preferences_default_then_set_then_read(http) -> None:
     # The same again records nothing.
     again = http.put("/me/notification-preferences", chosen, as_=CITIZEN)
     assert again.body["version"] == 1
+    # Stored sealed: neither the identity number, the address nor the number in plain bytes,
+    # and the aggregate id comes from the party's blind ref.
+    stream = app.read_stream(preferences_id(app.keyring.party_ref(PERSON)))
+    assert len(stream) == 1
+    for plain in (PERSON, "zhang.san@example.cn", "13800138000"):
+        assert plain.encode() not in stream[0].state
 
 
 @pytest.mark.parametrize(
@@ -74,7 +81,7 @@ def _notify(app, party: str, title: str) -> str:
         [
             records.NewNotification(
                 event_id=str(uuid4()),
-                recipient=party,
+                recipient=app.keyring.party_ref(party),
                 kind="case_submitted",
                 language="zh-Hans",
                 title=title,
@@ -123,4 +130,4 @@ def test_deliveries_per_channel_and_status_are_in_the_metrics(http, app) -> None
     text = http.client.get("/metrics").content.decode()
     assert 'casetrack_notification_deliveries{channel="email",status="queued"} 2.0' in text
     assert 'casetrack_notification_deliveries{channel="inbox",status="delivered"} 2.0' in text
-    assert PERSON not in text
+    assert PERSON not in text and app.keyring.party_ref(PERSON) not in text

@@ -18,10 +18,11 @@ pytestmark = pytest.mark.integration
 
 
 def test_a_citizen_reads_their_messages_and_the_badge_counts_down(page, system, tmp_path):
+    person = system.app.keyring.party_ref(PERSON_ID)
     notify = manage("notify", env=system.env, log=tmp_path / "notify.log")
     try:
         wait_until(
-            lambda: records.inbox(system.app.store, PERSON_ID)[0] >= 3,
+            lambda: records.inbox(system.app.store, person)[0] >= 3,
             timeout_s=90,
             what="the citizen's notifications",
         )
@@ -43,4 +44,4 @@ def test_a_citizen_reads_their_messages_and_the_badge_counts_down(page, system, 
     first.get_by_role("button", name="标为已读").click()
     expect(badge).to_have_text(str(unread - 1))
     expect(first.get_by_role("button", name="标为已读")).to_have_count(0)
-    assert records.inbox(system.app.store, PERSON_ID)[1] == unread - 1
+    assert records.inbox(system.app.store, person)[1] == unread - 1
