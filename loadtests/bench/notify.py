@@ -144,11 +144,19 @@ class Run:
         notifier.run(self.stop, until=caught_up)
         return notifier.stats.events / (time.perf_counter() - started), notifier
 
-    def recipients(self) -> list[str]:
+    def recipients(self) -> set[str]:
+        """The party ids of everyone notified (the tables hold blind refs: the ids come from
+        the cases, opened by the store)."""
         notes, _, _ = records._tables(self.app.store)
         with self.app.store.read_cursor() as cursor:
-            cursor.execute(f"SELECT DISTINCT recipient FROM {notes}")
-            return [r["recipient"] for r in cursor.fetchall()]
+            cursor.execute(f"SELECT DISTINCT case_id FROM {notes} WHERE case_id IS NOT NULL")
+            case_ids = [r["case_id"] for r in cursor.fetchall()]
+        parties = set()
+        for case_id in case_ids:
+            case = self.app.load_or_none(uuid.UUID(case_id))
+            if case is not None:
+                parties.add(case.applicant["party_id"])
+        return parties
 
     def forget_notifications(self) -> None:
         with self.app.store.write_cursor() as cursor:
