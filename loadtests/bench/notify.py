@@ -204,9 +204,13 @@ class Run:
             for name in ("relay", "notify")
         ]
         try:
-            time.sleep(5)  # both joined their groups
-            committed: dict[str, float] = {}
+            # Warm-up: one command through both processes (started, joined, caught up).
             code = self.item
+            first = self.app.submit_case(
+                item_code=code, applicant=self.applicant(-1), channel="web", actor=CITIZEN
+            )["case_id"]
+            wait_for(lambda: self.recorded({first: 0.0}), timeout_s=120, what="the warm-up")
+            committed: dict[str, float] = {}
             interval, started = 1 / self.args.rate, time.perf_counter()
             n = 0
             while time.perf_counter() - started < self.args.fresh_seconds:
@@ -238,7 +242,7 @@ class Run:
 
     def applicant(self, n: int) -> dict:
         return {
-            "party_id": make_resident_id("510104", date(1990, 1, 1), 100 + n % 800),
+            "party_id": make_resident_id("510104", date(1990, 1, 1), 100 + (n + 800) % 800),
             "kind": "person",
             "name": "测试",
         }
