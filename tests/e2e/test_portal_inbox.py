@@ -28,7 +28,7 @@ def test_a_citizen_reads_their_messages_and_the_badge_counts_down(page, system, 
         )
     finally:
         kill(notify)
-    total, unread, items = records.inbox(system.app.store, PERSON_ID, limit=50)
+    total, unread, items = records.inbox(system.app.store, person, limit=50)
     sign_in(page, "citizen", option_text=PERSON_ID[-4:])
     badge = page.locator("#inbox-badge")
     expect(badge).to_have_text(str(unread))
