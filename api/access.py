@@ -21,7 +21,7 @@ from domain.store.access_log import append_access
 
 log = logging.getLogger(__name__)
 
-STAFF = frozenset({"clerk", "auditor", "analyst", "admin", "gateway"})
+STAFF = frozenset({"clerk", "auditor", "analyst", "admin", "gateway", "finance"})
 ANONYMOUS = Principal(sub="anonymous", role="public")
 
 

@@ -26,7 +26,7 @@ from api.config import Config, get_config
 from domain.identifiers import PROVINCE_PREFIXES, is_region_code, is_resident_id, party_id_problem
 from domain.reference import DEPARTMENTS
 
-ROLES = ("citizen", "clerk", "auditor", "analyst", "admin", "gateway")
+ROLES = ("citizen", "clerk", "auditor", "analyst", "admin", "gateway", "finance")
 ASYMMETRIC = ["RS256", "EdDSA", "ES256"]
 ISSUER = "casetrack"
 LEEWAY_S = 30

@@ -154,6 +154,7 @@ def settle(
     expected_version: int | None,
     key,
     payload,
+    fee_fen: int | None = None,
 ) -> Status:
     """Settle a payment (the gateway's, or development's simulated payer); settling the same
     transaction again answers the first settlement."""
@@ -162,6 +163,7 @@ def settle(
         channel=channel,
         transaction_ref=transaction_ref,
         amount_fen=amount_fen,
+        fee_fen=fee_fen,
         actor=principal.actor(channel),
         expected_version=expected_version,
         idempotency=idempotency(request, principal, key, payload),

@@ -186,6 +186,8 @@ def is_past_promised(document: dict, today: date) -> bool:
 
 def licence_state(document: dict, today: date) -> str:
     status = document.get("status")
+    if status == "destroyed":
+        return "unknown"
     if status == "revoked":
         return "revoked"
     if status == "suspended":

@@ -17,6 +17,8 @@ from api.routers import (
     ops,
     payments,
     privacy,
+    reconciliations,
+    retention,
     search,
     violations,
 )
@@ -44,6 +46,9 @@ api.add_router("/me", notifications.router)
 api.add_router("/audit", audit.router)
 api.add_router("/analytics", analytics.router)
 api.add_router("/ops", ops.router)
+api.add_router("/retention", retention.router)
+api.add_router("/reconciliations", reconciliations.router)
+api.add_router("/finance", reconciliations.finance_router)
 api.add_router("/erasures", privacy.router)
 # Development helpers are not mounted in production: 404 before authentication or validation.
 if not get_config().is_production:

@@ -145,3 +145,16 @@ class NotFound(DomainError):
         if not message and record:
             message = f"No {record} with identifier {identifier}."
         super().__init__(message, record=record, identifier=identifier)
+
+
+class InvalidStatement(InvalidInput):
+    """A gateway's statement that cannot be read: one error per bad line and column."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__(problems[0][0], problems[0][1])
+        self.problems = list(problems)
+        self.message = f"The statement has {len(problems)} error(s); nothing was recorded."
+
+    @property
+    def errors(self) -> list[dict[str, str]]:
+        return [{"field": field, "message": message} for field, message in self.problems]

@@ -56,6 +56,7 @@ class CasetrackPostgresRecorder(
         self.counters_table = qualified(f"{prefix}_counters")
         self.idempotency_table = qualified(f"{prefix}_idempotency_keys")
         self.checkpoints_table = qualified(f"{prefix}_checkpoints")
+        self.archive_table = qualified(f"{prefix}_archive_schedule")
         self.data_keys_table = qualified(f"{prefix}_data_keys")
         self.snapshots_table = qualified(f"{prefix}_snapshots")
 
@@ -90,6 +91,10 @@ class CasetrackPostgresRecorder(
                 "id bigserial PRIMARY KEY, created_at text NOT NULL, "
                 "position bigint NOT NULL, streams bigint NOT NULL, events bigint NOT NULL, "
                 "heads_hash text NOT NULL, signature text NOT NULL)",
+                f"CREATE TABLE IF NOT EXISTS {self.archive_table} ("
+                "aggregate_id uuid PRIMARY KEY, action_date text NOT NULL)",
+                f'CREATE INDEX IF NOT EXISTS "{prefix}_archive_due_idx" '
+                f"ON {self.archive_table} (action_date)",
                 *self.data_keys_ddl("bytea", "uuid"),
             )
         )

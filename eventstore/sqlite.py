@@ -126,6 +126,7 @@ class CasetrackSQLiteRecorder(CasetrackRecorderMixin, DataKeyStoreMixin, SQLiteA
     snapshots_table = "stored_snapshots"
     idempotency_table = "casetrack_idempotency_keys"
     checkpoints_table = "casetrack_checkpoints"
+    archive_table = "casetrack_archive_schedule"
 
     def __init__(
         self,
@@ -174,6 +175,10 @@ class CasetrackSQLiteRecorder(CasetrackRecorderMixin, DataKeyStoreMixin, SQLiteA
             "position INTEGER NOT NULL, streams INTEGER NOT NULL, "
             "events INTEGER NOT NULL, heads_hash TEXT NOT NULL, "
             "signature TEXT NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {self.archive_table} ("
+            "aggregate_id TEXT PRIMARY KEY, action_date TEXT NOT NULL) WITHOUT ROWID",
+            f"CREATE INDEX IF NOT EXISTS {self.archive_table}_due_idx "
+            f"ON {self.archive_table} (action_date)",
             *self.data_keys_ddl("BLOB", "TEXT"),
         ]
 

@@ -1,6 +1,14 @@
 """Pure projections: event envelope -> read-model document. No I/O, no clients."""
 
-from projections import access, cases, catalog, licences, payments, violations
+from projections import (
+    access,
+    cases,
+    catalog,
+    licences,
+    payments,
+    reconciliations,
+    violations,
+)
 from projections.base import Projection, ProjectionError
 
 PROJECTIONS: dict[str, Projection] = {
@@ -11,6 +19,7 @@ PROJECTIONS: dict[str, Projection] = {
         licences.PROJECTION,
         catalog.PROJECTION,
         violations.PROJECTION,
+        reconciliations.PROJECTION,
         access.PROJECTION,
     )
 }

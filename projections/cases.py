@@ -75,6 +75,7 @@ def submitted(_: Document | None, data: dict, envelope: Envelope) -> Document:
         "fee_payment_id": None,
         "rating": None,
         "closing_reason": "",
+        "transfers": [],
         "timeline": [],
     }
 
@@ -107,11 +108,21 @@ def accepted(d: Document, data: dict, _: Envelope) -> Document:
     return d
 
 
+def _archive(data: dict) -> dict | None:
+    """What a closing event recorded of the case's retention (None before rules existed)."""
+    archive = data.get("archive")
+    if archive is None:
+        return None
+    keys = ("disposition", "action_date", "years", "legal_basis", "closed_on")
+    return {k: archive.get(k) for k in keys}
+
+
 def refused(d: Document, data: dict, envelope: Envelope) -> Document:
     d.update(
         status="refused",
         closing_reason=data["reason"],
         decided_on=shanghai_day(envelope["occurred_at"]),
+        archive=_archive(data),
     )
     return d
 
@@ -155,6 +166,40 @@ def extended(d: Document, data: dict, _: Envelope) -> Document:
     return d
 
 
+def transferred(d: Document, data: dict, envelope: Envelope) -> Document:
+    """The case moves with its scoping fields, and waits for the receiving department's
+    acceptance: no deadline, no suspension, no extension, nobody assigned."""
+    d.update(
+        department=envelope["department"],
+        region_code=data["region_code"],
+        status="submitted",
+        status_before_request=None,
+        requested_materials=[],
+        assigned_to=None,
+        accepted_on=None,
+        promised_due=None,
+        statutory_due=None,
+        calendar_version=None,
+        suspended_on=None,
+        promised_remaining=None,
+        statutory_remaining=None,
+        extended_days=0,
+    )
+    moved_from = data["moved_from"]
+    d.setdefault("transfers", []).append(
+        {
+            "from_department": moved_from["department"],
+            "from_region_code": moved_from["region_code"],
+            "department": envelope["department"],
+            "region_code": data["region_code"],
+            "item_code": data["item_code"],
+            "reason": data["reason"],
+            "at": envelope["occurred_at"],
+        }
+    )
+    return d
+
+
 def payment_linked(d: Document, data: dict, _: Envelope) -> Document:
     d["payments"].append(
         {"payment_id": data["payment_id"], "kind": data["kind"], "amount_fen": data["amount_fen"]}
@@ -179,13 +224,67 @@ def decided(d: Document, data: dict, envelope: Envelope) -> Document:
         },
         licence_id=data.get("licence_id"),
         licence_number=data.get("licence_number"),
+        archive=_archive(data),
     )
     return d
 
 
 def withdrawn(d: Document, data: dict, _: Envelope) -> Document:
-    d.update(status="withdrawn", closing_reason=data.get("reason", ""))
+    d.update(status="withdrawn", closing_reason=data.get("reason", ""), archive=_archive(data))
     return d
+
+
+# What a destroyed case's document keeps: no applicant, form, materials or free text.
+TOMBSTONE_KEEPS = (
+    "type",
+    "case_number",
+    "title",
+    "item_code",
+    "item_name",
+    "item_type",
+    "item_revision",
+    "fee_fen",
+    "licence_type",
+    "statutory_days",
+    "promised_days",
+    "department",
+    "region_code",
+    "channel",
+    "submitted_at",
+    "submitted_on",
+    "accepted_on",
+    "decided_on",
+    "on_time",
+    "licence_id",
+    "licence_number",
+    "payments",
+    "fee_payment_id",
+    "archive",
+    "timeline",
+)
+
+
+def destroyed(d: Document, data: dict, envelope: Envelope) -> Document:
+    tombstone = data["tombstone"]
+    decision = d.get("decision")
+    return {
+        **{k: d.get(k) for k in TOMBSTONE_KEEPS},
+        "status": "destroyed",
+        "applicant": None,
+        "party_ids": [],
+        "name_refs": [],
+        "materials": [],
+        "required_materials": [],
+        "requested_materials": [],
+        "decision": decision and {k: decision[k] for k in ("outcome", "decided_at")},
+        "closing_reason": "",
+        "rating": None,
+        "destroyed": {
+            "at": envelope["occurred_at"],
+            "action_date": tombstone["action_date"],
+            "legal_basis": tombstone["legal_basis"],
+        },
+    }
 
 
 def rated(d: Document, data: dict, _: Envelope) -> Document:
@@ -212,10 +311,12 @@ PROJECTION = Projection(
         "CaseSuspended": _handler(suspended),
         "CaseResumed": _handler(resumed),
         "CaseExtended": _handler(extended),
+        "CaseTransferred": _handler(transferred),
         "CasePaymentLinked": _handler(payment_linked),
         "CaseDecided": _handler(decided),
         "CaseWithdrawn": _handler(withdrawn),
         "CaseRated": _handler(rated),
         "PersonalDataErased": _handler(erased),
+        "CaseDestroyed": _handler(destroyed),
     },
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.model.retention import default_rule
 from projections.base import Document, Envelope, Projection, require
 
 NAME = "catalog"
@@ -29,6 +30,8 @@ def _terms(d: Document, terms: dict) -> Document:
             )
         }
     )
+    d["retention"] = terms.get("retention") or default_rule()
+    d["successor_code"] = terms.get("successor_code")
     d["title"] = terms["name"]
     return d
 

@@ -60,6 +60,15 @@ def erased(d: Document | None, e: Envelope) -> Document:
     return personal_data_erased(require(d, NAME), e["data"])
 
 
+def destroyed(d: Document | None, e: Envelope) -> Document:
+    """With its case: the holder and the code go; it verifies as unknown."""
+    d = require(d, NAME)
+    d.update(status="destroyed", holder=None, party_ids=[], name_refs=[], verification_code=None)
+    d["history"] = [{**step, "reason": ""} for step in d["history"]]
+    d["history"].append({"step": e["event_type"], "at": e["occurred_at"], "reason": ""})
+    return d
+
+
 PROJECTION = Projection(
     document_type="licence",
     name=NAME,
@@ -72,5 +81,6 @@ PROJECTION = Projection(
         "LicenceResumed": _change("active"),
         "LicenceRevoked": _change("revoked"),
         "PersonalDataErased": erased,
+        "LicenceDestroyed": destroyed,
     },
 )

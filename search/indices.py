@@ -145,6 +145,10 @@ MODELS: dict[str, dict] = {
         "settled_at": DATE,
         "channel": KEYWORD,
         "transaction_ref": IDENTIFIER,
+        "gateway": KEYWORD,
+        "fee_fen": LONG,
+        "movement_days": DATE,
+        "movements": STORED_ONLY,
     },
     "licences": {
         "licence_id": KEYWORD,
@@ -185,6 +189,17 @@ MODELS: dict[str, dict] = {
         "fine_payment_id": KEYWORD,
         "outcome": KEYWORD,
     },
+}
+
+MODELS["reconciliations"] = {
+    "reconciliation_id": KEYWORD,
+    "gateway": KEYWORD,
+    "date": DATE,
+    "sequence": INT,
+    "recorded_at": DATE,
+    "open_exceptions": INT,
+    "exceptions": STORED_ONLY,
+    "totals": STORED_ONLY,
 }
 
 MODELS["access"] = {

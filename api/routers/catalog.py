@@ -17,6 +17,7 @@ from api.auth import require
 from api.command_support import IdempotencyKey, answer, app, idempotency
 from api.schemas.catalog import ItemIn, ItemOut, ItemRevisionIn
 from api.schemas.common import MAX_VERSION, PROBLEMS, Department, RegionCode, Text
+from domain.model.retention import default_rule
 from search.queries import Scope, by_id_body, catalog_body
 
 router = Router(tags=["catalogue"])
@@ -37,6 +38,8 @@ FIELDS = (
     "legal_basis",
     "licence_type",
     "licence_valid_days",
+    "retention",
+    "successor_code",
     "status",
     "revision",
     "published_at",
@@ -60,6 +63,8 @@ class CatalogItemOut(Schema):
     legal_basis: str | None = None
     licence_type: str | None = None
     licence_valid_days: int | None = None
+    retention: dict[str, Any] | None = None
+    successor_code: str | None = None
     status: str | None = None
     revision: int | None = None
     published_at: str | None = None
@@ -105,6 +110,7 @@ class WithdrawQuery(Schema):
 def _item(doc: dict) -> dict:
     return {
         **{k: doc.get(k) for k in FIELDS},
+        "retention": doc.get("retention") or default_rule(),
         "materials": doc.get("materials") or [],
         "steps": doc.get("steps") or [],
         "version": doc.get("aggregate_version"),

@@ -85,6 +85,7 @@ def settle_payment(
         channel=payload.channel,
         transaction_ref=payload.transaction_ref,
         amount_fen=payload.amount_fen,
+        fee_fen=payload.fee_fen,
         expected_version=payload.expected_version,
         key=idempotency_key,
         payload=payload,

@@ -8,7 +8,16 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
-from api.schemas.common import CommandIn, Form, PartyId, ShortText, Text, TransitionIn
+from api.schemas.common import (
+    CommandIn,
+    Department,
+    Form,
+    PartyId,
+    RegionCode,
+    ShortText,
+    Text,
+    TransitionIn,
+)
 
 Channel = Literal["web", "app", "wechat", "hall", "hotline", "kiosk"]
 MaterialCode = Annotated[str, Field(max_length=32, examples=["LICENCE"])]
@@ -118,6 +127,24 @@ class DecideIn(TransitionIn):
     outcome: Literal["approved", "rejected"]
     reasons: Text = ""
     legal_basis: Text = ""
+
+
+class TransferIn(TransitionIn):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "department": "market-regulation",
+                    "region_code": "510105",
+                    "reason": "经营场所位于青羊区，应由青羊区市场监督管理局办理",
+                }
+            ]
+        }
+    )
+
+    department: Department
+    region_code: RegionCode
+    reason: Text
 
 
 class RateIn(TransitionIn):

@@ -14,6 +14,7 @@ from api.schemas.common import (
     LongText,
     RegionCode,
     ShortText,
+    Text,
     Version,
 )
 
@@ -46,6 +47,11 @@ EXAMPLE = {
     "legal_basis": "《中华人民共和国食品安全法》第三十五条",
     "licence_type": "食品经营许可证",
     "licence_valid_days": 1825,
+    "retention": {
+        "disposition": "destroy",
+        "years": 30,
+        "legal_basis": "《机关文件材料归档范围和文书档案保管期限规定》",
+    },
 }
 
 
@@ -55,6 +61,18 @@ class ItemMaterialIn(Schema):
     code: str = Field(max_length=32, examples=["LICENCE"])
     name: ShortText
     required: bool = True
+
+
+class RetentionIn(Schema):
+    """How long the item's closed cases are kept (docs/api.md, "Retention")."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    disposition: Literal["permanent", "destroy"]
+    years: Annotated[int, Field(strict=True, ge=1, le=100)] | None = Field(
+        None, description="required with destroy; not allowed with permanent"
+    )
+    legal_basis: Text = ""
 
 
 class ItemTermsIn(CommandIn):
@@ -72,6 +90,16 @@ class ItemTermsIn(CommandIn):
     legal_basis: LongText = ""
     licence_type: ShortText | None = None
     licence_valid_days: Annotated[int, Field(strict=True, ge=1, le=36600)] | None = None
+    retention: RetentionIn | None = Field(
+        None, description="absent or null: the default, destroy 30 years after closing"
+    )
+    successor_code: str | None = Field(
+        None,
+        max_length=32,
+        description="the item that takes over this item's cases (a transfer may go to its "
+        "department); null for none",
+        examples=[None],
+    )
 
 
 class ItemIn(ItemTermsIn):

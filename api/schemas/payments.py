@@ -8,7 +8,7 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import ConfigDict, Field, model_validator
 
-from api.schemas.common import CommandIn, Fen, PartyId, ShortText, Text, TransitionIn
+from api.schemas.common import CommandIn, Fen, FenOrZero, PartyId, ShortText, Text, TransitionIn
 
 
 class ReferenceIn(Schema):
@@ -52,6 +52,7 @@ class SettleIn(TransitionIn):
                     "channel": "unionpay",
                     "transaction_ref": "UP20260301123456789",
                     "amount_fen": 5000,
+                    "fee_fen": 30,
                 }
             ]
         }
@@ -60,6 +61,7 @@ class SettleIn(TransitionIn):
     channel: str = Field(min_length=1, max_length=50)
     transaction_ref: ShortText
     amount_fen: Fen
+    fee_fen: FenOrZero | None = Field(None, description="the gateway's fee, if it tells it")
 
 
 class RefundIn(TransitionIn):

@@ -22,9 +22,18 @@ from typing import Any
 from eventsourcing.domain import Aggregate
 
 from domain.errors import IllegalTransition, InvalidInput
-from domain.identifiers import validate_party_id
+from domain.identifiers import mask_id, mask_name, validate_party_id
 
-ACTOR_ROLES = ("citizen", "clerk", "auditor", "analyst", "admin", "gateway", "system")
+ACTOR_ROLES = (
+    "citizen",
+    "clerk",
+    "auditor",
+    "analyst",
+    "admin",
+    "gateway",
+    "finance",
+    "system",
+)
 
 
 class DomainEvent(Aggregate.Event):
@@ -85,6 +94,17 @@ def validate_party(party: Any, *, field: str = "applicant", name_required: bool 
     text = required_text if name_required else optional_text
     name = text(party.get("name"), f"{field}.name", max_len=200)
     return {"party_id": party_id, "kind": kind, "name": name}
+
+
+def mask_party(party: dict | None) -> dict | None:
+    """A party as staff see it: a person's name and id masked, a business's kept."""
+    if party is None:
+        return None
+    party = dict(party)
+    if party.get("kind") == "person":
+        party["name"] = mask_name(party["name"])
+        party["party_id"] = mask_id(party["party_id"])
+    return party
 
 
 def utcnow() -> datetime:

@@ -1,8 +1,8 @@
 """A case: one application for one service item, from submission to its conclusion.
 
 Statuses (docs/api.md): submitted, materials_requested, accepted, suspended, and the final
-approved, rejected, refused (not accepted) and withdrawn. The deadlines, in working days
-from acceptance, are the case's clock (``domain/model/case_clock.py``).
+approved, rejected, refused (not accepted) and withdrawn; a closed case whose retention ended
+is destroyed (``retention.py``). Deadlines (working days from acceptance): ``case_clock.py``.
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ from eventsourcing.domain import event
 
 from domain.calendar import DEFAULT_CALENDAR, WorkingCalendar, shanghai_date
 from domain.errors import Conflict, FeeNotSettled, IllegalTransition, InvalidInput, MaterialsMissing
-from domain.identifiers import mask_id, mask_name
-from domain.model import case_clock
+from domain.model import case_clock, case_transfer
 from domain.model.base import (
     CasetrackAggregate,
     DomainEvent,
@@ -25,6 +24,9 @@ from domain.model.base import (
     utcnow,
     validate_party,
 )
+from domain.model.case_reading import CaseReading
+from domain.model.retention import derive_archive, forget_person, no_archive, tombstone
+from domain.model.submission import check_rating, validate_materials, validate_submission
 
 SUBMITTED = "submitted"
 MATERIALS_REQUESTED = "materials_requested"
@@ -34,6 +36,7 @@ APPROVED = "approved"
 REJECTED = "rejected"
 REFUSED = "refused"
 WITHDRAWN = "withdrawn"
+DESTROYED = "destroyed"  # a closed case whose retention ended: only its tombstone is left
 
 OPEN_STATUSES = (SUBMITTED, MATERIALS_REQUESTED, ACCEPTED, SUSPENDED)
 FINAL_STATUSES = (APPROVED, REJECTED, REFUSED, WITHDRAWN)
@@ -41,43 +44,40 @@ STATUSES = OPEN_STATUSES + FINAL_STATUSES
 DECIDED_STATUSES = (APPROVED, REJECTED, REFUSED)
 # The clock runs (a deadline can pass) while a case is accepted or materials are requested.
 RUNNING_STATUSES = (ACCEPTED, MATERIALS_REQUESTED)
-CHANNELS = ("web", "app", "wechat", "hall", "hotline", "kiosk")
 OUTCOMES = (APPROVED, REJECTED)
 
 
-def validate_materials(
-    materials: Any, known_codes: list[str], *, field: str = "materials"
-) -> list[dict]:
-    if not isinstance(materials, list):
-        raise InvalidInput(field, "must be a list of {code, document_ref}")
-    clean = []
-    for i, m in enumerate(materials):
-        if not isinstance(m, dict):
-            raise InvalidInput(f"{field}[{i}]", "must be an object {code, document_ref}")
-        code = m.get("code")
-        if code not in known_codes:
-            raise InvalidInput(
-                f"{field}[{i}].code", f"'{code}' is not a material of this service item"
-            )
-        ref = required_text(m.get("document_ref"), f"{field}[{i}].document_ref", max_len=500)
-        clean.append({"code": code, "document_ref": ref})
-    return clean
-
-
-class Case(CasetrackAggregate):
+class Case(CaseReading, CasetrackAggregate):
     record_name = "case"
-    final_statuses = FINAL_STATUSES
+    open_statuses, running_statuses = OPEN_STATUSES, RUNNING_STATUSES
+    final_statuses = (*FINAL_STATUSES, DESTROYED)
+    archive: dict | None = None  # a snapshot from before retention rules has none
 
     class Event(DomainEvent):
         def apply(self, aggregate: Any) -> None:
-            aggregate.timeline.append(
-                {
-                    "step": type(self).__name__,
-                    "at": self.timestamp,
-                    "role": self.actor.get("role"),
-                    "subject": self.actor.get("subject"),
-                }
-            )
+            step = {"step": type(self).__name__, "at": self.timestamp}
+            role, subject = self.actor.get("role"), self.actor.get("subject")
+            aggregate.timeline.append({**step, "role": role, "subject": subject})
+
+    class Closed(Event):
+        """v2 of the closing events: they record the archive (domain/model/retention.py)."""
+
+        class_version = 2
+        archive: dict | None
+        upcast_v1_v2 = staticmethod(no_archive)
+
+    class CaseRefused(Closed):
+        reason: str
+
+    class CaseDecided(Closed):
+        outcome: str
+        reasons: str
+        legal_basis: str
+        licence_id: UUID | None
+        licence_number: str | None
+
+    class CaseWithdrawn(Closed):
+        reason: str
 
     # --- creation -----------------------------------------------------------------------
 
@@ -96,13 +96,7 @@ class Case(CasetrackAggregate):
         timestamp: datetime | None = None,
     ) -> Case:
         """``item`` is ``ServiceItem.case_terms()``: the terms the case keeps."""
-        if channel not in CHANNELS:
-            raise InvalidInput("channel", f"must be one of {', '.join(CHANNELS)}")
-        known = [m["code"] for m in item["materials"]]
-        clean_materials = validate_materials(materials or [], known)
-        form = form or {}
-        if not isinstance(form, dict) or not all(isinstance(k, str) for k in form):
-            raise InvalidInput("form", "must be an object with text keys")
+        clean_materials, form = validate_submission(item, channel, materials, form)
         return cls(
             case_number=case_number,
             item=item,
@@ -270,13 +264,19 @@ class Case(CasetrackAggregate):
                 status=self.status,
                 why="only a case not yet accepted can be refused",
             )
-        self._refused(reason=required_text(reason, "reason"), actor=actor, timestamp=timestamp)
+        reason = required_text(reason, "reason")
+        timestamp = timestamp or utcnow()
+        archive = self.derive_archive(timestamp)
+        self._refused(reason=reason, archive=archive, actor=actor, timestamp=timestamp)
 
-    @event("CaseRefused")
-    def _refused(self, reason: str, actor: dict, timestamp: datetime | None) -> None:
+    @event(CaseRefused)
+    def _refused(
+        self, reason: str, archive: dict | None, actor: dict, timestamp: datetime | None
+    ) -> None:
         self.status = REFUSED
         self.closing_reason = reason
         self.decided_on = shanghai_date(timestamp)
+        self.archive = archive
 
     # --- handling -----------------------------------------------------------------------
 
@@ -402,6 +402,46 @@ class Case(CasetrackAggregate):
             self.statutory_due = statutory_due
             self.calendar_version = calendar_version
 
+    # --- transfer (转办: the rules are domain/model/case_transfer.py) ----------------------
+
+    def transfer(
+        self,
+        *,
+        department: str,
+        region_code: str,
+        item_code: str,
+        reason: str,
+        actor: dict,
+        timestamp: datetime | None = None,
+    ) -> None:
+        """Hand the open case to ``department`` in ``region_code``, which offers its item as
+        ``item_code``; it awaits their acceptance, which restarts the clock."""
+        self._transferred(
+            moved_from=case_transfer.check_transferable(self, department, region_code),
+            department=department,
+            region_code=region_code,
+            item_code=item_code,
+            reason=required_text(reason, "reason"),
+            actor=actor,
+            timestamp=timestamp,
+        )
+
+    @event("CaseTransferred")
+    def _transferred(
+        self,
+        moved_from: dict,
+        department: str,
+        region_code: str,
+        item_code: str,
+        reason: str,
+        actor: dict,
+        timestamp: datetime | None,
+    ) -> None:
+        self.department, self.region_code, self.handled_as = department, region_code, item_code
+        self.status, self.status_before_request = SUBMITTED, None
+        self.requested_materials, self.assigned_to = [], None
+        vars(self).update(case_clock.on_transfer())
+
     # --- payments -----------------------------------------------------------------------
 
     def link_payment(
@@ -413,7 +453,7 @@ class Case(CasetrackAggregate):
         actor: dict,
         timestamp: datetime | None = None,
     ) -> None:
-        if self.status in (WITHDRAWN, REFUSED):
+        if self.status in (WITHDRAWN, REFUSED, DESTROYED):
             raise IllegalTransition(
                 record=self.record_name,
                 action="request a payment for",
@@ -471,17 +511,19 @@ class Case(CasetrackAggregate):
             raise FeeNotSettled(str(self.fee_payment_id) if self.fee_payment_id else None)
         if outcome == REJECTED:
             licence_id, licence_number = None, None
+        timestamp = timestamp or utcnow()
         self._decided(
             outcome=outcome,
             reasons=reasons,
             legal_basis=legal_basis,
             licence_id=licence_id,
             licence_number=licence_number,
+            archive=self.derive_archive(timestamp),
             actor=actor,
             timestamp=timestamp,
         )
 
-    @event("CaseDecided")
+    @event(CaseDecided)
     def _decided(
         self,
         outcome: str,
@@ -489,9 +531,11 @@ class Case(CasetrackAggregate):
         legal_basis: str,
         licence_id: UUID | None,
         licence_number: str | None,
+        archive: dict | None,
         actor: dict,
         timestamp: datetime | None,
     ) -> None:
+        self.archive = archive
         self.status = outcome
         self.decided_on = shanghai_date(timestamp)
         self.decision = {
@@ -515,12 +559,33 @@ class Case(CasetrackAggregate):
                 why="a decision has already been made",
             )
         self.check_not_final("withdraw")
-        self._withdrawn(reason=optional_text(reason, "reason"), actor=actor, timestamp=timestamp)
+        reason = optional_text(reason, "reason")
+        timestamp = timestamp or utcnow()
+        archive = self.derive_archive(timestamp)
+        self._withdrawn(reason=reason, archive=archive, actor=actor, timestamp=timestamp)
 
-    @event("CaseWithdrawn")
-    def _withdrawn(self, reason: str, actor: dict, timestamp: datetime | None) -> None:
+    @event(CaseWithdrawn)
+    def _withdrawn(
+        self, reason: str, archive: dict | None, actor: dict, timestamp: datetime | None
+    ) -> None:
         self.status = WITHDRAWN
         self.closing_reason = reason
+        self.archive = archive
+
+    # --- retention (docs/design.md, "Retention") ----------------------------------------
+
+    def derive_archive(self, closed_at: datetime) -> dict:
+        """Under the item's rule the case was submitted with (else the default rule)."""
+        return derive_archive(self.item.get("retention"), closed_at)
+
+    def destroy(self, *, as_of: date, actor: dict, timestamp: datetime | None = None) -> None:
+        """Destroy the case if due on ``as_of``: a tombstone without personal data."""
+        self._destroyed(**tombstone(self, as_of), actor=actor, timestamp=timestamp)
+
+    @event("CaseDestroyed")
+    def _destroyed(self, tombstone: dict, actor: dict, timestamp: datetime | None) -> None:
+        self.status = DESTROYED
+        forget_person(self)
 
     def rate(
         self, *, score: int, comment: str = "", actor: dict, timestamp: datetime | None = None
@@ -528,51 +593,8 @@ class Case(CasetrackAggregate):
         self.check_status(
             "rate", *DECIDED_STATUSES, why="a case can be rated only after its decision"
         )
-        if self.rating is not None:
-            raise Conflict(
-                f"This case was already rated ({self.rating['score']} of 5); a case is rated once."
-            )
-        if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
-            raise InvalidInput("score", "must be a whole number from 1 to 5")
-        self._rated(
-            score=score,
-            comment=optional_text(comment, "comment", max_len=1000),
-            actor=actor,
-            timestamp=timestamp,
-        )
+        self._rated(**check_rating(self.rating, score, comment), actor=actor, timestamp=timestamp)
 
     @event("CaseRated")
     def _rated(self, score: int, comment: str, actor: dict, timestamp: datetime | None) -> None:
         self.rating = {"score": score, "comment": comment}
-
-    # --- reading ------------------------------------------------------------------------
-
-    @property
-    def material_codes(self) -> list[str]:
-        return [m["code"] for m in self.item["materials"]]
-
-    @property
-    def missing_materials(self) -> list[str]:
-        return [
-            m["code"]
-            for m in self.item["materials"]
-            if m["required"] and m["code"] not in self.materials
-        ]
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_STATUSES
-
-    def is_overdue(self, now: datetime) -> bool:
-        """Past the statutory deadline while running (a suspended case's clock is stopped)."""
-        return self.status in RUNNING_STATUSES and case_clock.is_past(now, self.statutory_due)
-
-    def is_past_promised(self, now: datetime) -> bool:
-        return self.status in RUNNING_STATUSES and case_clock.is_past(now, self.promised_due)
-
-    def masked_applicant(self) -> dict:
-        applicant = dict(self.applicant)
-        if applicant["kind"] == "person":
-            applicant["name"] = mask_name(applicant["name"])
-            applicant["party_id"] = mask_id(applicant["party_id"])
-        return applicant

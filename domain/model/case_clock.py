@@ -4,8 +4,10 @@ Deadlines count working days from the day of acceptance. They are computed by th
 and recorded in the event with the calendar version that computed them, so a later
 calendar correction never changes a recorded deadline on replay. Suspension stops the
 clock (the remaining working days are kept); resumption restarts it from the day of
-resumption; an extension moves the statutory deadline only. Overdue is a function of the
-clock (``Case.is_overdue(now)``), never an event.
+resumption; an extension moves the statutory deadline only. A transfer to another department
+(转办) resets the clock: the receiving department's own acceptance starts it afresh
+(docs/design.md, "Transfer of a case"). Overdue is a function of the clock
+(``Case.is_overdue(now)``), never an event.
 
 Each ``on_*`` function answers the deadline fields of one event of
 :class:`domain.model.case.Case`; the aggregate guards, then records them.
@@ -69,6 +71,22 @@ def on_extension(
     assert statutory_due is not None
     deadline = calendar.deadline(statutory_due, days)
     return {"statutory_due": deadline.due, "calendar_version": deadline.calendar_version}
+
+
+def on_transfer() -> dict[str, Any]:
+    """The case's clock fields after a transfer: no acceptance, no deadline, no suspension,
+    no extension. The receiving department accepts (or refuses) the case itself, and its
+    acceptance sets new deadlines from that day with the item's full working days."""
+    return {
+        "accepted_on": None,
+        "promised_due": None,
+        "statutory_due": None,
+        "calendar_version": None,
+        "suspended_on": None,
+        "promised_remaining": None,
+        "statutory_remaining": None,
+        "extended_days": 0,
+    }
 
 
 def check_extension_days(days: Any) -> int:

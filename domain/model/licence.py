@@ -30,7 +30,8 @@ LICENCE_NAMESPACE = UUID("6f1c2a3e-51a0-4c1e-9d3b-cae7a5e70002")
 ACTIVE = "active"
 SUSPENDED = "suspended"
 REVOKED = "revoked"
-STATUSES = (ACTIVE, SUSPENDED, REVOKED)
+DESTROYED = "destroyed"  # with its case, when the case's retention ended
+STATUSES = (ACTIVE, SUSPENDED, REVOKED, DESTROYED)
 STATES = ("valid", "expired", "suspended", "revoked")
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 12
@@ -60,7 +61,7 @@ def code_matches(expected: str | None, given: str | None) -> bool:
 
 class Licence(CasetrackAggregate):
     record_name = "licence"
-    final_statuses = (REVOKED,)
+    final_statuses = (REVOKED, DESTROYED)
     # A snapshot taken before codes existed has no attribute: such a licence has no code.
     verification_code: str | None = None
 
@@ -218,6 +219,8 @@ class Licence(CasetrackAggregate):
         self.reason = reason
 
     def revoke(self, *, reason: str, actor: dict, timestamp: datetime | None = None) -> None:
+        if self.status == DESTROYED:
+            self.check_not_final("revoke")
         if self.status == REVOKED:
             raise IllegalTransition(
                 record=self.record_name,
@@ -232,9 +235,24 @@ class Licence(CasetrackAggregate):
         self.status = REVOKED
         self.reason = reason
 
+    # --- retention (docs/design.md, "Retention") ----------------------------------------
+
+    def destroy(self, *, case_number: str, actor: dict, timestamp: datetime | None = None) -> None:
+        """With its case: the holder and the code are forgotten; it verifies as unknown."""
+        if self.status == DESTROYED:
+            self.check_not_final("destroy")
+        self._destroyed(case_number=case_number, actor=actor, timestamp=timestamp)
+
+    @event("LicenceDestroyed")
+    def _destroyed(self, case_number: str, actor: dict, timestamp: datetime | None) -> None:
+        self.status = DESTROYED
+        self.holder, self.verification_code, self.reason = None, None, ""
+
     # --- reading ------------------------------------------------------------------------
 
     def state(self, now: datetime) -> str:
+        if self.status == DESTROYED:
+            return "unknown"
         if self.status == REVOKED:
             return "revoked"
         if self.status == SUSPENDED:

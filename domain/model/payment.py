@@ -5,6 +5,10 @@ Settling again with the same transaction reference and amount is a no-op (the ga
 retries); the same reference with another amount is an error. Refunds never exceed what
 was paid. Only an unpaid payment can be cancelled. Overdue is computed from the due date
 and the clock.
+
+The gateway that settled a payment (the settling actor's subject) also pays its refunds back;
+each settlement and refund is kept in `movements`, which a reconciliation compares with that
+gateway's daily statement (domain/model/reconciliation.py).
 """
 
 from __future__ import annotations
@@ -54,9 +58,36 @@ def _text(value: Any, field: str, *, required: bool, max_len: int = 200) -> str:
     return value.strip()
 
 
+def validate_fee(value: Any) -> int | None:
+    """The gateway's fee for a settlement: whole fen, 0 or more, or None when not given."""
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise InvalidInput("fee_fen", "must be a whole number of fen, 0 or more")
+    return value
+
+
 class Payment(CasetrackAggregate):
     record_name = "payment"
     final_statuses = (REFUNDED, CANCELLED)
+    destroyed = False  # with its case (retention); set by ``PaymentDestroyed``
+    # Snapshots taken before these existed lack them.
+    gateway: str | None = None
+    fee_fen: int | None = None
+    movements: tuple | list = ()
+
+    class PaymentSettled(CasetrackAggregate.Event):
+        """v2 adds ``fee_fen``, the gateway's fee (None: not given, as in every v1)."""
+
+        class_version = 2
+        channel: str
+        transaction_ref: str
+        amount_fen: int
+        fee_fen: int | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["fee_fen"] = None
 
     @classmethod
     def request(
@@ -147,12 +178,16 @@ class Payment(CasetrackAggregate):
         transaction_ref: str,
         amount_fen: int,
         actor: dict,
+        fee_fen: int | None = None,
         timestamp: datetime | None = None,
     ) -> bool:
         """Record the gateway's settlement; False (nothing new) for a repeated one."""
         channel = _text(channel, "channel", required=True, max_len=50)
         transaction_ref = _text(transaction_ref, "transaction_ref", required=True)
         validate_amount(amount_fen)
+        fee_fen = validate_fee(fee_fen)
+        if fee_fen is not None and fee_fen > amount_fen:
+            raise InvalidInput("fee_fen", "cannot exceed the amount settled")
         if self.transaction_ref is not None and self.transaction_ref == transaction_ref:
             if amount_fen != self.paid_fen:
                 raise InvalidInput(
@@ -179,17 +214,19 @@ class Payment(CasetrackAggregate):
             channel=channel,
             transaction_ref=transaction_ref,
             amount_fen=amount_fen,
+            fee_fen=fee_fen,
             actor=actor,
             timestamp=timestamp,
         )
         return True
 
-    @event("PaymentSettled")
+    @event(PaymentSettled)
     def _settled(
         self,
         channel: str,
         transaction_ref: str,
         amount_fen: int,
+        fee_fen: int | None,
         actor: dict,
         timestamp: datetime | None,
     ) -> None:
@@ -197,8 +234,14 @@ class Payment(CasetrackAggregate):
         self.channel = channel
         self.transaction_ref = transaction_ref
         self.paid_fen = amount_fen
+        self.fee_fen = fee_fen
+        self.gateway = actor["subject"] if actor.get("role") == "gateway" else None
         self.settled_at = timestamp
         self.settled_version = self.version + 1
+        self.movements = [
+            *self.movements,
+            {"type": "pay", "amount_fen": amount_fen, "fee_fen": fee_fen, "at": timestamp},
+        ]
 
     def refund(
         self, *, amount_fen: int, reason: str, actor: dict, timestamp: datetime | None = None
@@ -230,6 +273,10 @@ class Payment(CasetrackAggregate):
         self.refunded_fen += amount_fen
         self.status = REFUNDED if self.refunded_fen >= self.paid_fen else PARTIALLY_REFUNDED
         self.closing_reason = reason
+        self.movements = [
+            *self.movements,
+            {"type": "refund", "amount_fen": amount_fen, "fee_fen": None, "at": timestamp},
+        ]
 
     def cancel(self, *, reason: str, actor: dict, timestamp: datetime | None = None) -> None:
         self.check_status("cancel", REQUESTED, why="only an unpaid payment can be cancelled")
@@ -244,6 +291,53 @@ class Payment(CasetrackAggregate):
         self.status = CANCELLED
         self.closing_reason = reason
 
+    # --- retention (docs/design.md, "Retention") ----------------------------------------
+
+    def destroy(self, *, case_number: str, actor: dict, timestamp: datetime | None = None) -> None:
+        """With its case: the payer is forgotten; the amounts, a financial fact, stay."""
+        if self.destroyed:
+            raise IllegalTransition(
+                record=self.record_name, action="destroy", status="destroyed", why="it is gone"
+            )
+        self._destroyed(case_number=case_number, actor=actor, timestamp=timestamp)
+
+    @event("PaymentDestroyed")
+    def _destroyed(self, case_number: str, actor: dict, timestamp: datetime | None) -> None:
+        self.destroyed = True
+        self.payer_party_id, self.payer_name, self.closing_reason = None, None, ""
+
+    # --- transfer -----------------------------------------------------------------------
+
+    def follow_case(
+        self,
+        *,
+        department: str,
+        region_code: str,
+        actor: dict,
+        timestamp: datetime | None = None,
+    ) -> None:
+        """The payment's case was transferred: it moves with it, whatever its status, so the
+        receiving department settles, refunds and sees it (the case's commit)."""
+        self._transferred(
+            moved_from={"department": self.department, "region_code": self.region_code},
+            department=department,
+            region_code=region_code,
+            actor=actor,
+            timestamp=timestamp,
+        )
+
+    @event("PaymentTransferred")
+    def _transferred(
+        self,
+        moved_from: dict,
+        department: str,
+        region_code: str,
+        actor: dict,
+        timestamp: datetime | None,
+    ) -> None:
+        self.department = department
+        self.region_code = region_code
+
     # --- reading ------------------------------------------------------------------------
 
     @property
@@ -257,6 +351,12 @@ class Payment(CasetrackAggregate):
     @property
     def refundable_fen(self) -> int:
         return self.paid_fen - self.refunded_fen
+
+    def movements_on(self, day: date, gateway: str) -> list[dict]:
+        """The settlement and refunds of `day` (Asia/Shanghai) if `gateway` settled it."""
+        if self.gateway != gateway:
+            return []
+        return [m for m in self.movements if shanghai_date(m["at"]) == day]
 
     def is_overdue(self, now: datetime) -> bool:
         return self.status == REQUESTED and shanghai_date(now) > self.due_date

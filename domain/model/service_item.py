@@ -3,6 +3,8 @@
 A service item's aggregate id is uuid5 of its code, so a command finds it in the event
 store without any read model. A revision replaces the item's terms and increments its
 revision number; open cases keep the terms they were submitted under (they copy them).
+An item may name its successor (``successor_code``), the item that takes its cases over: a
+case may be transferred to the successor's department (``domain/model/case_transfer.py``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from eventsourcing.domain import event
 from domain.errors import InvalidInput
 from domain.identifiers import region_level, validate_region_code
 from domain.model.base import CasetrackAggregate
+from domain.model.retention import default_rule, validate_rule
 
 ITEM_NAMESPACE = UUID("6f1c2a3e-51a0-4c1e-9d3b-cae7a5e70001")
 ITEM_CODE = re.compile(r"^\d{6}-[A-Z]{2}-[0-9A-Z]{4,8}$")
@@ -120,6 +123,8 @@ def validate_item_terms(terms: dict[str, Any], *, code: str) -> dict[str, Any]:
         "legal_basis",
         "licence_type",
         "licence_valid_days",
+        "retention",
+        "successor_code",
     }
     unknown = set(terms) - known
     if unknown:
@@ -148,6 +153,11 @@ def validate_item_terms(terms: dict[str, Any], *, code: str) -> dict[str, Any]:
     valid_days = _int(terms, "licence_valid_days", low=1, high=36600, optional=True)
     if valid_days is not None and licence_type is None:
         raise InvalidInput("licence_valid_days", "needs a licence_type")
+    successor = terms.get("successor_code")
+    if successor is not None:
+        validate_item_code(successor, field="successor_code")
+        if successor == code:
+            raise InvalidInput("successor_code", "an item cannot be its own successor")
     return {
         "name": _text(terms, "name", max_len=200),
         "item_type": item_type,
@@ -163,12 +173,35 @@ def validate_item_terms(terms: dict[str, Any], *, code: str) -> dict[str, Any]:
         "legal_basis": _text(terms, "legal_basis", required=False),
         "licence_type": licence_type.strip() if licence_type else None,
         "licence_valid_days": valid_days,
+        "retention": validate_rule(terms.get("retention")),
+        "successor_code": successor,
     }
+
+
+def _upcast_terms_v1_v2(state: dict[str, Any]) -> None:
+    """v2 terms carry ``retention``; an item stored before gets the default rule."""
+    state["terms"]["retention"] = default_rule()
 
 
 class ServiceItem(CasetrackAggregate):
     record_name = "service item"
     final_statuses = ("withdrawn",)
+
+    class ItemPublished(CasetrackAggregate.Created):
+        """v2: the terms carry ``retention`` (docs/design.md, "Retention")."""
+
+        class_version = 2
+        code: str
+        terms: dict
+        upcast_v1_v2 = staticmethod(_upcast_terms_v1_v2)
+
+    class ItemRevised(CasetrackAggregate.Event):
+        """v2: the terms carry ``retention``."""
+
+        class_version = 2
+        terms: dict
+        revision: int
+        upcast_v1_v2 = staticmethod(_upcast_terms_v1_v2)
 
     @staticmethod
     def create_id(code: str) -> UUID:
@@ -188,7 +221,7 @@ class ServiceItem(CasetrackAggregate):
             timestamp=timestamp,
         )
 
-    @event("ItemPublished")
+    @event(ItemPublished)
     def __init__(
         self, *, code: str, department: str, terms: dict, actor: dict, timestamp: datetime | None
     ) -> None:
@@ -209,7 +242,7 @@ class ServiceItem(CasetrackAggregate):
             )
         self._revised(terms=clean, revision=self.revision + 1, actor=actor, timestamp=timestamp)
 
-    @event("ItemRevised")
+    @event(ItemRevised)
     def _revised(self, terms: dict, revision: int, actor: dict, timestamp: datetime | None) -> None:
         self.terms = terms
         self.revision = revision
@@ -242,6 +275,11 @@ class ServiceItem(CasetrackAggregate):
         return self.terms["licence_type"]
 
     @property
+    def successor_code(self) -> str | None:
+        """The item that takes over this one's cases (items published before the field: None)."""
+        return self.terms.get("successor_code")
+
+    @property
     def required_materials(self) -> list[str]:
         return [m["code"] for m in self.terms["materials"] if m["required"]]
 
@@ -266,4 +304,5 @@ class ServiceItem(CasetrackAggregate):
             "fee_fen": t["fee_fen"],
             "licence_type": t["licence_type"],
             "licence_valid_days": t["licence_valid_days"],
+            "retention": dict(t.get("retention") or default_rule()),
         }

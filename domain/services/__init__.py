@@ -4,7 +4,7 @@ One module per aggregate's commands, each a mixin of keyword-only command method
 plumbing in :mod:`domain.services.base`; :class:`Casetrack` composes them. Side aggregates
 are created in the same commit: the fee on acceptance, the licence on approval, the fine
 when a violation is recorded, the cancel or refund when a violation is annulled or a case
-withdrawn.
+withdrawn; the retention run destroys a due case with its payments and licence.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from domain.services.licences import LicenceCommands
 from domain.services.payments import PaymentCommands
 from domain.services.preferences import PreferenceCommands
 from domain.services.privacy import PrivacyCommands
+from domain.services.reconciliations import ReconciliationCommands
+from domain.services.retention import RetentionCommands
 from domain.services.violations import ViolationCommands
 
 
@@ -26,6 +28,8 @@ class Casetrack(
     ViolationCommands,
     LicenceCommands,
     PreferenceCommands,
+    RetentionCommands,
+    ReconciliationCommands,
     PrivacyCommands,
 ):
     """The application service of the write side."""

@@ -12,13 +12,15 @@ from eventsourcing.domain import Aggregate
 
 from domain.application import Tx
 from domain.calendar import shanghai_date
-from domain.errors import InvalidInput
-from domain.identifiers import case_number, licence_number
+from domain.errors import InvalidInput, NotFound
+from domain.identifiers import case_number, covers, licence_number
+from domain.model import case_transfer
 from domain.model.case import Case
 from domain.model.licence import Licence
 from domain.model.payment import PARTIALLY_REFUNDED, REQUESTED, SETTLED, Payment
+from domain.model.retention import DESTROY
 from domain.model.service_item import ServiceItem, item_id, validate_item_code
-from domain.services.base import CREATED, Commands, Outcome, Target, _id
+from domain.services.base import CREATED, OK, Commands, Outcome, Target, _id
 from domain.store.records import IdempotencyRequest
 
 # A fee is due this many working days after acceptance.
@@ -35,6 +37,12 @@ def case_body(case: Case) -> dict[str, Any]:
 
 
 CASE = Target(Case, lambda case_id: _id(case_id, "case_id"), case_body)
+
+
+def schedule_archive(tx: Tx, case: Case) -> None:
+    """A case closed under a destroy rule goes on the archive schedule in its closing commit."""
+    if case.archive is not None and case.archive["disposition"] == DESTROY:
+        tx.schedule_destruction(case.id, case.archive["action_date"])
 
 
 class CaseCommands(Commands):
@@ -123,11 +131,12 @@ class CaseCommands(Commands):
         expected_version: int | None = None,
         idempotency: IdempotencyRequest | None = None,
     ) -> Outcome:
-        """Accept; when the item has a fee, request it in the same commit."""
+        """Accept; when the item has a fee, request it in the same commit (unless the case
+        has it already: accepted again after a transfer, the fee it had follows it)."""
 
         def act(case: Case, tx: Tx, now: datetime) -> list:
             case.accept(actor=actor, timestamp=now, calendar=self.calendar)
-            if case.item["fee_fen"] <= 0:
+            if case.item["fee_fen"] <= 0 or case.fee_payment_id is not None:
                 return []
             fee = Payment.request(
                 kind="fee",
@@ -168,12 +177,14 @@ class CaseCommands(Commands):
         expected_version: int | None = None,
         idempotency: IdempotencyRequest | None = None,
     ) -> Outcome:
-        return self._change(
-            CASE,
-            case_id,
-            lambda case, now: case.reject_acceptance(reason=reason, actor=actor, timestamp=now),
-            expected_version=expected_version,
-            idempotency=idempotency,
+
+        def act(case: Case, tx: Tx, now: datetime) -> list:
+            case.reject_acceptance(reason=reason, actor=actor, timestamp=now)
+            schedule_archive(tx, case)
+            return []
+
+        return self._transition(
+            CASE, case_id, act, expected_version=expected_version, idempotency=idempotency
         )
 
     def assign_case(
@@ -296,6 +307,7 @@ class CaseCommands(Commands):
                 actor=actor,
                 timestamp=now,
             )
+            schedule_archive(tx, case)
             return [licence] if licence else []
 
         return self._transition(
@@ -306,6 +318,62 @@ class CaseCommands(Commands):
             expected_version=expected_version,
             idempotency=idempotency,
         )
+
+    def transfer_case(
+        self,
+        *,
+        case_id: UUID | str,
+        department: str,
+        region_code: str,
+        reason: str,
+        actor: dict,
+        holder: tuple[str | None, str | None],
+        expected_version: int | None = None,
+        idempotency: IdempotencyRequest | None = None,
+    ) -> Outcome:
+        """Transfer an open case (转办) to ``department`` in ``region_code``; its payments
+        follow it in the same commit (docs/design.md, "Transfer of a case").
+
+        ``holder`` is the acting clerk's (department, region code): the case must be theirs,
+        else 404. It is checked here, inside the commit, rather than by the API beforehand,
+        so that a retry of a completed transfer (the case no longer theirs) still answers its
+        stored result."""
+        aggregate_id = _id(case_id, "case_id")
+        case_transfer.check_destination(department, region_code)
+
+        def build(tx: Tx) -> Sequence[Aggregate]:
+            case = self._load(Case, aggregate_id)
+            scope_department, scope_region = holder
+            if case.department != scope_department or not covers(
+                scope_region or "", case.region_code
+            ):
+                raise NotFound(record=case.record_name, identifier=aggregate_id)
+            self._check_version(case, expected_version)
+            case_transfer.check_transferable(case, department, region_code)
+            item = case_transfer.receiving_item(
+                case_transfer.handled_as(case), department, region_code, self._catalogue_item
+            )
+            now = self.clock()
+            case.transfer(
+                department=department,
+                region_code=region_code,
+                item_code=item.code,
+                reason=reason,
+                actor=actor,
+                timestamp=now,
+            )
+            payments = [self._load(Payment, UUID(link["payment_id"])) for link in case.payments]
+            for payment in payments:
+                payment.follow_case(
+                    department=department, region_code=region_code, actor=actor, timestamp=now
+                )
+            return [case, *payments]
+
+        return self._run(build, case_body, status=OK, idempotency=idempotency)
+
+    def _catalogue_item(self, code: str) -> ServiceItem | None:
+        item = self.load_or_none(item_id(code))
+        return item if isinstance(item, ServiceItem) else None
 
     def withdraw_case(
         self,
@@ -320,6 +388,7 @@ class CaseCommands(Commands):
 
         def act(case: Case, tx: Tx, now: datetime) -> list:
             case.withdraw(reason=reason, actor=actor, timestamp=now)
+            schedule_archive(tx, case)
             cancelled = []
             for link in case.payments:
                 payment = self._load(Payment, UUID(link["payment_id"]))

@@ -48,6 +48,8 @@ class PaymentCommands(Commands):
             owner: Case | Violation
             if case_id is not None:
                 owner = self._load(Case, _id(case_id, "reference.case_id"))
+                if owner.applicant is None:  # destroyed: nobody to bill
+                    owner.check_not_final("request a payment for")
                 party = owner.applicant
                 check_payer(payer_party_id, party, "case")
                 for link in owner.payments:
@@ -91,6 +93,7 @@ class PaymentCommands(Commands):
         transaction_ref: str,
         amount_fen: int,
         actor: dict,
+        fee_fen: int | None = None,
         expected_version: int | None = None,
         idempotency: IdempotencyRequest | None = None,
     ) -> Outcome:
@@ -102,6 +105,7 @@ class PaymentCommands(Commands):
                 channel=channel,
                 transaction_ref=transaction_ref,
                 amount_fen=amount_fen,
+                fee_fen=fee_fen,
                 actor=actor,
                 timestamp=now,
             )

@@ -7,7 +7,9 @@ write transaction, how to insert rows); the SQL and the rules live here once:
   aggregate, so every path that appends (``commit`` and the library's ``save``) chains;
 - counters ``(series, year, region_code) -> value``;
 - idempotency keys ``(scope, key) -> request hash, in_flight|complete, answer``;
-- signed checkpoints.
+- signed checkpoints;
+- the archive schedule ``aggregate id -> action date`` of closed cases under a destroy rule
+  (docs/design.md, "Retention"; the keys the run destroys are in ``domain/store/data_keys.py``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import contextlib
 import logging
 from abc import abstractmethod
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -54,6 +56,7 @@ class CasetrackRecorderMixin:
     counters_table: str
     idempotency_table: str
     checkpoints_table: str
+    archive_table: str
     for_update: str = ""
 
     # ------------------------------------------------------------------ backend hooks
@@ -150,6 +153,49 @@ class CasetrackRecorderMixin:
             (series, int(year), region_code),
         )
         return int(cursor.fetchone()["value"])
+
+    # ------------------------------------------------------------------ retention
+
+    def schedule_destruction(self, cursor: Any, aggregate_id: UUID, action_date: date) -> None:
+        """In the closing command's transaction: the case is due on ``action_date``."""
+        cursor.execute(
+            self.q(
+                f"INSERT INTO {self.archive_table} (aggregate_id, action_date) VALUES (%s, %s) "
+                "ON CONFLICT (aggregate_id) DO UPDATE SET action_date = excluded.action_date"
+            ),
+            (self.id_param(aggregate_id), action_date.isoformat()),
+        )
+
+    def due_destructions(
+        self, as_of: date, *, after: tuple[UUID, date] | None = None, limit: int = 1000
+    ) -> list[tuple[UUID, date]]:
+        """``(aggregate id, action date)`` of what is due on ``as_of``, soonest first, a page
+        at a time: pass the last one as ``after`` for the next page."""
+        where, params = "action_date <= %s", [as_of.isoformat()]
+        if after is not None:
+            where += " AND (action_date, aggregate_id) > (%s, %s)"
+            params += [after[1].isoformat(), self.id_param(after[0])]
+        with self.read_cursor() as cursor:
+            cursor.execute(
+                self.q(
+                    f"SELECT aggregate_id, action_date FROM {self.archive_table} WHERE {where} "
+                    "ORDER BY action_date, aggregate_id LIMIT %s"
+                ),
+                (*params, limit),
+            )
+            return [
+                (self.id_value(row["aggregate_id"]), date.fromisoformat(row["action_date"]))
+                for row in cursor.fetchall()
+            ]
+
+    def unschedule_destruction(self, aggregate_ids: Sequence[UUID]) -> None:
+        """Once the aggregates are destroyed and their keys are gone."""
+        with self.write_cursor() as cursor:
+            for aggregate_id in aggregate_ids:
+                cursor.execute(
+                    self.q(f"DELETE FROM {self.archive_table} WHERE aggregate_id = %s"),
+                    (self.id_param(aggregate_id),),
+                )
 
     # ------------------------------------------------------------------ idempotency
 
@@ -339,6 +385,21 @@ class CasetrackRecorderMixin:
                     "WHERE originator_id = %s ORDER BY originator_version"
                 ),
                 (self.id_param(aggregate_id),),
+            )
+            return [self._logged(row) for row in cursor.fetchall()]
+
+    def read_streams(self, aggregate_ids: Sequence[UUID]) -> list[LoggedEvent]:
+        """The events of several aggregates in one query, each stream in version order."""
+        if not aggregate_ids:
+            return []
+        with self.read_cursor() as cursor:
+            cursor.execute(
+                self.q(
+                    f"SELECT notification_id, {EVENT_COLUMNS} FROM {self.events_table} "
+                    f"WHERE originator_id IN ({', '.join(['%s'] * len(aggregate_ids))}) "
+                    "ORDER BY originator_id, originator_version"
+                ),
+                tuple(self.id_param(i) for i in aggregate_ids),
             )
             return [self._logged(row) for row in cursor.fetchall()]
 

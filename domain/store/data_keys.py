@@ -164,6 +164,21 @@ class DataKeyStoreMixin:
                 self.q(f"DELETE FROM {self.snapshots_table} WHERE originator_id = %s"), (param,)
             )
 
+    def destroy_keys(self, aggregate_ids: Sequence[UUID]) -> int:
+        """The destruction of whole records (the retention run, docs/design.md "Retention"):
+        every key of these aggregates, whoever's, and their snapshots, in one transaction;
+        answers how many keys went. Again: nothing left, 0. The caller then forgets its key
+        cache and scrubs the files, as after an erasure."""
+        keys = self.aggregate_keys(aggregate_ids)
+        with self.write_cursor() as cursor:
+            self.forget_keys(
+                cursor,
+                delete=[k.key_id for k in keys],
+                restrict=[],
+                snapshots_of=aggregate_ids,
+            )
+        return len(keys)
+
     def aggregate_keys(self, aggregate_ids: Iterable[UUID]) -> list[DataKeyRow]:
         rows: list[DataKeyRow] = []
         with self.read_cursor() as cursor:

@@ -3,7 +3,7 @@
 Behind the application: a temporary SQLite event store with a day of real events, and the
 read models in real Elasticsearch under a prefix of this module, fed by in-process relay and
 projector threads on real Kafka (tests/live.py). The generated requests of each operation carry valid tokens of the
-roles in turn (citizen, clerk, auditor, analyst, admin, gateway), and no answer
+roles in turn (citizen, clerk, auditor, analyst, admin, gateway, finance), and no answer
 may be a 5xx, have an undocumented status code, another content type, or a body that the
 schema does not describe. Then every read with a path parameter is called with the ids of
 real records, so the schemas of full answers are checked too, not only of 404s.
@@ -51,6 +51,7 @@ ROLES: dict[str, dict[str, Any]] = {
     "analyst": {"sub": "analyst-1"},
     "admin": {"sub": "admin-1"},
     "gateway": {"sub": "unionpay"},
+    "finance": {"sub": "finance-1"},
 }
 TOKENS = {role: issue_dev_token(role=role, **claims) for role, claims in ROLES.items()}
 
@@ -91,7 +92,7 @@ _calls: dict[str, Iterator[str]] = {}
 
 
 def _next_role(case) -> str:
-    """The roles in turn, per operation: its first six cases go to the six roles, and so on."""
+    """The roles in turn, per operation: its first cases go to each role once, and so on."""
     return next(_calls.setdefault(case.operation.label, itertools.cycle(ROLES)))
 
 

@@ -166,6 +166,20 @@ class EventStoreContract:
         assert all(by_position[e.position].hash == e.hash for e in stream)
         assert app.read_stream(uuid4()) == []
 
+    def test_load_many_rebuilds_the_aggregates_that_exist_as_repository_get_does(
+        self, app: CasetrackApplication
+    ) -> None:
+        tickets = [Ticket(number=n, title=f"t{n}") for n in range(5)]
+        app.save(*tickets)
+        tickets[3].note("n")
+        app.save(tickets[3])
+        wanted = [tickets[3].id, uuid4(), tickets[0].id, tickets[3].id, tickets[4].id]
+        loaded = app.load_many(wanted, chunk=2)
+        assert [t.id for t in loaded] == [tickets[3].id, tickets[0].id, tickets[4].id]
+        assert [(t.version, t.title) for t in loaded] == [(2, "t3"), (1, "t0"), (1, "t4")]
+        assert loaded[0].__dict__ == app.repository.get(tickets[3].id).__dict__
+        assert app.load_many([]) == []
+
     def test_the_library_save_path_also_chains_hashes(self, app: CasetrackApplication) -> None:
         ticket = Ticket(number=1, title="t")
         app.save(ticket)

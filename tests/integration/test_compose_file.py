@@ -32,7 +32,15 @@ SECRETS = {
     "CASETRACK_JWKS_URL": "https://idp.test/.well-known/jwks.json",
     "CASETRACK_JWT_AUDIENCE": "test-casetrack-api",
 }
-PROJECTIONS = ("cases", "payments", "licences", "catalog", "violations", "access")
+PROJECTIONS = (
+    "cases",
+    "payments",
+    "licences",
+    "catalog",
+    "violations",
+    "reconciliations",
+    "access",
+)
 
 needs_go = pytest.mark.skipif(
     shutil.which("go") is None and not any((ROOT / "var" / "tools").glob("docker-compose-*")),

@@ -12,6 +12,7 @@ from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
 
+from api import access
 from api.auth import Principal, require
 from api.command_support import (
     IdempotencyKey,
@@ -38,6 +39,7 @@ from api.schemas.cases import (
     ReasonIn,
     RequestMaterialsIn,
     SupplementMaterialsIn,
+    TransferIn,
 )
 from api.schemas.common import PROBLEMS, TransitionIn
 from domain.errors import InvalidInput
@@ -57,7 +59,8 @@ def _clerk_of(request: HttpRequest, case_id: UUID) -> Principal:
 
 def _applicant_of(request: HttpRequest, case_id: UUID) -> Principal:
     principal = require(request, "citizen")
-    of_party(principal, load(Case, case_id, "case").applicant["party_id"], "case", case_id)
+    applicant = load(Case, case_id, "case").applicant or {}  # none once destroyed: 404
+    of_party(principal, applicant.get("party_id"), "case", case_id)
     return principal
 
 
@@ -325,6 +328,48 @@ def decide_case(
         idempotency=idempotency(request, principal, idempotency_key, payload),
     )
     return answer(outcome, response)
+
+
+@router.post(
+    "/cases/{case_id}/transfer",
+    response=MOVED,
+    summary="Transfer the open case to the competent department (转办) (clerk)",
+    operation_id="api_routers_case_commands_transfer_case",
+)
+def transfer_case(
+    request: HttpRequest,
+    response: HttpResponse,
+    case_id: UUID,
+    payload: TransferIn,
+    idempotency_key: str | None = IdempotencyKey,
+):
+    principal = require(request, "clerk")
+    case = load(Case, case_id, "case")
+    outcome = app().transfer_case(
+        case_id=case_id,
+        department=payload.department,
+        region_code=payload.region_code,
+        reason=payload.reason,
+        actor=principal.actor(),
+        holder=(principal.department, principal.region_code),
+        expected_version=payload.expected_version,
+        idempotency=idempotency(request, principal, idempotency_key, payload),
+    )
+    # The applicant's record is now open to another department's clerks: their access log
+    # says who handed it over (a retry records it again rather than never).
+    access.record(
+        request,
+        principal,
+        record_ids=[str(case_id)],
+        party_ids=[_applicant_party(case)],
+        query=f"transfer to {payload.department} {payload.region_code}",
+    )
+    return answer(outcome, response)
+
+
+def _applicant_party(case: Case) -> str:
+    """The party whose personal record a transfer hands over (for the access log only)."""
+    return case.applicant["party_id"]
 
 
 @router.post(

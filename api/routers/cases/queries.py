@@ -60,6 +60,17 @@ class LicenceBriefOut(Schema):
     verify_url: str | None = Field(None, description="with the code; as verification_code")
 
 
+class ArchiveOut(Schema):
+    disposition: Literal["permanent", "destroy"]
+    action_date: str | None = Field(None, description="the day it is destroyed; null if permanent")
+
+
+class DestroyedOut(Schema):
+    at: str
+    action_date: str | None = None
+    legal_basis: str = ""
+
+
 class CaseViewOut(Schema):
     case_id: str
     case_number: str | None = None
@@ -86,9 +97,18 @@ class CaseViewOut(Schema):
     decision: dict[str, Any] | None = None
     closing_reason: str | None = None
     timeline: list[dict[str, Any]] = Field(default_factory=list)
+    transfers: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="each transfer (转办): from_department, from_region_code, department, "
+        "region_code, item_code, reason, at",
+    )
     payments: list[PaymentBriefOut] = Field(default_factory=list)
     licence: LicenceBriefOut | None = None
     rating: dict[str, Any] | None = None
+    archive: ArchiveOut | None = Field(
+        None, description="set when the case closes; null while open or closed before rules"
+    )
+    destroyed: DestroyedOut | None = Field(None, description="the tombstone, once destroyed")
     degraded: bool = False
     consistent: bool
 
@@ -207,8 +227,17 @@ def case_view(case: dict, today: date) -> dict:
         "overdue": readside.is_overdue(case, today),
         "past_promised": readside.is_past_promised(case, today),
         "timeline": case.get("timeline") or [],
+        "archive": _archive(case.get("archive")),
+        "destroyed": case.get("destroyed"),
+        "transfers": case.get("transfers") or [],
         "degraded": bool(case.get("degraded")),
     }
+
+
+def _archive(archive: dict | None) -> dict | None:
+    if not archive:
+        return None
+    return {"disposition": archive["disposition"], "action_date": archive.get("action_date")}
 
 
 @router.get(

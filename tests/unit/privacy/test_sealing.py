@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 from uuid import UUID
 
+import orjson
 import pytest
 
 from domain.errors import NotFound
@@ -163,3 +164,34 @@ def test_an_envelope_carries_the_sealed_form_whichever_mapper_builds_it(day):
             )
             for secret in SECRETS:
                 assert secret not in envelope, (logged.topic, secret.decode())
+
+
+def test_a_record_kept_for_ever_is_restricted_not_shredded():
+    """PIPL art. 47 para. 2: where a law requires keeping, processing stops but storage and
+    protection; the keys stay (restricted), views read [erased], an archival read opens."""
+    from tests.support.scenarios import CITIZEN, item_terms
+
+    app = _app()
+    try:
+        code = "510100-XK-0777"
+        app.publish_item(
+            code=code,
+            actor=ADMIN,
+            **item_terms(retention={"disposition": "permanent", "legal_basis": "档案法"}),
+        )
+        case_id = app.submit_case(item_code=code, applicant=PERSON, channel="web", actor=CITIZEN)[
+            "case_id"
+        ]
+        outcome = app.erase_party(
+            party_id=PERSON_ID, legal_basis="PIPL art. 47", reason="request", actor=ADMIN
+        )
+        assert outcome["restricted_records"] == 1 and outcome["keys_deleted"] == 0
+        keys = app.store.subject_keys(app.keyring.party_ref(PERSON_ID))
+        assert keys and all(k.restricted for k in keys)
+        app.keyring.forget_cached()
+        case = app.repository.get(UUID(case_id))
+        assert case.applicant["name"] == ERASED
+        sealed_name = orjson.loads(app.read_stream(UUID(case_id))[0].state)["applicant"]["name"]
+        assert app.keyring.open(sealed_name, case_id, archive=True) == PERSON["name"]
+    finally:
+        app.close()
