@@ -51,6 +51,8 @@ _SECRET_FIELDS = frozenset(
         "es_url",
         "postgres_url",
         "redis_url",
+        "smtp_url",
+        "aliyun_access_key_secret",
     }
 )
 
@@ -157,6 +159,21 @@ class Config(BaseSettings):
     rate_limit_search: Rate = "20/second"  # per token `sub`
     rate_limit_commands: Rate = "20/second"  # per token `sub`
     rate_limit_reads: Rate = "50/second"  # per token `sub`, every other authenticated read
+    # Notifications (docs/design.md, "Notifications"): the mail server (the local stack's, or
+    # the province's relay), the SMS provider, and the dispatcher's timings.
+    smtp_url: str = Field(
+        "smtp://127.0.0.1:11025", pattern=r"^smtps?://[^/]+$", description="smtp:// or smtps://"
+    )
+    smtp_from: str = Field("Casetrack <noreply@casetrack.localhost>", min_length=3)
+    smtp_maildir: str = Field(
+        "", description="the local mail server's Maildir, read to reconcile unknown sends"
+    )
+    sms_provider: Literal["local", "aliyun"] = "local"
+    sms_sign_name: str = Field("政务服务", min_length=1, max_length=12)
+    aliyun_access_key_id: str = ""
+    aliyun_access_key_secret: str = ""
+    notify_send_timeout_s: float = Field(60.0, gt=0, le=3600, allow_inf_nan=False)
+    notify_reminder_interval_s: float = Field(300.0, gt=0, le=86400, allow_inf_nan=False)
     # Django's own settings, under Django's usual names (api/settings.py reads them here).
     django_secret_key: str = Field("", validation_alias="DJANGO_SECRET_KEY")
     django_allowed_hosts: str = Field("", validation_alias="DJANGO_ALLOWED_HOSTS")
@@ -225,6 +242,24 @@ class Config(BaseSettings):
             )
             if problem
         ]
+
+
+def notify_problems(config: Config) -> list[str]:
+    """What stops `manage.py notify` (only it sends): production needs a real SMS provider."""
+    problems = []
+    if config.sms_provider == "aliyun" and not (
+        config.aliyun_access_key_id and config.aliyun_access_key_secret
+    ):
+        problems.append(
+            "CASETRACK_SMS_PROVIDER=aliyun needs CASETRACK_ALIYUN_ACCESS_KEY_ID and "
+            "CASETRACK_ALIYUN_ACCESS_KEY_SECRET"
+        )
+    if config.is_production and config.sms_provider == "local":
+        problems.append(
+            "CASETRACK_SMS_PROVIDER is local in production: texts would go to a mailbox; "
+            "set aliyun and its keys"
+        )
+    return problems
 
 
 def _jwks_url_problem(url: str) -> str | None:

@@ -179,8 +179,15 @@ def render() -> tuple[bytes, str]:
     return output, CONTENT_TYPE_LATEST
 
 
+def _notifications():
+    from api.notify_metrics import NotificationCollector
+
+    return NotificationCollector()
+
+
 _PIPELINE = CollectorRegistry(auto_describe=False)
 _PIPELINE.register(PipelineCollector())
+_PIPELINE.register(_notifications())
 
 
 def _pipeline_registry() -> CollectorRegistry:

@@ -13,6 +13,7 @@ from api.routers import (
     dev,
     licences,
     me,
+    notifications,
     ops,
     payments,
     privacy,
@@ -41,6 +42,7 @@ api.add_router("/violations", violations.router)
 api.add_router("/licences", licences.router)
 api.add_router("/search", search.router)
 api.add_router("/me", me.router)
+api.add_router("/me", notifications.router)
 api.add_router("/audit", audit.router)
 api.add_router("/analytics", analytics.router)
 api.add_router("/ops", ops.router)

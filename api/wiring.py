@@ -86,3 +86,72 @@ def make_projector(name: str, config: Config | None = None, **overrides):
     )
     options.update(overrides)
     return Projector(**options)
+
+
+def make_notifier(config: Config | None = None, **overrides):
+    from consumers.kafka_driver import consumer_factory
+    from consumers.notify.consumer import Notifier
+    from consumers.topics import Topics
+
+    config = config or get_config()
+    options = dict(
+        app=application(),
+        bootstrap=config.kafka_bootstrap,
+        topic=Topics(config.topic_prefix).events,
+        group_id=f"{config.topic_prefix}.notify",
+        partitions=config.partitions,
+        consumer_factory=consumer_factory(config.kafka_driver),
+    )
+    options.update(overrides)
+    return Notifier(**options)
+
+
+def make_channels(config: Config | None = None):
+    """(e-mail channel, SMS provider) from the configuration."""
+    from consumers.notify.email import EmailChannel
+    from consumers.notify.sms import AliyunSms, LocalSmsToMailbox
+
+    config = config or get_config()
+    email = EmailChannel(
+        config.smtp_url,
+        sender=config.smtp_from,
+        timeout_s=min(30.0, config.notify_send_timeout_s / 2),
+        maildir=config.smtp_maildir or None,
+    )
+    if config.sms_provider == "aliyun":
+        sms = AliyunSms(
+            access_key_id=config.aliyun_access_key_id,
+            access_key_secret=config.aliyun_access_key_secret,
+        )
+    else:
+        sms = LocalSmsToMailbox(email)
+    return email, sms
+
+
+def make_dispatcher(config: Config | None = None, **overrides):
+    from consumers.notify.dispatcher import Dispatcher
+
+    config = config or get_config()
+    email, sms = make_channels(config)
+    options = dict(
+        app=application(),
+        email=email,
+        sms=sms,
+        sms_sign_name=config.sms_sign_name,
+        send_timeout_s=config.notify_send_timeout_s,
+    )
+    options.update(overrides)
+    return Dispatcher(**options)
+
+
+def make_reminders(config: Config | None = None, read_models=None, **overrides):
+    from consumers.notify.reminders import Reminders
+
+    config = config or get_config()
+    options = dict(
+        app=application(),
+        read_models=read_models or make_read_models(config),
+        interval_s=config.notify_reminder_interval_s,
+    )
+    options.update(overrides)
+    return Reminders(**options)

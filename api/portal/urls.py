@@ -13,6 +13,7 @@ urlpatterns = [
     path("work", views.work, name="portal-work"),
     path("work/cases/<str:case_ref>", views.work_case, name="portal-work-case"),
     path("me", views.me, name="portal-me"),
+    path("notifications", views.notifications, name="portal-notifications"),
     path("verify", views.verify, name="portal-verify"),
     path("verify/<str:licence_number>", views.verify, name="portal-verify-number"),
     path("audit", views.audit, name="portal-audit"),

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make run`: the local stack, then the API under gunicorn (port $PORT, default 8000),
-# the relay, one projector per read model and the daily retention run (logs in var/log/).
-# Ctrl-C stops everything it started.
+# the relay, one projector per read model, the notifications consumer and the daily retention
+# run (logs in var/log/). Ctrl-C stops everything it started.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
@@ -31,6 +31,8 @@ fi
 $PY manage.py relay >>var/log/relay.log 2>&1 &
 pids+=($!)
 $PY manage.py project all >>var/log/projectors.log 2>&1 &
+pids+=($!)
+$PY manage.py notify >>var/log/notify.log 2>&1 &
 pids+=($!)
 # Retention (docs/design.md, "Retention"): destroys what is due now, then daily at 02:00 Shanghai.
 $PY manage.py retention --daily >>var/log/retention.log 2>&1 &

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# The local real stack on loopback: Kafka (KRaft), Elasticsearch 8, PostgreSQL, Redis.
+# The local real stack on loopback: Kafka (KRaft), Elasticsearch 8, PostgreSQL, Redis, and a
+# mail server (SMTP into a Maildir under var/mail/).
 #
 #   stack.sh up   [--started-file F] [SERVICE...]   start (idempotent), print exportable URLs
 #   stack.sh down [--only-file F]    [SERVICE...]   stop what `up` started (by pid files)
 #   stack.sh env                                    print the URLs only
 #
 # A service whose URL is given in the environment (CASETRACK_KAFKA_BOOTSTRAP,
-# CASETRACK_ES_URL, CASETRACK_POSTGRES_URL, CASETRACK_REDIS_URL) is external and never started
+# CASETRACK_ES_URL, CASETRACK_POSTGRES_URL, CASETRACK_REDIS_URL, CASETRACK_SMTP_URL) is external and never started
 # or stopped here.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -15,8 +16,9 @@ source "$HERE/kafka.sh"
 source "$HERE/es.sh"
 source "$HERE/postgres.sh"
 source "$HERE/redis.sh"
+source "$HERE/smtp.sh"
 
-ALL=(postgres elasticsearch kafka redis)
+ALL=(postgres elasticsearch kafka redis smtp)
 STARTED=()
 
 # A URL that names our own local server (e.g. exported from `make up`'s output) is not
@@ -25,12 +27,16 @@ STARTED=()
 [ "${CASETRACK_ES_URL:-}" != "$(es_url)" ] || unset CASETRACK_ES_URL
 [ "${CASETRACK_POSTGRES_URL:-}" != "$(postgres_url)" ] || unset CASETRACK_POSTGRES_URL
 [ "${CASETRACK_REDIS_URL:-}" != "$(redis_url)" ] || unset CASETRACK_REDIS_URL
+[ "${CASETRACK_SMTP_URL:-}" != "$(smtp_url)" ] || unset CASETRACK_SMTP_URL
 
 print_env() {
   printf 'CASETRACK_KAFKA_BOOTSTRAP=%s\n' "${CASETRACK_KAFKA_BOOTSTRAP:-$(kafka_bootstrap)}"
   printf 'CASETRACK_ES_URL=%s\n' "${CASETRACK_ES_URL:-$(es_url)}"
   printf 'CASETRACK_POSTGRES_URL=%s\n' "${CASETRACK_POSTGRES_URL:-$(postgres_url)}"
   printf 'CASETRACK_REDIS_URL=%s\n' "${CASETRACK_REDIS_URL:-$(redis_url)}"
+  printf 'CASETRACK_SMTP_URL=%s\n' "${CASETRACK_SMTP_URL:-$(smtp_url)}"
+  # The local server's Maildir, read to reconcile sends a crash left unknown.
+  [ -n "${CASETRACK_SMTP_URL:-}" ] || printf 'CASETRACK_SMTP_MAILDIR=%s\n' "$SMTP_MAILDIR"
 }
 
 cmd="${1:-}"; shift || true
@@ -51,6 +57,7 @@ case "$cmd" in
         kafka) kafka_up ;;
         elasticsearch) es_up ;;
         redis) redis_up ;;
+        smtp) smtp_up ;;
         *) die "unknown service $s" ;;
       esac
     done
@@ -68,6 +75,7 @@ case "$cmd" in
         kafka) kafka_down ;;
         elasticsearch) es_down ;;
         redis) redis_down ;;
+        smtp) smtp_down ;;
         "") ;;
         *) die "unknown service $s" ;;
       esac

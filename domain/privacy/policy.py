@@ -29,6 +29,9 @@ _PARTY_FIELDS: dict[str, tuple[str, ...]] = {
 _OWNER_FIELDS: dict[str, tuple[str, ...]] = {
     "CaseSubmitted": ("form",),
     "CaseRated": ("comment",),
+    # A party's notification preferences: their party id and how to reach them.
+    "PreferencesSet": ("party_id", "email", "phone"),
+    "PreferencesChanged": ("email", "phone"),
 }
 _OWNER_DOCUMENTS: frozenset[str] = frozenset({"CaseSubmitted", "CaseMaterialsSupplemented"})
 
@@ -40,7 +43,10 @@ def owner_party_id(aggregate: Any) -> str | None:
         if isinstance(party, dict) and party.get("party_id"):
             return party["party_id"]
     payer = getattr(aggregate, "payer_party_id", None)
-    return payer if isinstance(payer, str) else None
+    if isinstance(payer, str):
+        return payer
+    own = getattr(aggregate, "party_id", None)  # a party's own record (notification preferences)
+    return own if isinstance(own, str) else None
 
 
 def is_person(party_id: str) -> bool:

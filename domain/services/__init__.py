@@ -14,6 +14,7 @@ from domain.services.cases import CaseCommands
 from domain.services.catalogue import CatalogueCommands
 from domain.services.licences import LicenceCommands
 from domain.services.payments import PaymentCommands
+from domain.services.preferences import PreferenceCommands
 from domain.services.privacy import PrivacyCommands
 from domain.services.reconciliations import ReconciliationCommands
 from domain.services.retention import RetentionCommands
@@ -26,6 +27,7 @@ class Casetrack(
     PaymentCommands,
     ViolationCommands,
     LicenceCommands,
+    PreferenceCommands,
     RetentionCommands,
     ReconciliationCommands,
     PrivacyCommands,

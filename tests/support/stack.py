@@ -1,6 +1,7 @@
 """Control of the local real stack from tests: stop and start one real server.
 
-Fault-injection tests use this to take Kafka, Elasticsearch, PostgreSQL or Redis away for real.
+Fault-injection tests use this to take Kafka, Elasticsearch, PostgreSQL, Redis or the mail
+server away for real.
 They only run against the stack that `make up` manages on loopback; pointing the suite at
 external clusters (URLs that are not the local defaults) skips them.
 """
@@ -20,6 +21,7 @@ URL_VARS = {
     "elasticsearch": "CASETRACK_ES_URL",
     "postgres": "CASETRACK_POSTGRES_URL",
     "redis": "CASETRACK_REDIS_URL",
+    "smtp": "CASETRACK_SMTP_URL",
 }
 
 
