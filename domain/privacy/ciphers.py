@@ -31,22 +31,26 @@ class Aead:
     def new_key(self) -> bytes:
         return os.urandom(self.key_bytes)
 
-    def seal(self, key: bytes, plaintext: bytes, aad: bytes) -> bytes:
+    def prepared(self, key: bytes) -> AESGCM | None:
+        """The cipher object of a key, built once (AES-GCM only; SM4 goes through `Cipher`)."""
+        return AESGCM(key) if self.name == "aes-gcm" else None
+
+    def seal(self, key: bytes, plaintext: bytes, aad: bytes, ready: AESGCM | None = None) -> bytes:
         nonce = os.urandom(NONCE_BYTES)
         if self.name == "aes-gcm":
-            return nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
+            return nonce + (ready or AESGCM(key)).encrypt(nonce, plaintext, aad)
         encryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce)).encryptor()
         encryptor.authenticate_additional_data(aad)
         body = encryptor.update(plaintext) + encryptor.finalize()
         return nonce + body + encryptor.tag
 
-    def open(self, key: bytes, sealed: bytes, aad: bytes) -> bytes:
+    def open(self, key: bytes, sealed: bytes, aad: bytes, ready: AESGCM | None = None) -> bytes:
         if len(sealed) < NONCE_BYTES + TAG_BYTES:
             raise OpenFailed("too short")
         nonce, body = sealed[:NONCE_BYTES], sealed[NONCE_BYTES:]
         try:
             if self.name == "aes-gcm":
-                return AESGCM(key).decrypt(nonce, body, aad)
+                return (ready or AESGCM(key)).decrypt(nonce, body, aad)
             decryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce, body[-TAG_BYTES:])).decryptor()
             decryptor.authenticate_additional_data(aad)
             return decryptor.update(body[:-TAG_BYTES]) + decryptor.finalize()

@@ -50,6 +50,11 @@ class _Key:
     aead: Aead
     secret: bytes
     restricted: bool = False
+    ready: Any = None  # the cipher object, built once per key
+
+    @classmethod
+    def of(cls, key_id: str, aead: Aead, secret: bytes, restricted: bool = False) -> _Key:
+        return cls(key_id, aead, secret, restricted, aead.prepared(secret))
 
 
 class Keyring:
@@ -83,7 +88,7 @@ class Keyring:
 
     def _unwrap(self, row: DataKeyRow) -> _Key:
         secret = self.master.unwrap(row.master_id, row.wrapped, row.key_id.encode())
-        return _Key(row.key_id, cipher(row.cipher), secret, row.restricted)
+        return _Key.of(row.key_id, cipher(row.cipher), secret, row.restricted)
 
     def session(self, cursor: Any) -> SealSession:
         """Sealing inside one write transaction: new keys are inserted on its cursor and
@@ -109,7 +114,7 @@ class Keyring:
     # ------------------------------------------------------------------ values
 
     def seal_with(self, key: _Key, value: Any, aggregate_id: UUID) -> str:
-        body = key.aead.seal(key.secret, orjson.dumps(value), str(aggregate_id).encode())
+        body = key.aead.seal(key.secret, orjson.dumps(value), str(aggregate_id).encode(), key.ready)
         return f"{PREFIX}{key.key_id}:{_b64(body)}"
 
     def open(self, value: Any, aggregate_id: UUID | str, *, archive: bool = False) -> Any:
@@ -125,7 +130,7 @@ class Keyring:
         if key is None or (key.restricted and not archive):
             return ERASED
         try:
-            plain = key.aead.open(key.secret, _unb64(body), str(aggregate_id).encode())
+            plain = key.aead.open(key.secret, _unb64(body), str(aggregate_id).encode(), key.ready)
         except (OpenFailed, ValueError):
             return ERASED
         return orjson.loads(plain)
@@ -178,6 +183,7 @@ class SealSession:
         self.keyring = keyring
         self.cursor = cursor
         self._new: dict[tuple[str, UUID, str], _Key] = {}
+        self.created: set[UUID] = set()  # aggregates created in this commit: no key yet
 
     def key(self, subject_ref: str, aggregate_id: UUID, purpose: str = "data") -> _Key:
         ring = self.keyring
@@ -188,7 +194,11 @@ class SealSession:
             return cached
         if wanted in self._new:
             return self._new[wanted]
-        row = ring.store.find_data_key(self.cursor, subject_ref, aggregate_id, purpose)
+        row = (
+            None
+            if aggregate_id in self.created
+            else ring.store.find_data_key(self.cursor, subject_ref, aggregate_id, purpose)
+        )
         if row is not None:
             key = ring._unwrap(row)
             with ring._lock:
@@ -203,7 +213,7 @@ class SealSession:
                 key_id, subject_ref, aggregate_id, purpose, ring.aead.name, master_id, wrapped
             ),
         )
-        key = _Key(key_id, ring.aead, secret)
+        key = _Key.of(key_id, ring.aead, secret)
         self._new[wanted] = key
         return key
 

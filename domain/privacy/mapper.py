@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from uuid import UUID
 
@@ -26,6 +27,8 @@ from domain.privacy.policy import REFS, Sealer, owner_party_id
 
 SEALED_STATE = "_sealed_"
 _SEALED_MARK = b'"' + PREFIX.encode()
+_SNAPSHOT_MARK = b'{"' + SEALED_STATE.encode() + b'":'
+_SEALED_VALUE = re.compile(rb'(?<=[:\[,])"(' + PREFIX.encode() + rb'[0-9a-f]{32}:[A-Za-z0-9_-]+)"')
 
 
 class SealingMapper(Mapper):
@@ -48,6 +51,8 @@ class SealingMapper(Mapper):
         if class_version > 1:
             state["class_version"] = class_version
         owner = owner_party_id(aggregate) if aggregate is not None else None
+        if originator_version == 1:
+            session.created.add(_uuid(originator_id))
         state = Sealer(session).seal_state(type(event).__name__, state, _uuid(originator_id), owner)
         return StoredEvent(
             originator_id=originator_id,
@@ -86,17 +91,24 @@ class SealingMapper(Mapper):
     # ------------------------------------------------------------------ reading
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
-        if _SEALED_MARK not in stored_event.state and REFS.encode() not in stored_event.state:
-            return super().to_domain_event(stored_event)
+        state = stored_event.state
+        if _SEALED_MARK not in state:
+            event = super().to_domain_event(stored_event)
+            vars(event).pop(REFS, None)
+            return event
         aggregate_id = _uuid(stored_event.originator_id)
-        state = orjson.loads(stored_event.state)
-        if SEALED_STATE in state:  # a snapshot
-            plain = self.keyring.open(state[SEALED_STATE], aggregate_id)
-            raw = plain.encode()  # a snapshot whose key is gone was deleted with it
+        if state.startswith(_SNAPSHOT_MARK):
+            sealed = orjson.loads(state)[SEALED_STATE]
+            raw = self.keyring.open(sealed, aggregate_id).encode()  # deleted with its key
         else:
-            state.pop(REFS, None)
-            raw = orjson.dumps(self.keyring.open_tree(state, aggregate_id))
-        return super().to_domain_event(
+            # Each sealed value is a whole JSON string (its quote follows `:`, `[` or `,`; a
+            # quote inside another string is escaped): replaced in the bytes by its opened
+            # JSON, without walking the decoded state.
+            raw = _SEALED_VALUE.sub(
+                lambda m: orjson.dumps(self.keyring.open(m.group(1).decode(), aggregate_id)),
+                state,
+            )
+        event = super().to_domain_event(
             StoredEvent(
                 originator_id=stored_event.originator_id,
                 originator_version=stored_event.originator_version,
@@ -104,6 +116,8 @@ class SealingMapper(Mapper):
                 state=raw,
             )
         )
+        vars(event).pop(REFS, None)
+        return event
 
 
 class _KeyNeeded(Exception):

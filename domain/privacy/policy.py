@@ -119,7 +119,7 @@ class Sealer:
         if party.get("name") and party["name"] != ERASED:
             refs[".name"] = self.blind.name_ref(party["name"])
             sealed["name"] = seal(party["name"], party_id)
-        if is_person(party_id):
+        if party.get("kind", "person" if is_person(party_id) else "business") == "person":
             sealed["party_id"] = seal(party_id, party_id)
         return sealed, refs
 
