@@ -1,0 +1,226 @@
+"""Failover on the local cluster (docker/local/cluster.sh): a Kafka broker, an Elasticsearch
+node or a projector process killed with SIGKILL while Casetrack works, and nothing lost, no
+search failed, every read model converging on the event store (docs/operations.md).
+
+Sized for two shared cores: small heaps (cluster.sh), generous deadlines, a light load that
+spans the fault."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+from django.test import Client
+from kafka import KafkaAdminClient
+
+from api.auth import issue_dev_token
+from consumers.topics import Topics
+from domain.services import Casetrack
+from projections import EVENT_PROJECTIONS
+from search.client import make_client
+from search.indices import Names
+from search.store import ReadModels
+from tests.support.cluster import Cluster
+from tests.support.live import live_casetrack
+from tests.support.processes import assert_per_aggregate_order, kill, manage, read_topic
+from tests.support.readmodels import differences
+from tests.support.scenarios import run_full_day
+from tests.support.stack import wait_until
+
+pytestmark = [pytest.mark.slow, pytest.mark.cluster]
+PARTITIONS = 6
+CONVERGE_S = 300
+
+
+class World:
+    """One isolated Casetrack on the cluster: its own store file, topic and index prefix, and
+    its relay and projectors as processes of their own."""
+
+    def __init__(self, tmp_path, unique: str, cluster: Cluster) -> None:
+        self.prefix = f"test-cluster-{unique}"
+        self.env = {
+            **cluster.env,
+            "CASETRACK_EVENT_STORE": f"sqlite:///{tmp_path / 'events.db'}",
+            "CASETRACK_TOPIC_PREFIX": self.prefix,
+            "CASETRACK_INDEX_PREFIX": self.prefix,
+            "CASETRACK_PARTITIONS": str(PARTITIONS),
+            "CASETRACK_SNAPSHOT_INTERVAL": "0",
+        }
+        self.cluster = cluster
+        self.app = Casetrack(env=self.env)
+        self.read_models = ReadModels(make_client(cluster.es_url, timeout_s=30), Names(self.prefix))
+        self.read_models.ensure_all()
+        self.topics = Topics(self.prefix)
+        self.logs = tmp_path
+        self.processes: list = []
+
+    def start(self, *args: str, name: str | None = None):
+        log = self.logs / f"{name or args[0]}.log"
+        process = manage(*args, env=self.env, log=log)
+        self.processes.append(process)
+        return process
+
+    def watermark(self) -> int:
+        return min(self.read_models.watermark(name, PARTITIONS) for name in EVENT_PROJECTIONS)
+
+    def caught_up(self) -> bool:
+        try:
+            return self.watermark() >= self.app.max_position()
+        except Exception:  # a node may still be failing over
+            return False
+
+    def converged(self) -> bool:
+        return self.caught_up() and not differences(self.app, self.read_models)
+
+    def load(self, rounds: int, *, pause_s: float) -> threading.Thread:
+        """Commands in a thread: `rounds` full days (every event type), spread over the fault."""
+
+        def work() -> None:
+            for i in range(rounds):
+                run_full_day(self.app, suffix=f"{i:04d}")
+                time.sleep(pause_s)  # spreads the load; not a wait for a result
+
+        thread = threading.Thread(target=work, name="load")
+        thread.start()
+        return thread
+
+    def close(self) -> None:
+        for process in self.processes:
+            kill(process)
+        client = self.read_models.client
+        for index in client.indices.get(index=f"{self.prefix}-*", expand_wildcards="all"):
+            client.indices.delete(index=index)
+        admin = KafkaAdminClient(bootstrap_servers=self.cluster.bootstrap)
+        try:
+            admin.delete_topics([t for t in admin.list_topics() if t.startswith(f"{self.prefix}.")])
+        finally:
+            admin.close()
+        self.app.close()
+
+
+@pytest.fixture
+def world(tmp_path, unique, healed: Cluster) -> Iterator[World]:
+    w = World(tmp_path, unique, healed)
+    yield w
+    w.close()
+
+
+def _group_holdings(bootstrap: str, group: str) -> list[int]:
+    """Partitions held by each member of a consumer group (0 for a member mid-rebalance)."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        members = admin.describe_groups([group])[group]["members"]
+    finally:
+        admin.close()
+    return [
+        sum(len(t["partitions"]) for t in m["member_assignment"]["assigned_partitions"])
+        if isinstance(m["member_assignment"], dict)
+        else 0
+        for m in members
+    ]
+
+
+def test_a_killed_projector_process_hands_its_partitions_to_the_other(world):
+    world.start("relay")
+    first = world.start("project", "all", name="project-1")
+    world.start("project", "all", name="project-2")
+    group = f"{world.prefix}.projector.cases"
+    wait_until(
+        lambda: sorted(_group_holdings(world.cluster.bootstrap, group)) == [3, 3],
+        timeout_s=120,
+        interval_s=1,
+        what="both projector processes to hold three of the six partitions",
+    )
+    load = world.load(6, pause_s=0.5)
+    wait_until(lambda: world.watermark() > 0, timeout_s=120, what="the first projected batch")
+    kill(first)  # SIGKILL, mid-batch or between batches
+    wait_until(
+        lambda: _group_holdings(world.cluster.bootstrap, group) == [PARTITIONS],
+        timeout_s=120,
+        interval_s=1,
+        what="the surviving process to hold every partition",
+    )
+    load.join()
+    wait_until(world.converged, timeout_s=CONVERGE_S, interval_s=2, what="the read models")
+    assert differences(world.app, world.read_models) == []
+
+
+def test_a_killed_broker_loses_no_event_and_keeps_each_aggregates_order(world):
+    world.start("relay")
+    world.start("project", "all")
+    load = world.load(10, pause_s=0.5)
+    wait_until(lambda: world.watermark() > 0, timeout_s=120, what="the first projected batch")
+    victim = world.cluster.kafka_leader(world.topics.events)
+    world.cluster.kill(victim)  # the broker leading partition 0, with the relay sending to it
+    before = world.app.max_position()
+    load.join()
+    assert world.app.max_position() > before, "commands were appended after the broker died"
+    wait_until(world.converged, timeout_s=CONVERGE_S, interval_s=2, what="the read models")
+
+    events, _ = read_topic(world.cluster.bootstrap, world.topics.events)
+    stored = {(str(e.originator_id), e.originator_version) for e in world.app.read_log(0, 10**6)}
+    assert {(e["aggregate_id"], e["aggregate_version"]) for e in events} == stored
+    assert_per_aggregate_order(events)
+    assert world.cluster.brokers() == 2
+
+
+def test_a_killed_elasticsearch_node_fails_no_search_and_the_read_models_converge(
+    tmp_path, healed: Cluster
+):
+    token = issue_dev_token(role="admin", sub="admin-1")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("CASETRACK_REDIS_URL", healed.env["CASETRACK_REDIS_URL"])  # the limiter's
+        _searches_survive_a_killed_node(tmp_path, healed, token)
+
+
+def _searches_survive_a_killed_node(tmp_path, healed: Cluster, token: str) -> None:
+    with live_casetrack(
+        tmp_path,
+        kafka_bootstrap=healed.bootstrap,
+        es_url=healed.es_url,
+        name="es-failover",
+        partitions=PARTITIONS,
+    ) as live:
+        run_full_day(live.app, suffix="0000")
+        live.wait_caught_up(timeout_s=CONVERGE_S)
+        answers: list[int] = []
+        failures: list[str] = []
+        stop = threading.Event()
+
+        def search() -> None:
+            client = Client()
+            while not stop.is_set():
+                response = client.get(
+                    "/api/v1/search",
+                    {"q": "许可"},
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+                if response.status_code == 200:
+                    answers.append(response.json()["total"])
+                else:
+                    failures.append(f"{response.status_code} {response.content[:300]!r}")
+
+        searchers = [threading.Thread(target=search, name=f"search-{i}") for i in range(2)]
+        for searcher in searchers:
+            searcher.start()
+        try:
+            wait_until(lambda: len(answers) >= 10, timeout_s=120, what="searches before the kill")
+            victim = healed.es_primary(live.read_models.current_index("cases"))
+            healed.kill(victim)  # the node holding the cases index's primary shard
+            killed_at = len(answers)
+            for i in range(1, 4):  # commands go on: the projectors write to the survivors
+                run_full_day(live.app, suffix=f"{i:04d}")
+            wait_until(
+                lambda: len(answers) >= killed_at + 50,
+                timeout_s=180,
+                what="50 searches after the kill",
+            )
+        finally:
+            stop.set()
+            for searcher in searchers:
+                searcher.join(timeout=60)
+        assert failures == []
+        live.wait_caught_up(timeout_s=CONVERGE_S)
+        assert differences(live.app, live.read_models) == []
