@@ -163,8 +163,10 @@ case "$cmd" in
   up)
     file=""
     if [ "${1:-}" = "--started-file" ]; then file="$2"; fi
-    already=0
-    pid_alive "$RUN_DIR/kafka-1.pid" && already=1
+    already=0   # anything of the cluster running: this call did not start the cluster
+    for f in "$RUN_DIR"/kafka-*.pid "$RUN_DIR"/elasticsearch-*.pid; do
+      pid_alive "$f" && already=1
+    done
     kafka_build
     es_build
     postgres_up

@@ -88,13 +88,6 @@ class Cluster:
             client.close()
         return next(s["node"] for s in shards if s["prirep"] == "p" and s["state"] == "STARTED")
 
-    def brokers(self) -> int:
-        admin = KafkaAdminClient(bootstrap_servers=self.bootstrap)
-        try:
-            return len(admin.describe_cluster()["brokers"])
-        finally:
-            admin.close()
-
 
 def _alive(pid: int) -> bool:
     try:
