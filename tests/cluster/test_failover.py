@@ -17,6 +17,7 @@ from kafka import KafkaAdminClient
 from api.auth import issue_dev_token
 from consumers.topics import Topics
 from domain.services import Casetrack
+from loadtests.cleanup import remove_named
 from projections import EVENT_PROJECTIONS
 from search.client import make_client
 from search.indices import Names
@@ -79,14 +80,12 @@ class World:
     def close(self) -> None:
         for process in self.processes:
             kill(process)
-        client = self.read_models.client
-        for index in client.indices.get(index=f"{self.prefix}-*", expand_wildcards="all"):
-            client.indices.delete(index=index)
-        admin = KafkaAdminClient(bootstrap_servers=self.cluster.bootstrap)
-        try:
-            admin.delete_topics([t for t in admin.list_topics() if t.startswith(f"{self.prefix}.")])
-        finally:
-            admin.close()
+        # topics, consumer groups and indices: the cluster's data outlives the session
+        remove_named(
+            lambda name: name.startswith(self.prefix),
+            kafka=self.cluster.bootstrap,
+            es=self.cluster.es_url,
+        )
         self.app.close()
 
 
