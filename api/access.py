@@ -16,6 +16,7 @@ from ninja.errors import HttpError
 
 from api import wiring
 from api.auth import Principal
+from domain.privacy.refs import PREFIX as REF_PREFIX
 from domain.store.access_log import append_access
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,22 @@ def party_ids_of(documents: Iterable[dict]) -> list[str]:
     for document in documents:
         found.update(p for p in document.get("party_ids") or () if p)
     return sorted(found)
+
+
+def logged_sub(principal: Principal) -> str:
+    """A reader's `sub` as the log keeps it. A citizen's is opaque to Casetrack but may be a
+    personal identifier at the identity provider, so it is kept as its blind ref; staff
+    handles stay as they are (docs/design.md, "Personal data")."""
+    if principal.role == "citizen":
+        return wiring.application().keyring.blind.sub_ref(principal.sub)
+    return principal.sub
+
+
+def logged_party(party_id: str) -> str:
+    """A party as the log keeps it: its blind ref (documents already hold refs)."""
+    if party_id.startswith(REF_PREFIX):
+        return party_id
+    return wiring.application().keyring.party_ref(party_id)
 
 
 def record(
@@ -47,10 +64,10 @@ def record(
         return append_access(
             wiring.application().store,
             role=who.role,
-            sub=who.sub,
+            sub=logged_sub(who),
             endpoint=endpoint,
             record_ids=list(record_ids),
-            party_ids=list(party_ids),
+            party_ids=[logged_party(p) for p in party_ids if p],
             department=who.department,
             region_code=who.region_code,
             query=query,

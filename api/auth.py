@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+from uuid import UUID, uuid5
 
 import jwt
 from django.core.exceptions import ImproperlyConfigured
@@ -22,7 +23,7 @@ from ninja.errors import AuthorizationError
 from ninja.security import HttpBearer
 
 from api.config import Config, get_config
-from domain.identifiers import PROVINCE_PREFIXES, is_region_code, party_id_problem
+from domain.identifiers import PROVINCE_PREFIXES, is_region_code, is_resident_id, party_id_problem
 from domain.reference import DEPARTMENTS
 
 ROLES = ("citizen", "clerk", "auditor", "analyst", "admin", "gateway")
@@ -42,10 +43,14 @@ class Principal:
     region_code: str | None = None
 
     def actor(self, channel: str | None = None) -> dict:
-        """The actor recorded on events: `{role, subject[, channel]}`."""
+        """The actor recorded on events: `{role, subject[, channel]}`, and a citizen's
+        `party_id`, so their subject is sealed under their own key (docs/design.md,
+        "Personal data")."""
         actor = {"role": self.role, "subject": self.sub}
         if channel:
             actor["channel"] = channel
+        if self.role == "citizen" and self.party_id:
+            actor["party_id"] = self.party_id
         return actor
 
 
@@ -146,6 +151,25 @@ def decode(token: str, config: Config | None = None) -> Principal:
         department=claims.get("department") or None,
         region_code=claims.get("region_code") or None,
     )
+
+
+def check_dev_subject(sub: str) -> str:
+    """Development tokens minted for people (the /dev endpoint, `issue_token`) never carry an
+    identity number as their subject: it would end up in events and logs (docs/design.md,
+    "Personal data"). `dev_subject` gives a citizen an opaque one."""
+    if is_resident_id(sub):
+        raise ValueError("sub must not be an identity number: leave it out for an opaque one")
+    return sub
+
+
+def dev_subject(role: str, party_id: str | None) -> str:
+    """The opaque subject of a development token: stable per party, never the identity number."""
+    if role == "citizen" and party_id:
+        return "citizen-" + uuid5(_DEV_SUBJECTS, party_id).hex[:16]
+    return f"{role}-demo"
+
+
+_DEV_SUBJECTS = UUID("5d0c7bde-0a5f-4d0e-a1b9-3f1b8f2c6d70")
 
 
 def issue_dev_token(

@@ -22,6 +22,8 @@ from django.core.exceptions import ImproperlyConfigured
 from pydantic import AfterValidator, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.privacy.master import LocalMasterKeys
+from domain.privacy.refs import DEV_BLIND_INDEX_KEY
 from domain.store.config import load_settings
 from domain.store.hashing import DEV_CHECKPOINT_KEY
 
@@ -42,6 +44,8 @@ _SECRET_FIELDS = frozenset(
     {
         "dev_jwt_secret",
         "checkpoint_key",
+        "master_keys",
+        "blind_index_key",
         "DJANGO_SECRET_KEY",
         "event_store",
         "es_url",
@@ -49,6 +53,12 @@ _SECRET_FIELDS = frozenset(
         "redis_url",
     }
 )
+
+
+def _master_keys(value: str) -> str:
+    if value:
+        LocalMasterKeys.parse(value)  # its message names the variable
+    return value
 
 
 def _rate(value: str) -> str:
@@ -114,6 +124,11 @@ class Config(BaseSettings):
     )
     checkpoint_key: str = ""
     hash_algorithm: str = Field("sha256", pattern="^(sha256|sm3)$")
+    # Personal data (docs/design.md, "Personal data"): the master keys that wrap the data keys
+    # (`id:base64[,id:base64]`, the first wraps), the blind-index key, the cipher.
+    master_keys: Annotated[str, AfterValidator(_master_keys)] = ""
+    blind_index_key: str = ""
+    cipher: str = Field("aes-gcm", pattern="^(aes-gcm|sm4-gcm)$")
     snapshot_interval: int = Field(100, ge=0)
     idempotency_in_flight_timeout: float = Field(
         120.0,
@@ -176,6 +191,11 @@ class Config(BaseSettings):
         }
         if self.checkpoint_key:
             env["CASETRACK_CHECKPOINT_KEY"] = self.checkpoint_key
+        if self.master_keys:
+            env["CASETRACK_MASTER_KEYS"] = self.master_keys
+        if self.blind_index_key:
+            env["CASETRACK_BLIND_INDEX_KEY"] = self.blind_index_key
+        env["CASETRACK_CIPHER"] = self.cipher
         return env
 
     def production_problems(self) -> list[str]:
@@ -195,6 +215,8 @@ class Config(BaseSettings):
                 if "dev_jwt_secret" in self.model_fields_set
                 else None,
                 _checkpoint_key_problem(self.checkpoint_key),
+                _master_keys_problem(self.master_keys),
+                _blind_index_key_problem(self.blind_index_key, self.checkpoint_key),
                 _secret_key_problem(self.django_secret_key),
                 _allowed_hosts_problem(self.django_allowed_hosts),
                 "DJANGO_DEBUG is on: debug pages show settings and code to anyone; turn it off"
@@ -217,6 +239,29 @@ def _jwks_url_problem(url: str) -> str | None:
     if parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS:
         return None
     return "CASETRACK_JWKS_URL must be an https:// URL (plain http only on this machine's loopback)"
+
+
+def _master_keys_problem(value: str) -> str | None:
+    if not value:
+        return (
+            "CASETRACK_MASTER_KEYS is not set: the keys that wrap personal data's keys "
+            "(id:base64 of 32 bytes; keep them outside the database and its backups)"
+        )
+    if any(key_id == "dev1" for key_id in LocalMasterKeys.parse(value).ids):
+        return "CASETRACK_MASTER_KEYS holds the published development key"
+    return None
+
+
+def _blind_index_key_problem(key: str, checkpoint_key: str) -> str | None:
+    if not key:
+        return "CASETRACK_BLIND_INDEX_KEY is not set: the key of the blind indexes of names and ids"
+    if key == DEV_BLIND_INDEX_KEY:
+        return "CASETRACK_BLIND_INDEX_KEY is the published development key"
+    if len(key) < MIN_CHECKPOINT_KEY_LENGTH:
+        return f"CASETRACK_BLIND_INDEX_KEY is shorter than {MIN_CHECKPOINT_KEY_LENGTH} characters"
+    if key == checkpoint_key:
+        return "CASETRACK_BLIND_INDEX_KEY must differ from CASETRACK_CHECKPOINT_KEY"
+    return None
 
 
 def _checkpoint_key_problem(key: str) -> str | None:

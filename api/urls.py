@@ -15,6 +15,7 @@ from api.routers import (
     me,
     ops,
     payments,
+    privacy,
     search,
     violations,
 )
@@ -41,6 +42,7 @@ api.add_router("/me", me.router)
 api.add_router("/audit", audit.router)
 api.add_router("/analytics", analytics.router)
 api.add_router("/ops", ops.router)
+api.add_router("/erasures", privacy.router)
 # Development helpers are not mounted in production: 404 before authentication or validation.
 if not get_config().is_production:
     api.add_router("/dev", dev.router)

@@ -67,7 +67,7 @@ def stream_envelopes(app, aggregate_id: UUID) -> list[dict]:
         orjson.loads(
             orjson.dumps(
                 build_envelope(
-                    app.mapper,
+                    app.sealed_mapper,
                     position=e.position,
                     originator_id=e.originator_id,
                     originator_version=e.originator_version,

@@ -20,6 +20,8 @@ import orjson
 from eventsourcing.persistence import Mapper, StoredEvent
 from eventsourcing.utils import resolve_topic
 
+from domain.privacy.mapper import SealingMapper
+
 MARKER_HEADER = "casetrack_marker"
 _ENVELOPE_FIELDS = {
     "originator_id",
@@ -113,6 +115,9 @@ def build_envelope(
     prev_hash: str | None,
     hash_: str,
 ) -> dict[str, Any]:
+    if isinstance(mapper, SealingMapper):
+        # An envelope leaves the store: it carries personal data sealed, never opened.
+        mapper = mapper.sealed_view()
     aggregate_type, event_type = split_topic(topic)
     attributes = _plain_state(mapper, topic, state)
     if attributes is not None:

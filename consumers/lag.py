@@ -14,7 +14,7 @@ def oldest_unapplied_age(app, watermark: int, now: datetime) -> float:
         return 0.0
     e = waiting[0]
     envelope = build_envelope(
-        app.mapper,
+        app.sealed_mapper,
         position=e.position,
         originator_id=e.originator_id,
         originator_version=e.originator_version,

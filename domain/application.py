@@ -22,11 +22,16 @@ from eventsourcing.persistence import (
     InfrastructureFactory,
     IntegrityError,
     JSONTranscoder,
+    Mapper,
     Transcoder,
 )
 from eventsourcing.utils import Environment, EnvType, resolve_topic
 
 from domain.errors import ConcurrencyConflict
+from domain.privacy.keyring import Keyring
+from domain.privacy.mapper import SealingMapper
+from domain.privacy.master import LocalMasterKeys
+from domain.privacy.refs import BlindIndex
 from domain.store.base import CasetrackRecorderMixin
 from domain.store.config import StoreSettings, load_settings
 from domain.store.hashing import (
@@ -67,6 +72,14 @@ class Tx:
         """Next value of the counter (series, year, region), 1 for the first."""
         return self._recorder.next_number(self._cursor, series, year, region_code)
 
+    def forget_keys(
+        self, *, delete: Sequence[str], restrict: Sequence[str], snapshots_of: Sequence[UUID]
+    ) -> None:
+        """Delete or restrict data keys in this transaction (an erasure, a destruction)."""
+        self._recorder.forget_keys(  # type: ignore[attr-defined]
+            self._cursor, delete=delete, restrict=restrict, snapshots_of=snapshots_of
+        )
+
 
 class CasetrackApplication(Application[UUID]):
     name = "Casetrack"
@@ -84,7 +97,14 @@ class CasetrackApplication(Application[UUID]):
             self.settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
         if self.settings.uses_dev_checkpoint_key and self.settings.backend == "postgres":
             logger.warning("Checkpoints are signed with the development key")
+        self.keyring = Keyring(
+            store=None,  # type: ignore[arg-type]  # the recorder exists after the library's init
+            master=LocalMasterKeys.parse(self.settings.master_keys),
+            cipher_name=self.settings.cipher,
+            blind_index=BlindIndex(self.settings.blind_index_key),
+        )
         super().__init__(library_env)
+        self.keyring.store = self.store
 
     # ------------------------------------------------------------------ construction
 
@@ -100,6 +120,15 @@ class CasetrackApplication(Application[UUID]):
         transcoder = OrjsonTranscoder()
         self.register_transcodings(transcoder)
         return transcoder
+
+    def construct_mapper(self) -> Mapper:
+        return SealingMapper(self.construct_transcoder(), self.keyring)
+
+    @property
+    def sealed_mapper(self) -> Mapper:
+        """Decodes stored events without opening them: what the relay sends to Kafka."""
+        assert isinstance(self.mapper, SealingMapper)
+        return self.mapper.sealed_view()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         """Add project transcodings here (the defaults are already registered)."""
@@ -140,7 +169,12 @@ class CasetrackApplication(Application[UUID]):
                 aggregates = list(build(Tx(self.store, cursor)))
                 processing = ProcessingEvent[UUID]()
                 processing.collect_events(*aggregates)
-                stored_events = [self.mapper.to_stored_event(e) for e in processing.events]
+                seal = self.keyring.session(cursor)
+                assert isinstance(self.mapper, SealingMapper)
+                stored_events = [
+                    self.mapper.seal_event(e, processing.aggregates.get(e.originator_id), seal)
+                    for e in processing.events
+                ]
                 positions = self.store.append_chained(cursor, stored_events)
                 last_position = max(positions) if positions else None
                 status, body = answer(aggregates, last_position) if answer else (None, None)
@@ -160,6 +194,7 @@ class CasetrackApplication(Application[UUID]):
         except BaseException:
             self._release(idempotency, token)
             raise
+        seal.committed()
         self._take_snapshots(processing)
         return CommitResult(last_position, status, body, False)
 

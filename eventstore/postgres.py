@@ -19,6 +19,7 @@ from eventsourcing.utils import Environment, EnvType
 from psycopg.sql import SQL, Identifier
 
 from domain.store.base import EVENT_COLUMNS, CasetrackRecorderMixin, ChainedRow
+from domain.store.data_keys import DataKeyStoreMixin
 from domain.store.hashing import HashAlgorithm
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -31,7 +32,9 @@ def _checked(name: str) -> str:
     return name
 
 
-class CasetrackPostgresRecorder(CasetrackRecorderMixin, PostgresApplicationRecorder):
+class CasetrackPostgresRecorder(
+    CasetrackRecorderMixin, DataKeyStoreMixin, PostgresApplicationRecorder
+):
     for_update = " FOR UPDATE"
 
     def __init__(
@@ -53,6 +56,8 @@ class CasetrackPostgresRecorder(CasetrackRecorderMixin, PostgresApplicationRecor
         self.counters_table = qualified(f"{prefix}_counters")
         self.idempotency_table = qualified(f"{prefix}_idempotency_keys")
         self.checkpoints_table = qualified(f"{prefix}_checkpoints")
+        self.data_keys_table = qualified(f"{prefix}_data_keys")
+        self.snapshots_table = qualified(f"{prefix}_snapshots")
 
         self.sql_create_statements[self.create_table_statement_index] = SQL(
             "CREATE TABLE IF NOT EXISTS {schema}.{table} ("
@@ -85,6 +90,7 @@ class CasetrackPostgresRecorder(CasetrackRecorderMixin, PostgresApplicationRecor
                 "id bigserial PRIMARY KEY, created_at text NOT NULL, "
                 "position bigint NOT NULL, streams bigint NOT NULL, events bigint NOT NULL, "
                 "heads_hash text NOT NULL, signature text NOT NULL)",
+                *self.data_keys_ddl("bytea", "uuid"),
             )
         )
         self.insert_chained_statement = (
@@ -136,6 +142,12 @@ class CasetrackPostgresRecorder(CasetrackRecorderMixin, PostgresApplicationRecor
         )
         # Positions come from the sequence in insertion order (table locked).
         return sorted(row["notification_id"] for row in cursor.fetchall())
+
+    def scrub_after_erasure(self) -> None:
+        # A deleted row stays in its page until VACUUM, and a plain VACUUM only marks the
+        # space free: VACUUM FULL writes the live rows into a new file and drops the old one.
+        with self.datastore.cursor() as cursor:  # autocommit: VACUUM cannot run in a transaction
+            cursor.execute(f"VACUUM FULL {self.data_keys_table}")
 
     # the library's entry point --------------------------------------------------------
 

@@ -33,6 +33,7 @@ from eventsourcing.sqlite import (
 from eventsourcing.utils import Environment, EnvType
 
 from domain.store.base import EVENT_COLUMNS, CasetrackRecorderMixin, ChainedRow
+from domain.store.data_keys import DataKeyStoreMixin
 from domain.store.hashing import HashAlgorithm
 
 DEFAULT_BUSY_TIMEOUT = 30.0
@@ -83,6 +84,8 @@ class ImmediateConnectionPool(SQLiteConnectionPool):
                     c.execute("PRAGMA journal_mode = WAL")
                 self.is_journal_mode_wal = True
             c.execute(f"PRAGMA synchronous = {self.synchronous}")
+            # Freed pages are zeroed: a deleted data key leaves no bytes behind.
+            c.execute("PRAGMA secure_delete = ON")
         except sqlite3.Error as e:
             c.close()
             raise OperationalError(e) from e
@@ -117,8 +120,10 @@ class ImmediateDatastore(SQLiteDatastore):
         )
 
 
-class CasetrackSQLiteRecorder(CasetrackRecorderMixin, SQLiteApplicationRecorder):
+class CasetrackSQLiteRecorder(CasetrackRecorderMixin, DataKeyStoreMixin, SQLiteApplicationRecorder):
     counters_table = "casetrack_counters"
+    data_keys_table = "casetrack_data_keys"
+    snapshots_table = "stored_snapshots"
     idempotency_table = "casetrack_idempotency_keys"
     checkpoints_table = "casetrack_checkpoints"
 
@@ -169,7 +174,14 @@ class CasetrackSQLiteRecorder(CasetrackRecorderMixin, SQLiteApplicationRecorder)
             "position INTEGER NOT NULL, streams INTEGER NOT NULL, "
             "events INTEGER NOT NULL, heads_hash TEXT NOT NULL, "
             "signature TEXT NOT NULL)",
+            *self.data_keys_ddl("BLOB", "TEXT"),
         ]
+
+    def scrub_after_erasure(self) -> None:
+        # secure_delete zeroed the freed pages; the WAL still holds the old page images
+        # until a checkpoint copies them back and truncates it.
+        with self.datastore.get_connection(commit=True) as connection:
+            connection.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     # hooks ----------------------------------------------------------------------------
 

@@ -144,7 +144,7 @@ def plain(value: Any) -> Any:
 
 def _envelope(logged) -> dict:
     return build_envelope(
-        wiring.application().mapper,
+        wiring.application().sealed_mapper,
         position=logged.position,
         originator_id=logged.originator_id,
         originator_version=logged.originator_version,
@@ -346,8 +346,11 @@ def access_log(request: HttpRequest, params: Query[AccessLogIn]):
 
     total, entries = find_access(
         wiring.application().store,
-        party_id=params.party_id,
-        sub=params.sub,
+        party_id=access.logged_party(params.party_id) if params.party_id else None,
+        # A citizen's sub is kept as its blind ref: match either form.
+        sub=[params.sub, wiring.application().keyring.blind.sub_ref(params.sub)]
+        if params.sub
+        else None,
         at_from=utc(params.from_),
         at_to=utc(params.to),
         offset=(params.page - 1) * params.size,

@@ -13,7 +13,7 @@ from uuid import UUID
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Router, Schema
 
-from api.auth import ROLES, issue_dev_token, require
+from api.auth import ROLES, check_dev_subject, dev_subject, issue_dev_token, require
 from api.command_support import IdempotencyKey, load, of_party, settle
 from api.config import get_config
 from api.schemas.common import PROBLEMS
@@ -56,7 +56,11 @@ def dev_token(request, payload: DevTokenIn):
     _development_only()
     if payload.role not in ROLES:
         raise InvalidInput("role", f"must be one of {', '.join(ROLES)}")
-    sub = payload.sub or f"{payload.role}-demo"
+    sub = payload.sub or dev_subject(payload.role, payload.party_id)
+    try:
+        check_dev_subject(sub)
+    except ValueError as e:
+        raise InvalidInput("sub", str(e)) from None
     token = issue_dev_token(
         role=payload.role,
         sub=sub,

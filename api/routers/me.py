@@ -14,6 +14,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from api import readside, wiring
+from api.access import logged_party, logged_sub
 from api.auth import require
 from api.routers.licences import holder_fields
 from api.schemas.common import PROBLEMS
@@ -334,8 +335,8 @@ def my_access_log(request: HttpRequest, params: Query[AccessLogIn]):
     principal = require(request, "citizen")
     total, entries = find_access(
         wiring.application().store,
-        party_id=principal.party_id,
-        exclude_sub=principal.sub,
+        party_id=logged_party(principal.party_id) if principal.party_id else None,
+        exclude_sub=logged_sub(principal),
         offset=(params.page - 1) * params.size,
         limit=params.size,
     )
@@ -351,3 +352,26 @@ def my_access_log(request: HttpRequest, params: Query[AccessLogIn]):
             for e in entries
         ],
     }
+
+
+@router.get(
+    "/data-export",
+    response={200: dict, **PROBLEMS},
+    summary="A copy of every record about me (PIPL art. 45)",
+    description="Every record holding my data (cases, payments, licences, violations) with its "
+    "whole history as stored, my data opened and anyone else's shown as `[another person]`, and "
+    "who read or found my records (the access log, masked). Read from the event store.",
+    operation_id="api_routers_me_data_export",
+)
+def data_export(request: HttpRequest):
+    principal = require(request, "citizen")  # a citizen's token always names their party
+    app = wiring.application()
+    export = app.export_party(principal.party_id)
+    _, entries = find_access(
+        app.store, party_id=logged_party(principal.party_id), offset=0, limit=10_000
+    )
+    export["access_log"] = [
+        {k: getattr(e, k) for k in ("position", "at", "role", "sub", "department", "endpoint")}
+        for e in entries
+    ]
+    return export

@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Aggregate, event
 
 from domain.errors import IllegalTransition, InvalidInput
 from domain.identifiers import validate_party_id
@@ -43,11 +43,16 @@ def check_actor(actor: Any) -> dict:
         raise InvalidInput("actor.role", f"must be one of {', '.join(ACTOR_ROLES)}")
     if not isinstance(subject, str) or not subject:
         raise InvalidInput("actor.subject", "must be a non-empty string")
-    extra = set(actor) - {"role", "subject", "channel"}
+    extra = set(actor) - {"role", "subject", "channel", "party_id"}
     if extra:
         raise InvalidInput("actor", f"unexpected keys: {', '.join(sorted(extra))}")
     if "channel" in actor and not isinstance(actor["channel"], str):
         raise InvalidInput("actor.channel", "must be a string")
+    if "party_id" in actor:
+        # A citizen's party rides on their actor, so their subject is sealed under their key.
+        if role != "citizen":
+            raise InvalidInput("actor.party_id", "only a citizen actor names a party")
+        validate_party_id(actor["party_id"], field="actor.party_id")
     return dict(actor)
 
 
@@ -116,6 +121,23 @@ class CasetrackAggregate(Aggregate):
         kwargs.setdefault("department", self.department)
         check_aware(kwargs.get("timestamp"), "timestamp")
         super().trigger_event(event_class, **kwargs)
+
+    # --- personal data (docs/design.md, "Personal data") ------------------------------
+
+    def erase_personal_data(
+        self, *, party_ref: str, restricted: bool, actor: dict, timestamp: datetime | None = None
+    ) -> None:
+        """Mark that a person's data in this record is erased (their keys are deleted in the
+        same commit) or, under a rule that keeps the record, restricted to storage."""
+        self._personal_data_erased(
+            party_ref=party_ref, restricted=restricted, actor=actor, timestamp=timestamp
+        )
+
+    @event("PersonalDataErased")
+    def _personal_data_erased(
+        self, party_ref: str, restricted: bool, actor: dict, timestamp: datetime | None
+    ) -> None:
+        self.erased_refs = [*getattr(self, "erased_refs", []), party_ref]
 
     # --- guards shared by all aggregates ---------------------------------------------
 

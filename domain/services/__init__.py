@@ -14,11 +14,17 @@ from domain.services.cases import CaseCommands
 from domain.services.catalogue import CatalogueCommands
 from domain.services.licences import LicenceCommands
 from domain.services.payments import PaymentCommands
+from domain.services.privacy import PrivacyCommands
 from domain.services.violations import ViolationCommands
 
 
 class Casetrack(
-    CatalogueCommands, CaseCommands, PaymentCommands, ViolationCommands, LicenceCommands
+    CatalogueCommands,
+    CaseCommands,
+    PaymentCommands,
+    ViolationCommands,
+    LicenceCommands,
+    PrivacyCommands,
 ):
     """The application service of the write side."""
 

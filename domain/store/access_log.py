@@ -8,11 +8,11 @@ exactly like the event log.
 
 Two tables: the entries, and (entry, party) pairs so "who saw my records" is an index
 lookup. The log is kept for years and must not become a second copy of personal data
-(docs/api.md, "Access log"): the query text and the entry's own list of parties are masked
-before they are written (`mask_query`, `mask_id`), so neither the table, the
-`casetrack.access` topic nor its index holds them in plaintext. Whole party ids are kept only
-in the (entry, party) table, for the lookups, and are never shown or relayed; `sub` is kept
-whole for filtering and masked wherever an entry leaves the table (`mask_sub`).
+(docs/api.md, "Access log"; docs/design.md, "Personal data"): the query text is masked before
+it is written (`mask_query`), and the parties and a citizen's `sub` arrive as blind refs
+(`api/access.py`), so neither the table, the `casetrack.access` topic nor its index holds an
+identifier in plaintext; the (entry, party) table holds refs for the lookups. Entries are
+masked again wherever they leave the table (`mask_sub`).
 
 On PostgreSQL an insert takes the table's lock, so positions are assigned in commit order and
 a reader tailing by position never passes one that a slower transaction fills in.
@@ -303,7 +303,7 @@ def find_access(
     store: Any,
     *,
     party_id: str | None = None,
-    sub: str | None = None,
+    sub: str | Sequence[str] | None = None,
     exclude_sub: str | None = None,
     at_from: str | None = None,
     at_to: str | None = None,
@@ -322,8 +322,9 @@ def find_access(
         clauses.append("p.party_id = %s")
         params.append(party_id)
     if sub:
-        clauses.append("e.sub = %s")
-        params.append(sub)
+        subs = [sub] if isinstance(sub, str) else list(sub)
+        clauses.append(f"e.sub IN ({', '.join(['%s'] * len(subs))})")
+        params.extend(subs)
     if exclude_sub:
         clauses.append("e.sub <> %s")
         params.append(exclude_sub)

@@ -15,7 +15,9 @@ Other keys: ``CASETRACK_CHECKPOINT_KEY`` (HMAC key for checkpoints; the developm
 default is ``hashing.DEV_CHECKPOINT_KEY``), ``CASETRACK_HASH_ALGORITHM`` (``sha256`` or
 ``sm3``), ``CASETRACK_SNAPSHOT_INTERVAL`` (events between snapshots, 0 = off; default
 100), ``CASETRACK_IDEMPOTENCY_IN_FLIGHT_TIMEOUT`` (seconds before a crashed reservation
-may be taken over; default 120), ``CASETRACK_IDEMPOTENCY_RETENTION_HOURS`` (>= 24).
+may be taken over; default 120), ``CASETRACK_IDEMPOTENCY_RETENTION_HOURS`` (>= 24),
+``CASETRACK_MASTER_KEYS``, ``CASETRACK_BLIND_INDEX_KEY`` and ``CASETRACK_CIPHER`` (personal data,
+``domain/privacy``; development keys by default, refused in production by ``api/config.py``).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from domain.privacy.master import DEV_MASTER_KEYS
+from domain.privacy.refs import DEV_BLIND_INDEX_KEY
 from domain.store.hashing import DEV_CHECKPOINT_KEY, HashAlgorithm
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -53,6 +57,9 @@ class StoreSettings:
     in_flight_timeout: timedelta = timedelta(seconds=120)
     retention: timedelta = MIN_RETENTION
     postgres_schema: str = field(default="public")
+    master_keys: str = DEV_MASTER_KEYS
+    blind_index_key: str = DEV_BLIND_INDEX_KEY
+    cipher: str = "aes-gcm"
 
     @property
     def uses_dev_checkpoint_key(self) -> bool:
@@ -119,6 +126,9 @@ def load_settings(env: Mapping[str, str] | None) -> StoreSettings:
     HashAlgorithm(algorithm)  # fail early on a typo
     common = {
         "checkpoint_key": env.get("CASETRACK_CHECKPOINT_KEY") or DEV_CHECKPOINT_KEY,
+        "master_keys": env.get("CASETRACK_MASTER_KEYS") or DEV_MASTER_KEYS,
+        "blind_index_key": env.get("CASETRACK_BLIND_INDEX_KEY") or DEV_BLIND_INDEX_KEY,
+        "cipher": env.get("CASETRACK_CIPHER") or "aes-gcm",
         "hash_algorithm": algorithm,
         "snapshot_interval": int(env.get("CASETRACK_SNAPSHOT_INTERVAL") or 100),
         "in_flight_timeout": timedelta(

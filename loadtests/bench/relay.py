@@ -69,7 +69,7 @@ def relay_once(
         read_log=clock.reading(
             lambda after, limit: app.read_log(after, min(limit, max(1, target - after)))
         ),
-        mapper=app.mapper,
+        mapper=app.sealed_mapper,
         bootstrap=bootstrap,
         topic=topic,
         partitions=partitions,
@@ -98,7 +98,7 @@ def envelopes_up_to(app: Casetrack, target: int) -> list[Message]:
             if logged.position > target:
                 break
             envelope = build_envelope(
-                app.mapper,
+                app.sealed_mapper,
                 position=logged.position,
                 originator_id=logged.originator_id,
                 originator_version=logged.originator_version,

@@ -16,7 +16,7 @@ import pytest
 from django.test import Client
 
 from api import wiring
-from api.auth import issue_dev_token
+from api.auth import dev_subject, issue_dev_token
 from domain.identifiers import make_credit_code, make_resident_id
 from domain.services import Casetrack
 from tests.support.scenarios import item_terms
@@ -40,15 +40,18 @@ def item_body(code: str = ITEM, **overrides: Any) -> dict:
 
 
 def token(role: str, sub: str | None = None, **claims: Any) -> str:
-    return issue_dev_token(role=role, sub=sub or f"{role}-1", **claims)
+    if sub is None:
+        party_id = claims.get("party_id")
+        sub = dev_subject(role, party_id) if party_id else f"{role}-1"
+    return issue_dev_token(role=role, sub=sub, **claims)
 
 
 ADMIN = token("admin")
 GATEWAY = token("gateway", "unionpay")
 AUDITOR = token("auditor")
 ANALYST = token("analyst")
-CITIZEN = token("citizen", PERSON, party_id=PERSON)
-OTHER_CITIZEN = token("citizen", OTHER_PERSON, party_id=OTHER_PERSON)
+CITIZEN = token("citizen", party_id=PERSON)
+OTHER_CITIZEN = token("citizen", party_id=OTHER_PERSON)
 CLERK = token("clerk", "clerk-7", department=DEPARTMENT, region_code="510100")
 PROVINCE_CLERK = token("clerk", "clerk-p", department=DEPARTMENT, region_code="510000")
 COUNTY_CLERK = token("clerk", "clerk-c", department=DEPARTMENT, region_code="510104")

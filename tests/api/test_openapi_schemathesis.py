@@ -31,7 +31,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from api.auth import issue_dev_token
+from api.auth import dev_subject, issue_dev_token
 from tests.support.live import live_casetrack
 from tests.support.scenarios import PERSON_ID, run_full_day
 
@@ -45,7 +45,7 @@ CHECKS = [
     response_schema_conformance,
 ]
 ROLES: dict[str, dict[str, Any]] = {
-    "citizen": {"sub": PERSON_ID, "party_id": PERSON_ID},
+    "citizen": {"sub": dev_subject("citizen", PERSON_ID), "party_id": PERSON_ID},
     "clerk": {"sub": "clerk-7", "department": "market-regulation", "region_code": "510100"},
     "auditor": {"sub": "auditor-1"},
     "analyst": {"sub": "analyst-1"},

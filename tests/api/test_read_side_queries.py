@@ -19,7 +19,7 @@ import orjson
 import pytest
 from django.test import Client
 
-from api.auth import issue_dev_token
+from api.auth import dev_subject, issue_dev_token
 from domain.store.access_log import find_access
 from projections import EVENT_PROJECTIONS as PROJECTIONS
 from tests.support.live import live_casetrack
@@ -90,8 +90,10 @@ class World:
 
 def _tokens() -> dict[str, str]:
     return {
-        "owner": token("citizen", PERSON_ID, party_id=PERSON_ID),
-        "other": token("citizen", OTHER["party_id"], party_id=OTHER["party_id"]),
+        "owner": token("citizen", dev_subject("citizen", PERSON_ID), party_id=PERSON_ID),
+        "other": token(
+            "citizen", dev_subject("citizen", OTHER["party_id"]), party_id=OTHER["party_id"]
+        ),
         "business": token("citizen", "rep-1", party_id=BUSINESS_ID),
         "clerk": token("clerk", "clerk-7", department=DEPARTMENT, region_code="510100"),
         "province_clerk": token("clerk", "clerk-p", department=DEPARTMENT, region_code="510000"),

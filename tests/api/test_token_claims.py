@@ -18,7 +18,7 @@ import pytest
 from django.test import Client
 
 from api import auth
-from api.auth import issue_dev_token
+from api.auth import dev_subject, issue_dev_token
 from api.config import get_config
 from domain.identifiers import covers, make_credit_code
 from tests.api.conftest import CLERK, DEPARTMENT, PERSON, Http
@@ -111,7 +111,7 @@ def test_an_empty_subject_is_401(catalogue, case_id):
 def test_well_formed_claims_of_every_kind_are_accepted(catalogue, case_id):
     business = dev_token("citizen", "rep-1", party_id=BUSINESS)
     assert catalogue.post("/cases", {}, as_=business).status == 422  # authenticated
-    person = dev_token("citizen", PERSON, party_id=PERSON)
+    person = dev_token("citizen", dev_subject("citizen", PERSON), party_id=PERSON)
     assert catalogue.post("/cases", {}, as_=person).status == 422
     county = dev_token("clerk", "clerk-c", department=DEPARTMENT, region_code="510104")
     assert accept(catalogue, case_id, county).status == 404  # the case is the city's

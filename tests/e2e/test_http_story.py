@@ -81,8 +81,8 @@ def http(tmp_path_factory, kafka_bootstrap, es_url):
     ) as live:
         client = Http()
         client.sign_in("admin", role="admin", sub="admin-e2e")
-        client.sign_in("citizen", role="citizen", sub=CITIZEN_ID, party_id=CITIZEN_ID)
-        client.sign_in("neighbour", role="citizen", sub=NEIGHBOUR_ID, party_id=NEIGHBOUR_ID)
+        client.sign_in("citizen", role="citizen", party_id=CITIZEN_ID)
+        client.sign_in("neighbour", role="citizen", party_id=NEIGHBOUR_ID)
         client.sign_in(
             "clerk", role="clerk", sub=CLERK_SUB, department=DEPARTMENT, region_code=REGION
         )

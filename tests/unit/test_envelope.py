@@ -58,9 +58,11 @@ def test_every_event_of_a_full_day_has_the_same_envelope_both_ways():
         logged = app.read_log(0, 10_000)
         assert len({e.topic for e in logged}) > 20  # the scenario covers the event types
         for e in logged:
-            fast = build_envelope(app.mapper, **_fields(e))
-            assert envelope_module._plain_state(app.mapper, e.topic, e.state) is not None, e.topic
-            assert dumps(fast) == dumps(_through_domain_classes(app.mapper, **_fields(e)))
+            fast = build_envelope(app.sealed_mapper, **_fields(e))
+            assert envelope_module._plain_state(app.sealed_mapper, e.topic, e.state) is not None, (
+                e.topic
+            )
+            assert dumps(fast) == dumps(_through_domain_classes(app.sealed_mapper, **_fields(e)))
     finally:
         app.close()
 
@@ -106,9 +108,9 @@ def test_decimals_uuids_and_dates_take_the_fast_path():
         e = _only_event(
             app, Money(amount=Decimal("12.50"), on=date(2026, 2, 28), ref=ref, note=note)
         )
-        assert envelope_module._plain_state(app.mapper, e.topic, e.state) is not None
-        fast = build_envelope(app.mapper, **_fields(e))
-        assert dumps(fast) == dumps(_through_domain_classes(app.mapper, **_fields(e)))
+        assert envelope_module._plain_state(app.sealed_mapper, e.topic, e.state) is not None
+        fast = build_envelope(app.sealed_mapper, **_fields(e))
+        assert dumps(fast) == dumps(_through_domain_classes(app.sealed_mapper, **_fields(e)))
         assert fast["data"] == {
             "amount": "12.50",
             "on": "2026-02-28",
@@ -124,9 +126,9 @@ def test_tuples_and_sets_fall_back_to_the_domain_classes(codes, tags):
     app = CasetrackApplication({"CASETRACK_EVENT_STORE": "memory://"})
     try:
         e = _only_event(app, Odd(codes=codes, tags=tags))
-        assert envelope_module._plain_state(app.mapper, e.topic, e.state) is None
-        fast = build_envelope(app.mapper, **_fields(e))
-        assert dumps(fast) == dumps(_through_domain_classes(app.mapper, **_fields(e)))
+        assert envelope_module._plain_state(app.sealed_mapper, e.topic, e.state) is None
+        fast = build_envelope(app.sealed_mapper, **_fields(e))
+        assert dumps(fast) == dumps(_through_domain_classes(app.sealed_mapper, **_fields(e)))
         assert orjson.loads(dumps(fast))["data"] == {"codes": list(codes), "tags": sorted(tags)}
     finally:
         app.close()
@@ -144,7 +146,7 @@ def test_an_event_stored_by_an_older_class_is_upcast_in_its_envelope():
         )
         app.recorder.insert_events([StoredEvent(uuid.uuid4(), 1, get_topic(Permit.Issued), state)])
         (e,) = app.read_log(0, 10)
-        fast = build_envelope(app.mapper, **_fields(e))
+        fast = build_envelope(app.sealed_mapper, **_fields(e))
         assert fast["data"] == {"holder": "李四", "region_code": "510100"}
         assert fast["schema_version"] == 2
         assert envelope_headers(fast) == [
@@ -168,7 +170,7 @@ def test_the_envelope_is_plain_json():
     try:
         app.save(Permit(holder="王五", region_code="510700"))
         (e,) = app.read_log(0, 10)
-        envelope = build_envelope(app.mapper, **_fields(e))
+        envelope = build_envelope(app.sealed_mapper, **_fields(e))
         assert orjson.loads(orjson.dumps(envelope)) == envelope
         assert envelope["occurred_at"].startswith(str(datetime.now(UTC).year))
     finally:
@@ -185,7 +187,9 @@ def test_a_projection_decodes_only_its_own_events_and_still_counts_the_others_pr
     app = Casetrack(env={"CASETRACK_EVENT_STORE": "memory://", "CASETRACK_SNAPSHOT_INTERVAL": "0"})
     try:
         run_full_day(app)
-        envelopes = [build_envelope(app.mapper, **_fields(e)) for e in app.read_log(0, 10_000)]
+        envelopes = [
+            build_envelope(app.sealed_mapper, **_fields(e)) for e in app.read_log(0, 10_000)
+        ]
     finally:
         app.close()
     cases = PROJECTIONS["cases"]

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from api.auth import ROLES, issue_dev_token
+from api.auth import ROLES, check_dev_subject, dev_subject, issue_dev_token
 
 
 class Command(BaseCommand):
@@ -8,7 +8,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--role", required=True, choices=ROLES)
-        parser.add_argument("--sub", default=None, help="subject; defaults to '<role>-demo'")
+        parser.add_argument(
+            "--sub",
+            default=None,
+            help="subject; defaults to '<role>-demo' (citizens: an opaque id per party)",
+        )
         parser.add_argument("--party-id")
         parser.add_argument("--department")
         parser.add_argument("--region-code")
@@ -18,7 +22,7 @@ class Command(BaseCommand):
         try:
             token = issue_dev_token(
                 role=opts["role"],
-                sub=opts["sub"] or f"{opts['role']}-demo",
+                sub=check_dev_subject(opts["sub"] or dev_subject(opts["role"], opts["party_id"])),
                 party_id=opts["party_id"],
                 department=opts["department"],
                 region_code=opts["region_code"],

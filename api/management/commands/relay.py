@@ -115,7 +115,7 @@ class Command(BaseCommand):
             topics = Topics(config.topic_prefix)
             events = Relay(
                 read_log=app.read_log,
-                mapper=app.mapper,
+                mapper=app.sealed_mapper,
                 bootstrap=config.kafka_bootstrap,
                 topic=topics.events,
                 partitions=config.partitions,

@@ -35,7 +35,7 @@
   function claims(role) {
     if (role === "citizen") {
       const c = people && people.citizens[Number(citizens.value)];
-      return c && { body: { role, sub: c.party_id, party_id: c.party_id }, label: c.name };
+      return c && { body: { role, party_id: c.party_id }, label: c.name };
     }
     if (role === "clerk") {
       const c = people && people.clerks[Number(clerks.value)];
