@@ -205,13 +205,17 @@ def _searches_survive_a_killed_node(tmp_path, healed: Cluster, token: str) -> No
         stop = threading.Event()
 
         def search() -> None:
-            client = Client()
+            client = Client()  # re-raises what a view raised: a failure too
             while not stop.is_set():
-                response = client.get(
-                    "/api/v1/search",
-                    {"q": "许可"},
-                    headers={"Authorization": f"Bearer {token}"},
-                )
+                try:
+                    response = client.get(
+                        "/api/v1/search",
+                        {"q": "许可"},
+                        headers={"Authorization": f"Bearer {token}"},
+                    )
+                except Exception as exc:
+                    failures.append(f"{type(exc).__name__}: {exc}")
+                    continue
                 if response.status_code == 200:
                     answers.append(response.json()["total"])
                 else:
@@ -221,16 +225,16 @@ def _searches_survive_a_killed_node(tmp_path, healed: Cluster, token: str) -> No
         for searcher in searchers:
             searcher.start()
         try:
-            wait_until(lambda: len(answers) >= 10, timeout_s=120, what="searches before the kill")
+            wait_until(lambda: len(answers) >= 5, timeout_s=120, what="searches before the kill")
             victim = healed.es_primary(live.read_models.current_index("cases"))
             healed.kill(victim)  # the node holding the cases index's primary shard
             killed_at = len(answers)
-            for i in range(1, 4):  # commands go on: the projectors write to the survivors
+            for i in range(1, 3):  # commands go on: the projectors write to the survivors
                 run_full_day(live.app, suffix=f"{i:04d}")
             wait_until(
-                lambda: len(answers) >= killed_at + 50,
+                lambda: len(answers) >= killed_at + 30 or len(failures) > 0,
                 timeout_s=180,
-                what="50 searches after the kill",
+                what="30 searches after the kill",
             )
         finally:
             stop.set()
