@@ -122,7 +122,7 @@ def _event_store(url: str, timeout_s: float) -> str:
     raise ValueError(f"unsupported event store URL scheme {parsed.scheme!r}")
 
 
-def _kafka(bootstrap: str, timeout_s: float) -> str:
+def check_kafka(bootstrap: str, timeout_s: float) -> str:
     """Ready while any broker answers for the cluster: a cluster that lost a broker still
     takes writes (the relay needs `min.insync.replicas` of each partition's replicas, which the
     cluster checks, not this probe), so the detail says how many brokers are alive."""
@@ -157,7 +157,7 @@ def check_dependencies(
     """One round of checks; its answer is reused for `FRESH_S` seconds (keyed by the targets)."""
     futures = {
         "event_store": _pool.submit(_probe, _event_store, event_store, timeout_s),
-        "kafka": _pool.submit(_probe, _kafka, kafka_bootstrap, timeout_s),
+        "kafka": _pool.submit(_probe, check_kafka, kafka_bootstrap, timeout_s),
         "elasticsearch": _pool.submit(_probe, _elasticsearch, es_url, timeout_s, es_ca_certs),
     }
     # A client that ignores its own timeout (a connect stuck in the kernel) cannot hold the

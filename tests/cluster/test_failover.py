@@ -14,6 +14,7 @@ import pytest
 from django.test import Client
 from kafka import KafkaAdminClient
 
+from api import health
 from api.auth import issue_dev_token
 from consumers.topics import Topics
 from domain.services import Casetrack
@@ -179,6 +180,8 @@ def test_a_killed_broker_loses_no_event_and_keeps_each_aggregates_order(world):
     stored = {(str(e.originator_id), e.originator_version) for e in world.app.read_log(0, 10**6)}
     assert {(e["aggregate_id"], e["aggregate_version"]) for e in events} == stored
     assert_per_aggregate_order(events)
+    # readiness's Kafka check answers from the survivors: degraded but working is ready
+    assert health.check_kafka(world.cluster.bootstrap, 5.0).startswith("reachable, ")
 
 
 def test_a_killed_elasticsearch_node_fails_no_search_and_the_read_models_converge(
@@ -243,3 +246,16 @@ def _searches_survive_a_killed_node(tmp_path, healed: Cluster, token: str) -> No
         assert failures == []
         live.wait_caught_up(timeout_s=CONVERGE_S)
         assert differences(live.app, live.read_models) == []
+
+        def readiness() -> tuple[int, dict]:
+            response = Client().get("/readyz", headers={"Authorization": f"Bearer {token}"})
+            return response.status_code, response.json()
+
+        # degraded but working is ready; the admin's detail says by how much
+        wait_until(
+            lambda: readiness()[1]["checks"]["elasticsearch"]["detail"].endswith(", 2 nodes"),
+            timeout_s=60,
+            what="readiness to see two Elasticsearch nodes",
+        )
+        status, body = readiness()
+        assert status == 200 and body["status"] == "ready", body
