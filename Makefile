@@ -77,6 +77,11 @@ LOAD_TIME ?= 2m
 bench: venv
 	@$(PY) -m loadtests.bench --scale $(SCALE)
 
+# The cluster next to a single node (docs/operations.md): starts and stops both itself.
+CLUSTER_BENCH_DAYS ?= 80
+cluster-bench: venv
+	@$(PY) -m loadtests.cluster_bench --days $(CLUSTER_BENCH_DAYS)
+
 load: venv
 	@mkdir -p loadtests/results
 	@$(VENV)/bin/locust -f loadtests/locustfile.py --headless --users $(LOAD_USERS) --spawn-rate 5 \

@@ -409,7 +409,6 @@ def bench(kind: str, args: argparse.Namespace) -> dict:
                 events = len(world.app.read_log(0, 10**7))
                 results = {"stack": kind, "seed_s": round(time.monotonic() - t, 1)}
                 pipeline = measure_pipeline(world, events, head)
-                pipeline.pop("_relay")
                 results |= pipeline
                 results |= measure_freshness(world, args.rate, args.seconds)
                 results |= measure_search(world, args.search_rate, args.seconds)
