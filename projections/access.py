@@ -3,7 +3,9 @@
 Entries are immutable; each is one document. It is not a case event and never touches a
 case stream (docs/design.md, "Access logs are not case events"). Entries reach the topic
 masked; they are masked again here, so messages relayed before masking (the topic keeps
-everything) never reach the index in plaintext on a rebuild.
+everything) never reach the index in plaintext on a rebuild. The party list holds blind refs
+(`projections.personal`), which are kept as they are: they reveal nothing and let the index be
+searched by party; anything else in it is masked.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from domain.identifiers import mask_id
 from domain.store.access_log import mask_query, mask_sub
 from projections.base import Document, Envelope, Projection
+from projections.personal import is_ref
 
 NAME = "access"
 
@@ -28,7 +31,7 @@ def recorded(_: Document | None, e: Envelope) -> Document:
         "region_code": data.get("region_code"),
         "endpoint": data["endpoint"],
         "record_ids": data.get("record_ids", []),
-        "party_ids": [mask_id(p) for p in data.get("party_ids", [])],
+        "party_ids": [p if is_ref(p) else mask_id(p) for p in data.get("party_ids", [])],
         "query": mask_query(data.get("query", "")),
     }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from projections.base import Document, Envelope, Projection, require, shanghai_day
+from projections.personal import party, personal_data_erased, refs_of, scoping
 
 NAME = "cases"
 
@@ -30,7 +31,8 @@ def _handler(change):
 
 
 def submitted(_: Document | None, data: dict, envelope: Envelope) -> Document:
-    item, applicant = data["item"], data["applicant"]
+    item = data["item"]
+    applicant = party(data["applicant"], refs_of(data), "applicant")
     return {
         "type": "case",
         "case_number": data["case_number"],
@@ -46,7 +48,7 @@ def submitted(_: Document | None, data: dict, envelope: Envelope) -> Document:
         "department": envelope["department"],
         "region_code": data["region_code"],
         "applicant": applicant,
-        "party_ids": [applicant["party_id"]],
+        **scoping(applicant),
         "channel": data["channel"],
         "materials": [m["code"] for m in data["materials"]],
         "required_materials": [m["code"] for m in item["materials"] if m.get("required")],
@@ -191,6 +193,10 @@ def rated(d: Document, data: dict, _: Envelope) -> Document:
     return d
 
 
+def erased(d: Document, data: dict, _: Envelope) -> Document:
+    return personal_data_erased(d, data)
+
+
 PROJECTION = Projection(
     document_type="case",
     name=NAME,
@@ -210,5 +216,6 @@ PROJECTION = Projection(
         "CaseDecided": _handler(decided),
         "CaseWithdrawn": _handler(withdrawn),
         "CaseRated": _handler(rated),
+        "PersonalDataErased": _handler(erased),
     },
 )

@@ -9,19 +9,21 @@ or highlighted, and the read side shows it only to the holder and the issuing de
 from __future__ import annotations
 
 from projections.base import Document, Envelope, Projection, require
+from projections.personal import party, personal_data_erased, refs_of, scoping
 
 NAME = "licences"
 
 
 def issued(_: Document | None, e: Envelope) -> Document:
     data = e["data"]
+    holder = party(data["holder"], refs_of(data), "holder")
     return {
         "type": "licence",
         "licence_number": data["number"],
         "title": data["item_name"],
         "licence_type": data["licence_type"],
-        "holder": data["holder"],
-        "party_ids": [data["holder"]["party_id"]],
+        "holder": holder,
+        **scoping(holder),
         "item_code": data["item_code"],
         "item_name": data["item_name"],
         "case_id": data["case_id"],
@@ -54,6 +56,10 @@ def _change(status: str | None):
     return handle
 
 
+def erased(d: Document | None, e: Envelope) -> Document:
+    return personal_data_erased(require(d, NAME), e["data"])
+
+
 PROJECTION = Projection(
     document_type="licence",
     name=NAME,
@@ -65,5 +71,6 @@ PROJECTION = Projection(
         "LicenceSuspended": _change("suspended"),
         "LicenceResumed": _change("active"),
         "LicenceRevoked": _change("revoked"),
+        "PersonalDataErased": erased,
     },
 )

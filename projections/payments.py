@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from projections.base import Document, Envelope, Projection, require
+from projections.personal import payer, personal_data_erased
 
 NAME = "payments"
 
@@ -17,9 +18,7 @@ def requested(_: Document | None, e: Envelope) -> Document:
         ),
         "amount_fen": data["amount_fen"],
         "currency": data["currency"],
-        "payer_party_id": data["payer_party_id"],
-        "payer_name": data["payer_name"],
-        "party_ids": [data["payer_party_id"]],
+        **payer(data),
         "case_id": data.get("case_id"),
         "violation_id": data.get("violation_id"),
         "due_date": data["due_date"],
@@ -63,6 +62,10 @@ def cancelled(d: Document | None, e: Envelope) -> Document:
     return d
 
 
+def erased(d: Document | None, e: Envelope) -> Document:
+    return personal_data_erased(require(d, NAME), e["data"])
+
+
 PROJECTION = Projection(
     document_type="payment",
     name=NAME,
@@ -73,5 +76,6 @@ PROJECTION = Projection(
         "PaymentSettled": settled,
         "PaymentRefunded": refunded,
         "PaymentCancelled": cancelled,
+        "PersonalDataErased": erased,
     },
 )

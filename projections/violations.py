@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from projections.base import Document, Envelope, Projection, require
+from projections.personal import party, personal_data_erased, refs_of, scoping
 
 NAME = "violations"
 
 
 def recorded(_: Document | None, e: Envelope) -> Document:
     data = e["data"]
+    subject = party(data["party"], refs_of(data), "party")
     return {
         "type": "violation",
         "title": data["description"][:80],
-        "party": data["party"],
-        "party_ids": [data["party"]["party_id"]],
+        "party": subject,
+        **scoping(subject),
         "description": data["description"],
         "location": data["location"],
         "region_code": data["region_code"],
@@ -48,6 +50,10 @@ def resolved(d: Document | None, e: Envelope) -> Document:
     return d
 
 
+def erased(d: Document | None, e: Envelope) -> Document:
+    return personal_data_erased(require(d, NAME), e["data"])
+
+
 PROJECTION = Projection(
     document_type="violation",
     name=NAME,
@@ -58,5 +64,6 @@ PROJECTION = Projection(
         "ViolationFineRequested": fine_requested,
         "ViolationContested": contested,
         "ViolationResolved": resolved,
+        "PersonalDataErased": erased,
     },
 )

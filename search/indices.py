@@ -4,6 +4,13 @@ Each read model lives in `<prefix>-<name>-v<N>` behind the alias `<prefix>-<name
 fills `v<N+1>` and swaps the alias in one atomic request. Fields that are not mapped are
 kept in `_source` but not indexed (`dynamic: false`), so a new event field never changes a
 mapping by accident.
+
+Personal values reach the documents sealed (`projections.personal`): they are kept for display
+(`SEALED`: in `_source`, neither indexed nor in doc values, since ciphertext matches nothing) and
+found through their blind refs, which are keywords (`party_ids`, `name_refs` and each party's
+`party_ref` and `name_ref`). Each mapping carries its revision in `_meta`
+(`MAPPING_REVISIONS`); an index of an older revision is served until `manage.py rebuild`
+replaces it (docs/design.md, "Personal data in the read models").
 """
 
 from __future__ import annotations
@@ -58,6 +65,9 @@ LONG = {"type": "long"}
 INT = {"type": "integer"}
 BOOL = {"type": "boolean"}
 STORED_ONLY = {"type": "object", "enabled": False}
+# A sealed personal value (`ct1:...`) or a business's plain credit code beside it: shown after
+# the API opens it, never searched (exact search goes through the refs).
+SEALED = {"type": "keyword", "index": False, "doc_values": False}
 
 COMMON = {
     "type": KEYWORD,
@@ -65,7 +75,8 @@ COMMON = {
     "status": KEYWORD,
     "department": KEYWORD,
     "region_code": KEYWORD,
-    "party_ids": KEYWORD,
+    "party_ids": KEYWORD,  # blind party refs: scoping and search by identity number
+    "name_refs": KEYWORD,  # blind name refs: search by full name
     "position": LONG,
     "aggregate_version": LONG,
     "updated_at": DATE,
@@ -73,7 +84,15 @@ COMMON = {
     "degraded_reason": {"type": "text", "index": False},
 }
 
-PARTY = {"properties": {"party_id": KEYWORD, "kind": KEYWORD, "name": CHINESE_TEXT}}
+PARTY = {
+    "properties": {
+        "party_id": SEALED,
+        "kind": KEYWORD,
+        "name": SEALED,
+        "party_ref": KEYWORD,
+        "name_ref": KEYWORD,
+    }
+}
 
 MODELS: dict[str, dict] = {
     "cases": {
@@ -100,7 +119,7 @@ MODELS: dict[str, dict] = {
         "extended_days": INT,
         "licence_number": IDENTIFIER,
         "fee_payment_id": KEYWORD,
-        "rating": {"properties": {"score": INT, "comment": {"type": "text", "analyzer": "cjk"}}},
+        "rating": {"properties": {"score": INT, "comment": SEALED}},
         "decision": {
             "properties": {
                 "outcome": KEYWORD,
@@ -117,8 +136,10 @@ MODELS: dict[str, dict] = {
         "amount_fen": LONG,
         "paid_fen": LONG,
         "refunded_fen": LONG,
-        "payer_party_id": KEYWORD,
-        "payer_name": CHINESE_TEXT,
+        "payer_party_id": SEALED,
+        "payer_name": SEALED,
+        "payer_party_ref": KEYWORD,
+        "payer_name_ref": KEYWORD,
         "case_id": KEYWORD,
         "violation_id": KEYWORD,
         "due_date": DATE,
@@ -178,13 +199,29 @@ MODELS["access"] = {
     "query": {"type": "text", "analyzer": "cjk"},
 }
 
+# Raised with every change of a model's mapping; written into the index's `_meta`, so an index
+# made before the change is known (`ReadModels.stale`) and rebuilt into a new version.
+# Revision 2: personal values sealed and searched through blind refs.
+MAPPING_REVISIONS: dict[str, int] = {
+    "cases": 2,
+    "payments": 2,
+    "licences": 2,
+    "catalog": 1,
+    "violations": 2,
+    "access": 2,
+}
+
 CHECKPOINTS = {"projection": KEYWORD, "partition": INT, "position": LONG, "updated_at": DATE}
 
 
 def index_body(model: str) -> dict:
     return {
         "settings": copy.deepcopy(SETTINGS),
-        "mappings": {"dynamic": False, "properties": {**COMMON, **MODELS[model]}},
+        "mappings": {
+            "dynamic": False,
+            "_meta": {"revision": MAPPING_REVISIONS[model]},
+            "properties": {**COMMON, **MODELS[model]},
+        },
     }
 
 

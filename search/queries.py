@@ -3,6 +3,11 @@
 Scoping is always part of the query (a filter), never a filter over results afterwards:
 whatever Elasticsearch returns, counts and facets included, is already what the caller may
 see. The scope of a caller comes from their token (docs/api.md, "Identifiers and scope").
+
+Read models hold no plaintext personal data (docs/design.md, "Personal data in the read
+models"): a citizen is scoped by the blind ref of their party id, and people are found by
+identity number or full name through blind refs of the query (`BlindTerms`), both computed by
+the API with the keyring. No builder here holds a key.
 """
 
 from __future__ import annotations
@@ -65,8 +70,10 @@ EXACT_FIELDS: list[tuple[str, str | None, float]] = [
     ("licence_number", "case", 20.0),
     ("item_code", None, 20.0),
     ("case_id", None, 20.0),
-    ("party_ids", None, 50.0),
 ]
+# A person or business found by identity number / credit code or by full name: a term on the
+# blind refs, ranked like an identifier the record mentions.
+BLIND_BOOST = 50.0
 # Part of an identifier (a few digits of a case number): the ngram subfields.
 PARTIAL_ID_FIELDS = [
     "case_number.ngram^4",
@@ -130,13 +137,30 @@ class Scope:
 
     role: str
     sub: str = ""
-    party_id: str | None = None
+    party_ref: str | None = None  # the blind ref of a citizen's party id (never the id)
     department: str | None = None
     region_code: str | None = None
 
     @property
     def sees_everything(self) -> bool:
         return self.role in STAFF_WIDE
+
+
+@dataclass(frozen=True)
+class BlindTerms:
+    """The blind refs of a query string: of the party id it is (an identity number or credit
+    code), and of the name it may be. Exact matches only: part of a name finds no one."""
+
+    party_ref: str | None = None
+    name_ref: str | None = None
+
+    def clauses(self) -> list[dict]:
+        found = []
+        if self.party_ref:
+            found.append({"term": {"party_ids": {"value": self.party_ref, "boost": BLIND_BOOST}}})
+        if self.name_ref:
+            found.append({"term": {"name_refs": {"value": self.name_ref, "boost": BLIND_BOOST}}})
+        return found
 
 
 class BadQuery(ValueError):
@@ -154,9 +178,9 @@ class BadQuery(ValueError):
 def scope_filters(scope: Scope) -> list[dict]:
     """Filter clauses restricting personal records to the caller's scope ([] = everything)."""
     if scope.role == "citizen":
-        if not scope.party_id:
+        if not scope.party_ref:
             return [MATCH_NONE]
-        return [{"term": {"party_ids": scope.party_id}}]
+        return [{"term": {"party_ids": scope.party_ref}}]
     if scope.role == "clerk":
         if not (scope.department and scope.region_code):
             return [MATCH_NONE]
@@ -223,10 +247,12 @@ def latin_words(q: str) -> str:
     return " ".join(_LATIN_WORD.findall(q))
 
 
-def text_query(q: str) -> dict:
-    """Exact identifiers first, then Chinese names and titles, then Latin text with typos."""
+def text_query(q: str, blind: BlindTerms | None = None) -> dict:
+    """Exact identifiers and people first, then Chinese names and titles, then Latin text with typos."""
     q = q.strip()
     should: list[dict] = [_exact(field, kind, q, boost) for field, kind, boost in EXACT_FIELDS]
+    if blind is not None:
+        should += blind.clauses()
     should += [
         {
             "multi_match": {
@@ -301,6 +327,7 @@ def search_body(
     *,
     q: str | None,
     scope: Scope,
+    blind: BlindTerms | None = None,
     types: Sequence[str] = (),
     department: str | None = None,
     status: str | None = None,
@@ -326,7 +353,7 @@ def search_body(
         filters.append(dates)
     query: dict = {"bool": {"filter": filters}}
     if q and q.strip():
-        query["bool"]["must"] = [text_query(q)]
+        query["bool"]["must"] = [text_query(q, blind)]
     post: list[dict] = []
     if types:
         post.append({"terms": {"type": [v for t in chosen for v in TYPE_VALUES[t]]}})

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from elasticsearch import Elasticsearch, NotFoundError
 
-from search.indices import CHECKPOINTS, MODELS, Names, index_body
+from search.indices import CHECKPOINTS, MAPPING_REVISIONS, MODELS, Names, index_body
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,14 @@ class ReadModels:
         alias = self.names.alias(model)
         current = self.current_index(model)
         if current:
+            if self.stale(model):
+                log.warning(
+                    "%s has an older mapping than this code's (revision %s): run `manage.py "
+                    "rebuild %s --drop-old`",
+                    current,
+                    MAPPING_REVISIONS[model],
+                    model,
+                )
             return current
         index = self.names.index(model, 1)
         if not self.client.indices.exists(index=index):
@@ -66,6 +74,19 @@ class ReadModels:
         except NotFoundError:
             return None
         return sorted(found)[-1] if found else None
+
+    def mapping_revision(self, model: str) -> int | None:
+        """The mapping revision of the index behind the alias (1 before revisions were written)."""
+        index = self.current_index(model)
+        if index is None:
+            return None
+        mapping = self.client.indices.get_mapping(index=index)[index]["mappings"]
+        return int((mapping.get("_meta") or {}).get("revision", 1))
+
+    def stale(self, model: str) -> bool:
+        """The index behind the alias was made with an older mapping: rebuild it."""
+        revision = self.mapping_revision(model)
+        return revision is not None and revision < MAPPING_REVISIONS[model]
 
     def create_next_index(self, model: str) -> str:
         versions = [self.names.version_of(i) for i in self._indices_of(model)]

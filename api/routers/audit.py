@@ -2,8 +2,9 @@
 
 Stream histories with their hashes, any aggregate replayed to a version or an instant, the
 global feed in position order, verification of the hash chain and the signed checkpoints,
-and the access log. Personal data in event payloads and states is masked; every read of a
-stream is itself recorded in the access log.
+and the access log. Sealed personal values in event payloads are opened with the keyring
+(`[erased]` where the key is gone) and then masked, like states; every read of a stream is
+itself recorded in the access log, with the blind refs of the parties it concerns.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from api.schemas.common import PROBLEMS
 from consumers.envelope import build_envelope
 from domain.errors import InvalidInput, NotFound
 from domain.store.access_log import find_access
+from projections.personal import party_refs, refs_of
 
 router = Router(tags=["audit"])
 
@@ -176,39 +178,29 @@ def _event_out(envelope: dict) -> dict:
 
 
 def _masked_event(envelope: dict) -> dict:
+    aggregate_id = envelope["aggregate_id"]
     return readside.mask_personal(
         {
             "position": envelope["position"],
-            "aggregate_id": envelope["aggregate_id"],
+            "aggregate_id": aggregate_id,
             "aggregate_type": envelope["aggregate_type"],
             "version": envelope["aggregate_version"],
             "event_type": envelope["event_type"],
             "schema_version": envelope["schema_version"],
             "occurred_at": envelope["occurred_at"],
-            "actor": plain(envelope["actor"]),
+            "actor": readside.opened(plain(envelope["actor"]), aggregate_id),
             "department": envelope["department"],
-            "data": plain(envelope["data"]),
+            "data": readside.opened(plain(envelope["data"]), aggregate_id),
             "prev_hash": envelope["prev_hash"],
             "hash": envelope["hash"],
         }
     )
 
 
-def parties_in(value: Any) -> set[str]:
-    """Every party id mentioned in event payloads (for the access log; read before masking)."""
-    found: set[str] = set()
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key in ("party_id", "payer_party_id") and isinstance(item, str):
-                found.add(item)
-            elif key == "party_ids" and isinstance(item, list):
-                found.update(p for p in item if isinstance(p, str))
-            else:
-                found |= parties_in(item)
-    elif isinstance(value, list):
-        for item in value:
-            found |= parties_in(item)
-    return found
+def parties_in(envelopes: list[dict]) -> list[str]:
+    """The blind refs of every party the events concern, the actor's included (for the access
+    log, which keeps refs, never party ids)."""
+    return sorted({ref for e in envelopes for ref in party_refs(refs_of(e["data"] or {}))})
 
 
 def _stream(aggregate_id: uuid.UUID) -> list[dict]:
@@ -231,7 +223,7 @@ def stream_events(request: HttpRequest, aggregate_id: str):
         request,
         principal,
         record_ids=[aggregate_id],
-        party_ids=sorted(parties_in([e["data"] for e in envelopes])),
+        party_ids=parties_in(envelopes),
     )
     return {"total": len(envelopes), "items": [_event_out(e) for e in envelopes]}
 
@@ -266,7 +258,7 @@ def stream_state(request: HttpRequest, aggregate_id: str, params: Query[StateIn]
         request,
         principal,
         record_ids=[aggregate_id],
-        party_ids=sorted(parties_in([e["data"] for e in chosen])),
+        party_ids=parties_in(chosen),
     )
     return {
         "aggregate_id": str(identifier),
@@ -301,7 +293,7 @@ def feed(request: HttpRequest, params: Query[FeedIn]):
             request,
             principal,
             record_ids=[e["aggregate_id"] for e in envelopes],
-            party_ids=sorted(parties_in([e["data"] for e in envelopes])),
+            party_ids=parties_in(envelopes),
         )
     return {
         "total": remaining,
@@ -335,7 +327,8 @@ def verify(request: HttpRequest, params: Query[VerifyIn]):
     response={200: AccessLogOut, **PROBLEMS},
     summary="Who read or found which records",
     description="Read from the access log table in the event store's database. Party ids, queries and "
-    "citizens' subs are masked in the answer; filter with the full party id or sub.",
+    "citizens' subs are masked in the answer; filter with the full party id (matched through its "
+    "blind ref) or sub.",
     operation_id="api_routers_audit_access_log",
 )
 def access_log(request: HttpRequest, params: Query[AccessLogIn]):

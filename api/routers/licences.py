@@ -32,7 +32,6 @@ from api.command_support import (
 )
 from api.schemas.common import PROBLEMS
 from api.schemas.licences import LicenceOut, LicenceReasonIn
-from domain.identifiers import mask_name
 from domain.model.licence import Licence, code_matches, licence_id
 from search.queries import Scope, by_id_body
 
@@ -125,7 +124,10 @@ def verify(request: HttpRequest, licence_number: str, params: Query[VerifyIn]):
         verification.update(
             licence_number=doc["licence_number"],
             state=readside.licence_state(doc, readside.today()),
-            holder={"name": mask_name(holder.get("name", "")), "kind": holder.get("kind")},
+            holder={
+                "name": readside.masked_name(holder.get("name", "")),
+                "kind": holder.get("kind"),
+            },
             item={"code": doc.get("item_code"), "name": doc.get("item_name")},
             licence_type=doc.get("licence_type"),
             department=doc.get("department"),

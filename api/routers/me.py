@@ -1,6 +1,7 @@
 """A citizen's own records: `/me/cases|payments|licences|violations|credit|access-log`.
 
-Every list is scoped to the party in the caller's token inside the query. The credit record
+Every list is scoped to the party in the caller's token inside the query (through its blind
+ref: the read models and the access log hold no party id in plaintext). The credit record
 is composed at query time (unpaid fines become overdue with the clock, not with an event).
 """
 

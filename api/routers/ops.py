@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema
+from pydantic import Field
 
 from api import readside, wiring
 from api.auth import require
@@ -34,6 +35,9 @@ class ProjectionOut(Schema):
     dead_letters: int | None = None
     degraded_documents: int | None = None
     documents: int | None = None
+    mapping_stale: bool | None = Field(
+        None, description="the index was made with an older mapping: `manage.py rebuild <name>`"
+    )
 
 
 class ProjectionsOut(Schema):
@@ -111,6 +115,11 @@ def projections(request: HttpRequest):
                 index=item["alias"], **degraded_count_body()
             )["count"]
             item["documents"] = models.client.count(index=item["alias"])["count"]
+            item["mapping_stale"] = models.stale(item["name"])
+            if item["mapping_stale"]:
+                problems.append(
+                    f"{item['alias']}: an older mapping; run `manage.py rebuild {item['name']}`"
+                )
         except Exception as exc:  # a missing index is reported, not a 500
             problems.append(f"{item['alias']}: {type(exc).__name__}: {exc}")
     return {

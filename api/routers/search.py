@@ -99,9 +99,10 @@ def _hit(hit: dict) -> dict:
     "",
     response={200: SearchOut, **PROBLEMS},
     summary="Find any result",
-    description="Exact identifiers rank first, then Chinese names and titles, then Latin text with typo "
-    "tolerance. Only records in the caller's scope are searched; every search is recorded "
-    "in the access log.",
+    description="Exact identifiers rank first (a person's or business's identity number or full name "
+    "included, through blind refs: part of a person's name finds nothing), then Chinese names and "
+    "titles, then Latin text with typo tolerance. Only records in the caller's scope are searched; "
+    "every search is recorded in the access log.",
     operation_id="api_routers_search_find",
 )
 def find(request: HttpRequest, params: Query[SearchParams]):
@@ -111,6 +112,7 @@ def find(request: HttpRequest, params: Query[SearchParams]):
         search_body,
         q=params.q,
         scope=readside.scope_of(principal),
+        blind=readside.blind_terms(params.q),
         types=types,
         department=params.department,
         status=params.status,

@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate
 
 from domain.errors import IllegalTransition, InvalidInput
 from domain.identifiers import validate_party_id
@@ -124,20 +124,22 @@ class CasetrackAggregate(Aggregate):
 
     # --- personal data (docs/design.md, "Personal data") ------------------------------
 
+    class PersonalDataErased(Aggregate.Event):
+        party_ref: str
+        restricted: bool
+        actor: dict
+        department: str
+
+        def apply(self, aggregate) -> None:
+            aggregate.erased_refs = [*getattr(aggregate, "erased_refs", []), self.party_ref]
+
     def erase_personal_data(
         self, *, party_ref: str, restricted: bool, actor: dict, timestamp: datetime | None = None
     ) -> None:
-        """Mark that a person's data in this record is erased (their keys are deleted in the
-        same commit) or, under a rule that keeps the record, restricted to storage."""
-        self._personal_data_erased(
-            party_ref=party_ref, restricted=restricted, actor=actor, timestamp=timestamp
-        )
-
-    @event("PersonalDataErased")
-    def _personal_data_erased(
-        self, party_ref: str, restricted: bool, actor: dict, timestamp: datetime | None
-    ) -> None:
-        self.erased_refs = [*getattr(self, "erased_refs", []), party_ref]
+        kwargs = {"party_ref": party_ref, "restricted": restricted, "actor": actor}
+        if timestamp is not None:
+            kwargs["timestamp"] = timestamp
+        self.trigger_event(self.PersonalDataErased, **kwargs)
 
     # --- guards shared by all aggregates ---------------------------------------------
 

@@ -29,6 +29,7 @@ PREFIX = "ct1:"
 ERASED = "[erased]"
 OTHER_PERSON = "[another person]"
 CACHE_SECONDS = 5.0
+_MISSING = object()
 
 
 def is_sealed(value: Any) -> bool:
@@ -91,8 +92,9 @@ class Keyring:
 
     def key_by_id(self, key_id: str) -> _Key | None:
         with self._lock:
-            if key_id in self._by_id:
-                return self._by_id[key_id]
+            cached = self._by_id.get(key_id, _MISSING)  # one lookup: an entry may expire
+        if cached is not _MISSING:
+            return cached  # type: ignore[return-value]
         row = self.store.get_data_key(key_id)
         key = self._unwrap(row) if row is not None else None
         with self._lock:

@@ -19,11 +19,14 @@ import orjson
 import pytest
 from django.test import Client
 
+from api import readside
 from api.auth import dev_subject, issue_dev_token
 from domain.store.access_log import find_access
 from projections import EVENT_PROJECTIONS as PROJECTIONS
+from tests.support.es_files import files_holding, index_files
 from tests.support.live import live_casetrack
 from tests.support.scenarios import (
+    BUSINESS,
     BUSINESS_ID,
     CLERK,
     PERSON,
@@ -51,6 +54,12 @@ def _other_person() -> dict:
 
 
 OTHER = _other_person()
+# Whose data is erased at the end of the module (nobody else's records change).
+THIRD = {
+    "party_id": "510106197908087894",
+    "kind": "person",
+    "name": "王小五",
+}
 
 
 def token(role: str, sub: str, **claims: Any) -> str:
@@ -68,6 +77,7 @@ class World:
     open_case: str = ""
     traffic_case: str = ""
     latin_item: str = ""
+    third_case: str = ""
     tokens: dict[str, str] = field(default_factory=dict)
 
     def get(self, path: str, as_: str | None = None, **params: Any) -> tuple[int, Any]:
@@ -93,6 +103,9 @@ def _tokens() -> dict[str, str]:
         "owner": token("citizen", dev_subject("citizen", PERSON_ID), party_id=PERSON_ID),
         "other": token(
             "citizen", dev_subject("citizen", OTHER["party_id"]), party_id=OTHER["party_id"]
+        ),
+        "third": token(
+            "citizen", dev_subject("citizen", THIRD["party_id"]), party_id=THIRD["party_id"]
         ),
         "business": token("citizen", "rep-1", party_id=BUSINESS_ID),
         "clerk": token("clerk", "clerk-7", department=DEPARTMENT, region_code="510100"),
@@ -153,6 +166,13 @@ def _populate(app, world: World) -> None:
     world.traffic_case = app.submit_case(
         item_code=traffic, applicant=OTHER, channel="web", actor=citizen_other
     )["case_id"]
+    world.third_case = app.submit_case(
+        item_code=free,
+        applicant=THIRD,
+        channel="web",
+        actor={"role": "citizen", "subject": "citizen-third", "party_id": THIRD["party_id"]},
+        form={"shop_name": "王记小吃", "phone": "13800138000"},
+    )["case_id"]
 
 
 @pytest.fixture(scope="module")
@@ -175,6 +195,12 @@ def world(tmp_path_factory, kafka_bootstrap, es_url) -> Iterator[World]:
         _populate(app, world)
         live.wait_caught_up()
         yield world
+
+
+def wiring_read_models():
+    from api.consistency import read_models
+
+    return read_models()
 
 
 def _ids(answer: dict) -> list[str]:
@@ -237,6 +263,80 @@ def test_search_facets_filters_and_pages(world):
     assert future["total"] == 0
     status, _ = world.get("/search", "clerk", q="x", size=101)
     assert status == 422
+
+
+# ------------------------------------------------------------------ people: sealed, found by refs
+
+
+def test_staff_find_an_applicant_by_full_name_and_by_identity_number(world):
+    mine = {world.made.cases[0], world.overdue_case, world.open_case}
+    for q in ("张小三", " 张 小三", "张小三", PERSON_ID, PERSON_ID.lower()):
+        status, answer = world.get("/search", "clerk", q=q, type="case", size=100)
+        assert status == 200, answer
+        found = set(_ids(answer))
+        assert mine <= found, q
+        applicants = {world.app.repository.get(UUID(c)).applicant["party_id"] for c in found}
+        assert applicants == {PERSON_ID}, q
+    # The business too, by its credit code and its exact name; the auditor across departments.
+    for q in (BUSINESS_ID, BUSINESS["name"]):
+        _, answer = world.get("/search", "auditor", q=q, size=100)
+        assert world.made.cases[1] in _ids(answer)
+        assert set(world.made.violations) <= set(_ids(answer)), q
+
+
+def test_part_of_a_name_finds_no_one_the_price_of_blind_refs(world):
+    for q in ("张小", "小三", PERSON_ID[-6:]):
+        _, answer = world.get("/search", "clerk", q=q, type="case", size=100)
+        assert world.made.cases[0] not in _ids(answer), q
+
+
+def test_a_citizen_finds_no_one_elses_records_by_their_name_or_identity_number(world):
+    for q in (OTHER["name"], OTHER["party_id"]):
+        _, answer = world.get("/search", "owner", q=q, size=100)
+        assert {h["type"] for h in answer["hits"]} <= {"item"}, q
+    _, own = world.get("/search", "owner", q="张小三", type="case", size=100)
+    assert world.made.cases[0] in _ids(own) and world.other_case not in _ids(own)
+
+
+SECRETS = [
+    PERSON_ID,
+    "张小三",
+    OTHER["party_id"],
+    OTHER["name"],
+    BUSINESS["name"],
+    THIRD["party_id"],
+    THIRD["name"],
+    "13800138000",
+]
+
+
+def test_the_read_models_hold_no_plaintext_name_or_identity_number(world):
+    client = wiring_read_models().client
+    pattern = f"{world.prefix}-*"
+    client.indices.refresh(index=pattern)
+    hits = client.search(index=pattern, size=10_000, query={"match_all": {}})["hits"]["hits"]
+    assert {h["_source"].get("type") for h in hits} >= {"case", "payment", "licence", "violation"}
+    raw = orjson.dumps([h["_source"] for h in hits]).decode()
+    for secret in SECRETS:
+        assert secret not in raw, secret
+    # Nor in the index's bytes on disk: live and overwritten documents, terms and translog.
+    files = index_files(client, pattern)
+    if files is None:
+        pytest.skip("the Elasticsearch node's data path is not on this machine")
+    assert files_holding(files, "户外广告设施设置许可"), "the byte search finds nothing at all"
+    for secret in SECRETS:
+        assert files_holding(files, secret) == [], secret
+
+
+def test_answers_open_what_the_documents_hold_sealed(world):
+    case = world.made.cases[0]
+    _, as_clerk = world.get(f"/cases/{case}", "clerk")
+    assert as_clerk["applicant"] == {"party_id": PERSON_ID, "kind": "person", "name": "张小三"}
+    assert as_clerk["rating"] == {"score": 5, "comment": "办事快"}
+    _, payments = world.get("/me/payments", "owner", size=100)
+    assert payments["items"] and all("payer_name" not in p for p in payments["items"])
+    _, violations = world.get("/me/violations", "business")
+    assert violations["total"] == 4
 
 
 # ------------------------------------------------------------------ who sees what
@@ -418,7 +518,8 @@ def test_public_verification_of_a_licence_masks_the_holder_and_is_logged(world):
     assert answer["verify_url"].endswith(f"/api/v1/licences/{licence}/verify?code={code}")
     unknown = orjson.loads(Client().get("/api/v1/licences/SCL-2026-510100-99999999/verify").content)
     assert unknown["state"] == "unknown" and unknown["holder"] is None
-    _, entries = find_access(world.app.store, party_id=PERSON_ID, limit=100_000)
+    # The log keeps the parties of what was read as blind refs, never their ids.
+    _, entries = find_access(world.app.store, party_id=readside.party_ref(PERSON_ID), limit=100_000)
     assert any(e.role == "public" and licence in e.record_ids for e in entries)
 
 
@@ -574,4 +675,72 @@ def test_the_admin_sees_every_projection_caught_up_without_dead_letters(world):
         assert projection["watermark"] >= ops["max_position"] and projection["lag_events"] == 0
         assert (projection["dead_letters"], projection["degraded_documents"]) == (0, 0)
         assert projection["lag_seconds"] == 0 and projection["documents"] > 0
+        assert projection["mapping_stale"] is False
     assert world.get("/ops/projections", "auditor")[0] == 403
+
+
+def test_an_index_made_with_an_older_mapping_is_reported_for_a_rebuild(world):
+    from search.indices import Names, index_body
+    from search.store import ReadModels
+
+    client = wiring_read_models().client
+    models = ReadModels(client, Names(f"{world.prefix}-old"))
+    body = index_body("cases")
+    body["mappings"].pop("_meta")  # as indices were made before mappings had revisions
+    index = models.names.index("cases", 1)
+    client.indices.create(index=index, **body)
+    client.indices.update_aliases(
+        actions=[{"add": {"index": index, "alias": models.names.alias("cases")}}]
+    )
+    assert (models.mapping_revision("cases"), models.stale("cases")) == (1, True)
+    rebuilt = models.create_next_index("cases")
+    models.swap_alias("cases", rebuilt)
+    assert (models.mapping_revision("cases"), models.stale("cases")) == (2, False)
+
+
+# ------------------------------------------------------------------ erasure (last: it changes THIRD)
+
+
+def _erase_third(world) -> int:
+    """Erase THIRD's data (again answers the first erasure); the store's head afterwards."""
+    world.app.erase_party(
+        party_id=THIRD["party_id"],
+        legal_basis="《中华人民共和国个人信息保护法》第四十七条",
+        reason="本人申请删除",
+        actor={"role": "admin", "subject": "admin-1"},
+    )
+    return world.app.max_position()
+
+
+def test_after_an_erasure_every_view_shows_erased(world):
+    case = world.third_case
+    _, before = world.get(f"/cases/{case}", "clerk")
+    assert before["applicant"]["name"] == THIRD["name"]
+    head = _erase_third(world)
+    status, view = world.get(f"/cases/{case}", "clerk", consistent_after=head)
+    assert (status, view["consistent"]) == (200, True)
+    assert view["applicant"] == {"party_id": "[erased]", "kind": "person", "name": "[erased]"}
+    _, masked = world.get(f"/cases/{case}", "auditor")
+    assert masked["applicant"] == view["applicant"]
+    _, history = world.get(f"/audit/streams/{case}/events", "auditor")
+    submitted = history["items"][0]
+    assert submitted["data"]["applicant"]["name"] == "[erased]"
+    assert submitted["data"]["form"] == "[erased]"
+    assert submitted["actor"]["party_id"] == "[erased]"
+    assert submitted["actor"]["subject"] == "[erased]"
+    # The record itself stays, found by its number.
+    _, by_number = world.get("/search", "clerk", q=world.number_of(case))
+    assert case in _ids(by_number)
+
+
+def test_after_an_erasure_the_person_is_found_no_more(world):
+    case = world.third_case
+    head = _erase_third(world)
+    for q in (THIRD["party_id"], THIRD["name"]):
+        _, found = world.get("/search", "auditor", q=q, size=100, consistent_after=head)
+        assert case not in _ids(found), q
+    assert world.get("/me/cases", "third")[1]["total"] == 0
+    document = wiring_read_models().get_many(f"{world.prefix}-cases", [case])[case]
+    assert (
+        document["party_ids"] == [] and "ct1:" not in orjson.dumps(document["applicant"]).decode()
+    )

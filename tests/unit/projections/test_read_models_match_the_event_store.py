@@ -16,7 +16,7 @@ from consumers.envelope import build_envelope
 from consumers.projector import fold
 from domain.services import Casetrack
 from projections import PROJECTIONS
-from tests.support.scenarios import run_full_day
+from tests.support.scenarios import PERSON, run_full_day
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +74,16 @@ def test_case_documents_match_the_cases_in_the_event_store(world):
         assert doc["aggregate_version"] == case.version
         assert doc["status"] == case.status
         assert doc["case_number"] == case.case_number
-        assert doc["party_ids"] == [case.applicant["party_id"]]
+        ring = app.keyring
+        assert doc["party_ids"] == [ring.party_ref(case.applicant["party_id"])]
+        assert doc["name_refs"] == [ring.name_ref(case.applicant["name"])]
+        # Personal values are copied sealed; opened under the case's id they are the case's.
+        assert case.applicant["name"] not in orjson.dumps(doc).decode()
+        assert ring.open_tree(doc["applicant"], case_id) == {
+            **case.applicant,
+            "party_ref": doc["party_ids"][0],
+            "name_ref": doc["name_refs"][0],
+        }
         assert doc["department"] == case.department and doc["region_code"] == case.region_code
         assert doc["statutory_due"] == (
             case.statutory_due.isoformat() if case.statutory_due else None
@@ -83,7 +92,7 @@ def test_case_documents_match_the_cases_in_the_event_store(world):
         assert doc["extended_days"] == case.extended_days
         assert doc["assigned_to"] == case.assigned_to
         assert doc["licence_number"] == case.licence_number
-        assert doc["rating"] == case.rating
+        assert ring.open_tree(doc["rating"], case_id) == case.rating
         assert [p["payment_id"] for p in doc["payments"]] == [
             p["payment_id"] for p in case.payments
         ]
@@ -103,7 +112,8 @@ def test_payment_documents_match_the_payments_in_the_event_store(world):
             payment.refunded_fen,
         )
         assert doc["aggregate_version"] == payment.version
-        assert doc["party_ids"] == [payment.payer_party_id]
+        assert doc["party_ids"] == [app.keyring.party_ref(payment.payer_party_id)]
+        assert app.keyring.open(doc["payer_name"], payment_id) == payment.payer_name
 
 
 def test_licence_item_and_violation_documents_match_the_event_store(world):
@@ -130,6 +140,8 @@ def test_licence_item_and_violation_documents_match_the_event_store(world):
     for violation_id, doc in violations.items():
         violation = app.repository.get(UUID(violation_id))
         assert (doc["status"], doc["outcome"]) == (violation.status, violation.outcome)
+        assert doc["party_ids"] == [app.keyring.party_ref(violation.party_id)]
+        assert app.keyring.open(doc["party"]["name"], violation_id) == violation.party["name"]
 
 
 def test_a_duplicate_delivery_changes_nothing_and_an_unknown_event_is_a_dead_letter(world):
@@ -173,3 +185,43 @@ def test_a_handler_failing_half_way_leaves_no_trace_and_the_input_is_not_changed
     assert [d.envelope["aggregate_version"] for d in dead] == [3]
     assert document["status"] != "scribbled" and {"step": "scribbled"} not in document["timeline"]
     assert applied == 1 and document["aggregate_version"] == 4 and document["degraded"] is True
+
+
+def _envelopes(app, after: int = 0) -> list[dict]:
+    return [
+        orjson.loads(
+            orjson.dumps(
+                build_envelope(
+                    app.sealed_mapper,
+                    position=e.position,
+                    originator_id=e.originator_id,
+                    originator_version=e.originator_version,
+                    topic=e.topic,
+                    state=e.state,
+                    prev_hash=e.prev_hash,
+                    hash_=e.hash,
+                )
+            )
+        )
+        for e in app.read_log(after, 10_000)
+    ]
+
+
+def test_an_erasure_reaches_the_documents_of_every_record_that_held_the_persons_data():
+    app = Casetrack(env={"CASETRACK_EVENT_STORE": "memory://", "CASETRACK_SNAPSHOT_INTERVAL": "0"})
+    try:
+        made = run_full_day(app)
+        app.erase_party(
+            party_id=PERSON["party_id"],
+            legal_basis="《中华人民共和国个人信息保护法》第四十七条",
+            reason="本人申请删除",
+            actor={"role": "admin", "subject": "admin-1"},
+        )
+        envelopes = _envelopes(app)
+        erasures = [e for e in envelopes if e["event_type"] == "PersonalDataErased"]
+        assert {e["aggregate_type"] for e in erasures} <= {"Case", "Payment", "Licence"}
+        case = _documents("cases", envelopes)[made.cases[0]]
+        assert case["party_ids"] == [] and case["applicant"]["name"] == "[erased]"
+        assert case["aggregate_version"] == app.repository.get(UUID(made.cases[0])).version
+    finally:
+        app.close()

@@ -10,6 +10,7 @@ from search.analytics import case_counts_body, durations_body, revenue_body
 from search.queries import (
     MATCH_NONE,
     BadQuery,
+    BlindTerms,
     Scope,
     by_id_body,
     catalog_body,
@@ -22,7 +23,9 @@ from search.queries import (
 )
 
 PERSON = "510104199005011231"
-CITIZEN = Scope(role="citizen", sub=PERSON, party_id=PERSON)
+PERSON_REF = "br1:" + "5" * 32  # what the keyring computes for PERSON; no key here
+NAME_REF = "br1:" + "a" * 32
+CITIZEN = Scope(role="citizen", sub="citizen-sub", party_ref=PERSON_REF)
 CLERK = Scope(role="clerk", sub="clerk-7", department="market-regulation", region_code="510100")
 
 
@@ -43,7 +46,7 @@ def _type_clause(body: dict, value: str) -> dict:
 
 
 def test_a_citizen_is_scoped_to_records_naming_their_party():
-    assert scope_filters(CITIZEN) == [{"term": {"party_ids": PERSON}}]
+    assert scope_filters(CITIZEN) == [{"term": {"party_ids": PERSON_REF}}]
 
 
 def test_a_city_clerk_is_scoped_to_their_department_and_the_first_four_digits_of_their_region():
@@ -81,7 +84,7 @@ def test_any_other_caller_or_an_incomplete_scope_matches_no_personal_record(scop
 def test_search_puts_the_scope_inside_the_query_for_every_personal_type_but_not_the_catalogue():
     body = search_body(q="食品", scope=CITIZEN)
     for kind in ("case", "payment", "licence", "violation"):
-        assert {"term": {"party_ids": PERSON}} in _type_clause(body, kind)["bool"]["filter"]
+        assert {"term": {"party_ids": PERSON_REF}} in _type_clause(body, kind)["bool"]["filter"]
     assert _type_clause(body, "item")["bool"]["filter"] == [
         {"terms": {"type": ["item", "catalog"]}}
     ]
@@ -152,6 +155,26 @@ def test_highlights_use_the_plain_highlighter_on_the_names_and_identifiers():
     assert fields["type"] == "plain" and {"title", "name", "case_number"} <= set(fields["fields"])
 
 
+def test_people_are_found_by_the_blind_refs_of_the_query_never_by_its_plaintext():
+    # Read models hold a person's id and name only sealed: the query's plaintext matches no
+    # personal field, its refs (computed by the API with the keyring) match the ref fields.
+    body = search_body(
+        q=PERSON, scope=CLERK, blind=BlindTerms(party_ref=PERSON_REF, name_ref=NAME_REF)
+    )
+    should = body["query"]["bool"]["must"][0]["bool"]["should"]
+    assert {"term": {"party_ids": {"value": PERSON_REF, "boost": 50.0}}} in should
+    assert {"term": {"name_refs": {"value": NAME_REF, "boost": 50.0}}} in should
+    fields = {f for c in _clauses(text_query(PERSON)) for f in c.get("term", {})}
+    fields |= {f for c in _clauses(text_query(PERSON)) for f in c.get("fields", [])}
+    assert not fields & {"party_ids", "name_refs", "applicant.name", "payer_name", "party.name"}
+    by_name = text_query("张小三", BlindTerms(name_ref=NAME_REF))["bool"]["should"]
+    assert {"term": {"name_refs": {"value": NAME_REF, "boost": 50.0}}} in by_name
+
+
+def test_a_citizen_without_a_party_ref_matches_no_personal_record():
+    assert scope_filters(Scope(role="citizen", sub="x")) == [MATCH_NONE]
+
+
 def test_a_licence_number_ranks_the_licence_above_the_case_that_mentions_it():
     exact = _exact_boosts("SCL-2026-510100-00000001")
     assert exact[("licence_number", "licence")] > exact[("licence_number", "case")]
@@ -210,7 +233,7 @@ def test_bad_pages_name_their_parameter(page, size, field):
 def test_a_record_by_id_carries_the_scope_unless_it_is_public():
     assert by_id_body("case_id", "c1", CITIZEN)["query"]["bool"]["filter"] == [
         {"term": {"case_id": "c1"}},
-        {"term": {"party_ids": PERSON}},
+        {"term": {"party_ids": PERSON_REF}},
     ]
     assert by_id_body("code", "x", Scope(role="public"), public=True)["query"]["bool"][
         "filter"

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
+from api import readside
 from api.consistency import wait_for_position
 from api.readside import mask_personal
 from api.routers.analytics import weighted_percentile
 from api.routers.me import credit_record
 from domain.identifiers import make_credit_code, make_resident_id
+from domain.privacy import ERASED
 
 PERSON = make_resident_id("510104", date(1990, 5, 1), 123)
 BUSINESS = make_credit_code("510100", "MA6CABCD")
@@ -103,6 +105,63 @@ def test_masking_hides_person_names_and_identity_numbers_but_keeps_business_name
     assert doc["applicant"]["name"] == "张小三"  # the input is not changed
 
 
+class StandInKeyring:
+    """Opens the two sealed strings below; the key of the second is gone (erased)."""
+
+    def __init__(self, values: dict[str, object]) -> None:
+        self.values = values
+        self.opened: list[tuple[str, str]] = []
+
+    def open(self, value: str, aggregate_id: str):
+        self.opened.append((value, aggregate_id))
+        return self.values.get(value, ERASED)
+
+
+KEY = "0123456789abcdef0123456789abcdef"
+SEALED_NAME = f"ct1:{KEY}:bmFtZQ"
+SEALED_GONE = f"ct1:{'f' * 32}:Z29uZQ"
+
+
+def test_documents_are_opened_under_their_own_aggregate_id_and_lose_their_refs(monkeypatch):
+    ring = StandInKeyring({SEALED_NAME: "张小三"})
+    monkeypatch.setattr(readside, "keyring", lambda: ring)
+    document = {
+        "applicant": {
+            "party_id": SEALED_GONE,
+            "kind": "person",
+            "name": SEALED_NAME,
+            "party_ref": "br1:" + "1" * 32,
+            "name_ref": "br1:" + "2" * 32,
+        },
+        "party_ids": ["br1:" + "1" * 32],
+        "name_refs": ["br1:" + "2" * 32],
+        "title": "食品经营许可",
+    }
+    opened = readside.opened(document, "case-1")
+    assert opened == {
+        "applicant": {"party_id": ERASED, "kind": "person", "name": "张小三"},
+        "party_ids": ["br1:" + "1" * 32],  # kept for the access log, never shown in a view
+        "title": "食品经营许可",
+    }
+    assert {aggregate for _, aggregate in ring.opened} == {"case-1"}
+    assert document["applicant"]["name"] == SEALED_NAME  # the input is not changed
+
+
+def test_masking_leaves_erased_values_as_they_are():
+    masked = mask_personal(
+        {
+            "applicant": {"party_id": ERASED, "kind": "person", "name": ERASED},
+            "payer_party_id": ERASED,
+            "payer_name": ERASED,
+            "actor": {"role": "citizen", "subject": ERASED, "party_id": ERASED},
+        }
+    )
+    assert masked["applicant"] == {"party_id": ERASED, "kind": "person", "name": ERASED}
+    assert (masked["payer_party_id"], masked["payer_name"]) == (ERASED, ERASED)
+    assert masked["actor"] == {"role": "citizen", "subject": ERASED, "party_id": ERASED}
+    assert readside.masked_name(ERASED) == ERASED == "[erased]"
+
+
 def test_percentiles_are_nearest_rank_over_weighted_values():
     assert weighted_percentile({1: 1, 2: 1, 3: 1, 10: 1}, 0.5) == 2.0
     assert weighted_percentile({3: 9, 30: 1}, 0.9) == 3.0
@@ -157,3 +216,17 @@ def test_the_credit_record_counts_unpaid_fines_past_due_revoked_licences_and_lat
     # 16:30 UTC is 00:30 the next day in Shanghai: late.
     assert record["payment_record"] == {"settled": 2, "on_time": 1, "late": 1, "on_time_rate": 0.5}
     assert record["good_standing"] is False
+
+
+def test_a_search_string_becomes_the_refs_of_the_id_it_is_and_the_name_it_may_be(monkeypatch):
+    from domain.privacy.refs import BlindIndex
+
+    blind = BlindIndex("a test key")
+    monkeypatch.setattr(readside, "keyring", lambda: blind)
+    by_id = readside.blind_terms(f" {PERSON.lower()} ")
+    assert by_id.party_ref == blind.party_ref(PERSON)
+    by_name = readside.blind_terms("张 小三")
+    assert (by_name.party_ref, by_name.name_ref) == (None, blind.name_ref("张小三"))
+    assert readside.blind_terms("ZHANG san").name_ref == blind.name_ref("Zhang San")
+    assert readside.blind_terms(BUSINESS).party_ref == blind.party_ref(BUSINESS)
+    assert readside.blind_terms("   ") is None
