@@ -9,12 +9,13 @@ STACK := bash docker/local/stack.sh
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: help venv up down env run test test-unit lint fmt bench load clean
+.PHONY: help venv up down env run test test-unit lint fmt bench load clean cluster-up cluster-down cluster-env cluster-bench
 
 help:
 	@echo "make run    - set up and run the API (port $(PORT)), relay and projectors on the local stack"
 	@echo "make test   - set up, start the stack if needed, run every test, stop what it started"
 	@echo "make up / make down - start / stop the local Kafka, Elasticsearch and PostgreSQL"
+	@echo "make cluster-up / make cluster-down - the same on a 3-broker Kafka and 3-node Elasticsearch cluster (own ports)"
 	@echo "make lint   - formatter check, linter and layer contracts (make test runs it first)"
 	@echo "make fmt    - format and apply the linter's safe fixes"
 
@@ -34,6 +35,16 @@ down:
 
 env:
 	@$(STACK) env
+
+# The cluster (docker/local/cluster.sh): beside the single-node stack, on ports of its own.
+cluster-up: venv
+	@bash docker/local/cluster.sh up
+
+cluster-down:
+	@bash docker/local/cluster.sh down
+
+cluster-env:
+	@bash docker/local/cluster.sh env
 
 run: venv
 	@bash docker/local/run.sh
@@ -65,6 +76,11 @@ LOAD_TIME ?= 2m
 
 bench: venv
 	@$(PY) -m loadtests.bench --scale $(SCALE)
+
+# The cluster next to a single node (docs/operations.md): starts and stops both itself.
+CLUSTER_BENCH_DAYS ?= 80
+cluster-bench: venv
+	@$(PY) -m loadtests.cluster_bench --days $(CLUSTER_BENCH_DAYS)
 
 load: venv
 	@mkdir -p loadtests/results

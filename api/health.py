@@ -1,7 +1,9 @@
 """Liveness, readiness and metrics at the root (docs/api.md, Operations).
 
 - `/healthz`: the process is up.
-- `/readyz`: the event store, Kafka and Elasticsearch answer. They are probed concurrently,
+- `/readyz`: the event store, Kafka and Elasticsearch answer. A degraded cluster that still
+  works (a broker or an Elasticsearch node lost, health yellow) is ready; the admin's detail
+  says how many brokers and nodes answer. They are probed concurrently,
   each bounded by `CASETRACK_READINESS_TIMEOUT_S`, and the answer is kept for `FRESH_S`
   seconds per process: a burst of probes (an orchestrator, a load balancer, a person
   refreshing) costs one round of checks, and callers arriving while a round is running wait
@@ -120,9 +122,14 @@ def _event_store(url: str, timeout_s: float) -> str:
     raise ValueError(f"unsupported event store URL scheme {parsed.scheme!r}")
 
 
-def _kafka(bootstrap: str, timeout_s: float) -> str:
-    _kafka_admins.use((bootstrap, timeout_s), lambda admin: admin.list_topics())
-    return "reachable"
+def check_kafka(bootstrap: str, timeout_s: float) -> str:
+    """Ready while any broker answers for the cluster: a cluster that lost a broker still
+    takes writes (the relay needs `min.insync.replicas` of each partition's replicas, which the
+    cluster checks, not this probe), so the detail says how many brokers are alive."""
+    brokers = _kafka_admins.use(
+        (bootstrap, timeout_s), lambda admin: admin.describe_cluster()["brokers"]
+    )
+    return f"reachable, {len(brokers)} broker{'s' if len(brokers) != 1 else ''}"
 
 
 def _elasticsearch(url: str, timeout_s: float, ca_certs: str) -> str:
@@ -150,7 +157,7 @@ def check_dependencies(
     """One round of checks; its answer is reused for `FRESH_S` seconds (keyed by the targets)."""
     futures = {
         "event_store": _pool.submit(_probe, _event_store, event_store, timeout_s),
-        "kafka": _pool.submit(_probe, _kafka, kafka_bootstrap, timeout_s),
+        "kafka": _pool.submit(_probe, check_kafka, kafka_bootstrap, timeout_s),
         "elasticsearch": _pool.submit(_probe, _elasticsearch, es_url, timeout_s, es_ca_certs),
     }
     # A client that ignores its own timeout (a connect stuck in the kernel) cannot hold the

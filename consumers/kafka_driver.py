@@ -44,7 +44,14 @@ def make_producer(
     batch_bytes: int = 512 * 1024,
 ) -> Any:
     """An idempotent producer (acks=all, 5 requests in flight): kafka-python's own, or the
-    confluent one behind the same `send`/`flush`/`partitions_for`/`close`."""
+    confluent one behind the same `send`/`flush`/`partitions_for`/`close`.
+
+    Made for a cluster that loses a broker: acks=all waits for every in-sync replica (at
+    least the topic's `min.insync.replicas`), and a send that fails on a leader that died is
+    retried on the new leader, without limit until `send_timeout_s` runs out, with idempotence's
+    per-partition sequence numbers keeping a key's records in order and unduplicated across
+    the retries (up to 5 requests in flight). Past the timeout the relay reconnects and resumes
+    from its last marker (docs/design.md, "Kafka contract")."""
     if driver == KAFKA_PYTHON:
         return KafkaProducer(
             bootstrap_servers=bootstrap,
@@ -54,8 +61,10 @@ def make_producer(
             max_in_flight_requests_per_connection=5,
             linger_ms=linger_ms,
             batch_size=batch_bytes,
+            retries=float("inf"),
             max_block_ms=int(send_timeout_s * 1000),
             request_timeout_ms=int(send_timeout_s * 1000),
+            delivery_timeout_ms=int(send_timeout_s * 1000) + linger_ms,
         )
     if driver == CONFLUENT:
         return ConfluentProducer(
@@ -218,6 +227,7 @@ class ConfluentConsumer:
         session_timeout_ms: int = 10_000,
         heartbeat_interval_ms: int = 3_000,
         fetch_max_wait_ms: int = 500,
+        metadata_max_age_ms: int = 300_000,
     ) -> None:
         ck = _confluent()
         self._ck = ck
@@ -235,6 +245,7 @@ class ConfluentConsumer:
                 "session.timeout.ms": session_timeout_ms,
                 "heartbeat.interval.ms": heartbeat_interval_ms,
                 "fetch.wait.max.ms": fetch_max_wait_ms,
+                "topic.metadata.refresh.interval.ms": metadata_max_age_ms,
                 "check.crcs": True,
             }
         )

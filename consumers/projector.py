@@ -284,6 +284,10 @@ class Projector:
             session_timeout_ms=10_000,
             heartbeat_interval_ms=3_000,
             fetch_max_wait_ms=100,
+            # On a cluster a topic just created reaches the brokers' metadata one by one: a
+            # group leader that asked one too early assigns nothing until it asks again, so it
+            # asks every 10 s (not the 5 minutes of the default); it then rebalances.
+            metadata_max_age_ms=10_000,
         )
 
     def _dead_letter_producer(self) -> KafkaProducer:

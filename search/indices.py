@@ -20,7 +20,9 @@ import re
 
 SETTINGS = {
     "number_of_shards": 1,
-    "number_of_replicas": 0,
+    # One replica as soon as a second data node can hold it (none on a single node, where a
+    # replica could never be assigned and would leave every index yellow).
+    "auto_expand_replicas": "0-1",
     "refresh_interval": "1s",
     "max_ngram_diff": 8,
     "analysis": {

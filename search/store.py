@@ -166,7 +166,7 @@ class ReadModels:
         if not self.client.indices.exists(index=index):
             self.client.options(ignore_status=400).indices.create(
                 index=index,
-                settings={"number_of_shards": 1, "number_of_replicas": 0},
+                settings={"number_of_shards": 1, "auto_expand_replicas": "0-1"},
                 mappings={"dynamic": False, "properties": CHECKPOINTS},
             )
 

@@ -9,7 +9,9 @@ PG_DIR="$VAR/postgres"
 pg_locate() {
   if [ -L "$PG_DIR" ]; then PG_DIR="$(readlink -f "$PG_DIR")"; fi
   if [ ! -e "$PG_DIR" ] && id postgres >/dev/null 2>&1 && ! runuser -u postgres -- test -x "$VAR"; then
-    local outside="/var/tmp/casetrack-postgres-$(printf '%s' "$ROOT" | sha1sum | cut -c1-12)"
+    # named after the checkout (and after var/cluster/ for the cluster's own server)
+    local tag="$ROOT"; [ "$VAR" = "$ROOT/var" ] || tag="$VAR"
+    local outside="/var/tmp/casetrack-postgres-$(printf '%s' "$tag" | sha1sum | cut -c1-12)"
     mkdir -p "$outside"
     ln -sfn "$outside" "$VAR/postgres"
     PG_DIR="$outside"
