@@ -22,6 +22,7 @@ from domain.identifiers import validate_party_id
 from domain.model.erasure import Erasure, erasure_id
 from domain.privacy.policy import REFS, is_permanent_record
 from domain.services.base import CREATED, Commands, Outcome
+from domain.store import notifications
 from domain.store.records import IdempotencyRequest
 
 
@@ -84,6 +85,7 @@ class PrivacyCommands(Commands):
             return [erasure, *records]
 
         outcome = self._run(build, erasure_body, status=CREATED, idempotency=idempotency)
+        notifications.forget_recipient(self.store, party_ref)
         self.keyring.forget_cached()
         self.store.scrub_after_erasure()  # type: ignore[attr-defined]
         return outcome
@@ -120,7 +122,13 @@ class PrivacyCommands(Commands):
             records.append(
                 {"record_type": record_type, "record_id": str(aggregate_id), "events": events}
             )
-        return {"party_id": party_id, "exported_at": self.clock(), "records": records}
+        _, _, notes = notifications.inbox(self.store, party_ref, limit=100_000)
+        return {
+            "party_id": party_id,
+            "exported_at": self.clock(),
+            "records": records,
+            "notifications": notes,
+        }
 
     def _case_of(self, case_id: UUID) -> Any:
         return self.load_or_none(case_id)

@@ -501,3 +501,18 @@ def kinds_of(store: Any, recipient: str) -> Iterable[str]:
     with store.read_cursor() as cursor:
         cursor.execute(store.q(f"SELECT kind FROM {notes} WHERE recipient = %s"), (recipient,))
         return [r["kind"] for r in cursor.fetchall()]
+
+
+def forget_recipient(store: Any, recipient: str) -> None:
+    """Delete every notification of a party (and its deliveries) when the party is erased.
+    Pending sends go with them: nobody is told after their erasure."""
+    notes, deliveries, _ = _ensure(store)
+    with store.write_cursor() as cursor:
+        cursor.execute(
+            store.q(
+                f"DELETE FROM {deliveries} WHERE notification_id IN "
+                f"(SELECT notification_id FROM {notes} WHERE recipient = %s)"
+            ),
+            (recipient,),
+        )
+        cursor.execute(store.q(f"DELETE FROM {notes} WHERE recipient = %s"), (recipient,))

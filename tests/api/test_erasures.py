@@ -87,3 +87,38 @@ def test_after_an_erasure_the_export_holds_nothing_of_the_person(catalogue):
     assert catalogue.post("/erasures", BODY, as_=ADMIN).status == 201
     answer = catalogue.call("get", "/me/data-export", as_=CITIZEN)
     assert answer.status == 200 and answer.body["records"] == []
+
+
+def test_the_export_holds_the_inbox_and_an_erasure_deletes_it_with_its_pending_sends(catalogue):
+    from datetime import UTC, datetime
+
+    from domain.store import notifications
+
+    case_id = catalogue.submit()["case_id"]
+    app = catalogue.app
+    me = app.keyring.party_ref(PERSON)
+    notifications.record(
+        app.store,
+        [
+            notifications.NewNotification(
+                event_id=f"{case_id}:1",
+                recipient=me,
+                kind="case_submitted",
+                language="zh-Hans",
+                title="申请已收到",
+                body="您的申请已收到",
+                params={},
+                urgent=False,
+                case_id=case_id,
+                payment_id=None,
+                licence_number=None,
+                created_at=datetime.now(UTC),
+                channels={"email": datetime.now(UTC)},
+            )
+        ],
+    )
+    export = catalogue.call("get", "/me/data-export", as_=CITIZEN).body
+    assert [n["case_id"] for n in export["notifications"]] == [case_id]
+    assert catalogue.post("/erasures", BODY, as_=ADMIN).status == 201
+    assert notifications.inbox(app.store, me) == (0, 0, [])
+    assert not notifications.due(app.store, datetime.now(UTC))
