@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import secrets
@@ -121,6 +122,8 @@ def test_a_production_start_with_a_short_scrape_token_refuses_naming_it(idp, tmp
         "CASETRACK_JWKS_URL": idp.url,
         "CASETRACK_JWT_AUDIENCE": AUDIENCE,
         "CASETRACK_CHECKPOINT_KEY": secrets.token_urlsafe(32),
+        "CASETRACK_MASTER_KEYS": "k1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
+        "CASETRACK_BLIND_INDEX_KEY": secrets.token_urlsafe(32),
         "CASETRACK_EVENT_STORE": f"sqlite:///{tmp_path / 'events.db'}",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "casetrack.example.gov.cn",

@@ -29,6 +29,8 @@ SECRETS = {
     "ELASTIC_PASSWORD": "test-elastic-password",
     "CASETRACK_ES_PASSWORD": "test-casetrack-es-password",
     "CASETRACK_CHECKPOINT_KEY": "test-checkpoint-key",
+    "CASETRACK_MASTER_KEYS": "k1:" + "A" * 43 + "=",
+    "CASETRACK_BLIND_INDEX_KEY": "test-blind-index-key",
     "CASETRACK_JWKS_URL": "https://idp.test/.well-known/jwks.json",
     "CASETRACK_JWT_AUDIENCE": "test-casetrack-api",
 }
