@@ -18,7 +18,7 @@ from ninja import Path, Query, Router, Schema
 from pydantic import Field
 
 from api.auth import require
-from api.command_support import IdempotencyKey, app, forbid, idempotency
+from api.command_support import REPLAYED_HEADER, IdempotencyKey, app, forbid, idempotency
 from api.schemas.common import PROBLEMS
 from domain.errors import NotFound
 from domain.store import notifications as records
@@ -184,6 +184,6 @@ def set_my_preferences(
         actor=principal.actor(),
         idempotency=idempotency(request, principal, key, payload),
     )
-    body = dict(outcome.body)
-    body.pop("position", None)
-    return body
+    if outcome.replayed:
+        response[REPLAYED_HEADER] = "true"
+    return app().notification_preferences(_party(request))

@@ -122,3 +122,28 @@ def test_the_export_holds_the_inbox_and_an_erasure_deletes_it_with_its_pending_s
     assert catalogue.post("/erasures", BODY, as_=ADMIN).status == 201
     assert notifications.inbox(app.store, me) == (0, 0, [])
     assert not notifications.due(app.store, datetime.now(UTC))
+
+
+def test_answers_kept_for_idempotency_hold_no_personal_data(catalogue):
+    """A retried command is answered from a stored answer (plain columns): it must carry no
+    name, identity number, address or mobile number."""
+    catalogue.post(
+        "/cases",
+        {"item_code": "510100-XK-0001", "applicant": APPLICANT, "channel": "web"},
+        as_=CITIZEN,
+        key="submit-1",
+    )
+    prefs = {
+        "language": "en",
+        "channels": {"email": True, "sms": True},
+        "email": "zhang.xiaosan@example.cn",
+        "phone": "13812345678",
+    }
+    first = catalogue.put("/me/notification-preferences", prefs, as_=CITIZEN, key="prefs-1")
+    assert first.status == 200 and first.body["email"] == prefs["email"]
+    again = catalogue.put("/me/notification-preferences", prefs, as_=CITIZEN, key="prefs-1")
+    assert again.status == 200 and again.body["phone"] == prefs["phone"]
+    assert again.headers["Idempotent-Replayed"] == "true"
+    stored = _store_bytes(catalogue.app)
+    for secret in (APPLICANT["name"], PERSON, prefs["email"], prefs["phone"]):
+        assert secret.encode() not in stored, secret
