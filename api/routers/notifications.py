@@ -119,11 +119,16 @@ def my_notifications(request: HttpRequest, params: Query[InboxIn]):
     "/notifications/{notification_id}/read",
     response={200: ReadOut, **PROBLEMS},
     summary="Mark one of my notifications read",
-    description="Idempotent: reading it again keeps the first `read_at`. 404 for a notification "
-    "that is not mine.",
+    description="Idempotent by nature: reading it again keeps the first `read_at` and answers "
+    "the same, so an `Idempotency-Key` is accepted like on every command but nothing is stored "
+    "for it. 404 for a notification that is not mine.",
     operation_id="api_routers_me_read_notification",
 )
-def read_notification(request: HttpRequest, notification_id: Path[UUID]):
+def read_notification(
+    request: HttpRequest,
+    notification_id: Path[UUID],
+    key: str | None = IdempotencyKey,  # accepted, unused: the answer is the same on every retry
+):
     principal = require(request, "citizen")
     marked = (
         records.mark_read(
