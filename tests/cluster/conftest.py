@@ -1,5 +1,6 @@
-"""The cluster's failover tests start the local cluster once per session (about a minute) and
-stop it at the end if they started it. They never touch the single-node stack."""
+"""The cluster's failover tests start the local cluster once for this package (about a minute)
+and stop it when the package's tests are done, if they started it: its six JVMs must not share
+the machine with the rest of the suite. They never touch the single-node stack."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from tests.support.cluster import Cluster, started_file
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def cluster() -> Iterator[Cluster]:
     if not shutil.which("java"):
         pytest.skip("the local cluster needs Java (docker/local/cluster.sh)")
