@@ -13,6 +13,11 @@ from collections.abc import Iterator
 import pytest
 from django.test import Client
 from kafka import KafkaAdminClient
+from kafka.errors import (
+    CoordinatorLoadInProgressError,
+    CoordinatorNotAvailableError,
+    NotCoordinatorError,
+)
 
 from api import health
 from api.auth import issue_dev_token
@@ -127,10 +132,13 @@ def world(tmp_path, unique, healed: Cluster) -> Iterator[World]:
 
 
 def _group_holdings(bootstrap: str, group: str) -> list[int]:
-    """Partitions held by each member of a consumer group (0 for a member mid-rebalance)."""
+    """Partitions held by each member of a consumer group (0 for a member mid-rebalance; no
+    member while the cluster has no coordinator for the group yet, just after its start)."""
     admin = KafkaAdminClient(bootstrap_servers=bootstrap)
     try:
         members = admin.describe_groups([group])[group]["members"]
+    except (CoordinatorNotAvailableError, NotCoordinatorError, CoordinatorLoadInProgressError):
+        return []
     finally:
         admin.close()
     return [
