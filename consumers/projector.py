@@ -285,9 +285,13 @@ class Projector:
             heartbeat_interval_ms=3_000,
             fetch_max_wait_ms=100,
             # On a cluster a topic just created reaches the brokers' metadata one by one: a
-            # group leader that asked one too early assigns nothing until it asks again, so it
-            # asks every 10 s (not the 5 minutes of the default); it then rebalances.
-            metadata_max_age_ms=10_000,
+            # group leader that asked one too early assigns nothing until it asks again, so
+            # against several brokers it asks every 10 s (not the 5 minutes of the default); it
+            # then rebalances. Not against one broker: there the topic is known at once, and
+            # the frequent refresh kept a projector started beside the relay from its first
+            # batch (tests/integration/test_pipeline.py, the killed projector and stopped
+            # Elasticsearch) — why is not understood yet.
+            metadata_max_age_ms=10_000 if "," in self.bootstrap else 300_000,
         )
 
     def _dead_letter_producer(self) -> KafkaProducer:
