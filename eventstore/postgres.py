@@ -8,7 +8,8 @@ log never passes a position that a slower transaction fills in later.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -19,8 +20,9 @@ from eventsourcing.utils import Environment, EnvType
 from psycopg.sql import SQL, Identifier
 
 from domain.store.base import EVENT_COLUMNS, CasetrackRecorderMixin, ChainedRow
+from domain.store.checkpoints import CheckpointStoreMixin
 from domain.store.data_keys import DataKeyStoreMixin
-from domain.store.hashing import HashAlgorithm
+from domain.store.hashing import SCHEME_HEADS, HashAlgorithm
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -33,7 +35,7 @@ def _checked(name: str) -> str:
 
 
 class CasetrackPostgresRecorder(
-    CasetrackRecorderMixin, DataKeyStoreMixin, PostgresApplicationRecorder
+    CasetrackRecorderMixin, CheckpointStoreMixin, DataKeyStoreMixin, PostgresApplicationRecorder
 ):
     for_update = " FOR UPDATE"
 
@@ -56,6 +58,7 @@ class CasetrackPostgresRecorder(
         self.counters_table = qualified(f"{prefix}_counters")
         self.idempotency_table = qualified(f"{prefix}_idempotency_keys")
         self.checkpoints_table = qualified(f"{prefix}_checkpoints")
+        self.buckets_table = qualified(f"{prefix}_checkpoint_buckets")
         self.archive_table = qualified(f"{prefix}_archive_schedule")
         self.data_keys_table = qualified(f"{prefix}_data_keys")
         self.snapshots_table = qualified(f"{prefix}_snapshots")
@@ -91,6 +94,12 @@ class CasetrackPostgresRecorder(
                 "id bigserial PRIMARY KEY, created_at text NOT NULL, "
                 "position bigint NOT NULL, streams bigint NOT NULL, events bigint NOT NULL, "
                 "heads_hash text NOT NULL, signature text NOT NULL)",
+                # Checkpoints signed before schemes were named are heads-v1.
+                f"ALTER TABLE {self.checkpoints_table} "
+                f"ADD COLUMN IF NOT EXISTS scheme text NOT NULL DEFAULT '{SCHEME_HEADS}'",
+                f"CREATE TABLE IF NOT EXISTS {self.buckets_table} ("
+                "bucket integer PRIMARY KEY, streams bigint NOT NULL, events bigint NOT NULL, "
+                "hash text NOT NULL)",
                 f"CREATE TABLE IF NOT EXISTS {self.archive_table} ("
                 "aggregate_id uuid PRIMARY KEY, action_date text NOT NULL)",
                 f'CREATE INDEX IF NOT EXISTS "{prefix}_archive_due_idx" '
@@ -128,6 +137,16 @@ class CasetrackPostgresRecorder(
 
     def ts_value(self, value: Any) -> datetime:
         return value
+
+    @contextmanager
+    def snapshot_cursor(self) -> Iterator[Any]:
+        # READ COMMITTED would give each statement a snapshot of its own.
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield cursor
+
+    def lock_checkpoints(self, cursor: Any) -> None:
+        cursor.execute(f"LOCK TABLE {self.checkpoints_table} IN SHARE ROW EXCLUSIVE MODE")
 
     def before_append(self, cursor: Any) -> None:
         self._lock_table(cursor)

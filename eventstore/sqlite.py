@@ -33,8 +33,9 @@ from eventsourcing.sqlite import (
 from eventsourcing.utils import Environment, EnvType
 
 from domain.store.base import EVENT_COLUMNS, CasetrackRecorderMixin, ChainedRow
+from domain.store.checkpoints import CheckpointStoreMixin
 from domain.store.data_keys import DataKeyStoreMixin
-from domain.store.hashing import HashAlgorithm
+from domain.store.hashing import SCHEME_HEADS, HashAlgorithm
 
 DEFAULT_BUSY_TIMEOUT = 30.0
 
@@ -120,12 +121,15 @@ class ImmediateDatastore(SQLiteDatastore):
         )
 
 
-class CasetrackSQLiteRecorder(CasetrackRecorderMixin, DataKeyStoreMixin, SQLiteApplicationRecorder):
+class CasetrackSQLiteRecorder(
+    CasetrackRecorderMixin, CheckpointStoreMixin, DataKeyStoreMixin, SQLiteApplicationRecorder
+):
     counters_table = "casetrack_counters"
     data_keys_table = "casetrack_data_keys"
     snapshots_table = "stored_snapshots"
     idempotency_table = "casetrack_idempotency_keys"
     checkpoints_table = "casetrack_checkpoints"
+    buckets_table = "casetrack_checkpoint_buckets"
     archive_table = "casetrack_archive_schedule"
 
     def __init__(
@@ -174,13 +178,26 @@ class CasetrackSQLiteRecorder(CasetrackRecorderMixin, DataKeyStoreMixin, SQLiteA
             "id INTEGER PRIMARY KEY AUTOINCREMENT, created_at TEXT NOT NULL, "
             "position INTEGER NOT NULL, streams INTEGER NOT NULL, "
             "events INTEGER NOT NULL, heads_hash TEXT NOT NULL, "
-            "signature TEXT NOT NULL)",
+            f"signature TEXT NOT NULL, scheme TEXT NOT NULL DEFAULT '{SCHEME_HEADS}')",
+            f"CREATE TABLE IF NOT EXISTS {self.buckets_table} ("
+            "bucket INTEGER PRIMARY KEY, streams INTEGER NOT NULL, events INTEGER NOT NULL, "
+            "hash TEXT NOT NULL)",
             f"CREATE TABLE IF NOT EXISTS {self.archive_table} ("
             "aggregate_id TEXT PRIMARY KEY, action_date TEXT NOT NULL) WITHOUT ROWID",
             f"CREATE INDEX IF NOT EXISTS {self.archive_table}_due_idx "
             f"ON {self.archive_table} (action_date)",
             *self.data_keys_ddl("BLOB", "TEXT"),
         ]
+
+    def _create_table(self, c: SQLiteCursor) -> None:
+        super()._create_table(c)
+        # Checkpoints signed before schemes were named are heads-v1.
+        c.execute(f"PRAGMA table_info({self.checkpoints_table})")
+        if "scheme" not in {row["name"] for row in c.fetchall()}:
+            c.execute(
+                f"ALTER TABLE {self.checkpoints_table} "
+                f"ADD COLUMN scheme TEXT NOT NULL DEFAULT '{SCHEME_HEADS}'"
+            )
 
     def scrub_after_erasure(self) -> None:
         # secure_delete zeroed the freed pages; the WAL still holds the old page images

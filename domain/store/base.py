@@ -7,7 +7,7 @@ write transaction, how to insert rows); the SQL and the rules live here once:
   aggregate, so every path that appends (``commit`` and the library's ``save``) chains;
 - counters ``(series, year, region_code) -> value``;
 - idempotency keys ``(scope, key) -> request hash, in_flight|complete, answer``;
-- signed checkpoints;
+- stream heads for the signed checkpoints (their tables: ``domain/store/checkpoints.py``);
 - the archive schedule ``aggregate id -> action date`` of closed cases under a destroy rule
   (docs/design.md, "Retention"; the keys the run destroys are in ``domain/store/data_keys.py``).
 """
@@ -27,7 +27,7 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from domain.errors import IdempotencyKeyInFlight, IdempotencyKeyReused
 from domain.store.hashing import HashAlgorithm, event_hash
-from domain.store.records import Checkpoint, IdempotencyRequest, LoggedEvent, StoredAnswer
+from domain.store.records import IdempotencyRequest, LoggedEvent, StoredAnswer
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +55,6 @@ class CasetrackRecorderMixin:
     events_table: str
     counters_table: str
     idempotency_table: str
-    checkpoints_table: str
     archive_table: str
     for_update: str = ""
 
@@ -446,10 +445,17 @@ class CasetrackRecorderMixin:
             last = (rows[-1]["originator_id"], rows[-1]["originator_version"])
 
     def heads_at(
-        self, cursor: Any, position: int, *, batch: int = 10_000
+        self,
+        cursor: Any,
+        position: int,
+        *,
+        batch: int = 10_000,
+        ids: tuple[UUID, UUID] | None = None,
     ) -> Iterator[tuple[UUID, int, str]]:
-        """Every stream's head at `position`, in id order, `batch` streams per query in the
-        caller's snapshot: a store of millions of streams never has them all in memory."""
+        """Every stream's head at `position` (only ids from `ids[0]` to `ids[1]` if given),
+        in id order, `batch` streams per query in the caller's snapshot: a store of millions
+        of streams never has them all in memory."""
+        bounds = tuple(self.id_param(i) for i in ids) if ids else ()
         after: tuple = ()
         while True:
             cursor.execute(
@@ -458,12 +464,13 @@ class CasetrackRecorderMixin:
                     f"FROM {self.events_table} e JOIN ("
                     f"SELECT originator_id, MAX(originator_version) AS v "
                     f"FROM {self.events_table} WHERE notification_id <= %s "
+                    f"{'AND originator_id BETWEEN %s AND %s ' if bounds else ''}"
                     f"{'AND originator_id > %s ' if after else ''}"
                     "GROUP BY originator_id ORDER BY originator_id LIMIT %s) m "
                     "ON e.originator_id = m.originator_id AND e.originator_version = m.v "
                     "ORDER BY e.originator_id"
                 ),
-                (position, *after, batch),
+                (position, *bounds, *after, batch),
             )
             rows = cursor.fetchall()
             for row in rows:
@@ -482,44 +489,3 @@ class CasetrackRecorderMixin:
     def max_position_in(self, cursor: Any) -> int:
         cursor.execute(self.q(f"SELECT MAX(notification_id) AS m FROM {self.events_table}"))
         return cursor.fetchone()["m"] or 0
-
-    # ------------------------------------------------------------------ checkpoints
-
-    def insert_checkpoint(self, cursor: Any, checkpoint: Checkpoint) -> int:
-        cursor.execute(
-            self.q(
-                f"INSERT INTO {self.checkpoints_table} "
-                "(created_at, position, streams, events, heads_hash, signature) "
-                "VALUES (%s, %s, %s, %s, %s, %s) RETURNING id"
-            ),
-            (
-                checkpoint.created_at,
-                checkpoint.position,
-                checkpoint.streams,
-                checkpoint.events,
-                checkpoint.heads_hash,
-                checkpoint.signature,
-            ),
-        )
-        return int(cursor.fetchone()["id"])
-
-    def latest_checkpoint(self) -> Checkpoint | None:
-        with self.read_cursor() as cursor:
-            cursor.execute(
-                self.q(
-                    "SELECT id, created_at, position, streams, events, heads_hash, "
-                    f"signature FROM {self.checkpoints_table} ORDER BY id DESC LIMIT 1"
-                )
-            )
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        return Checkpoint(
-            id=row["id"],
-            created_at=row["created_at"],
-            position=row["position"],
-            streams=row["streams"],
-            events=row["events"],
-            heads_hash=row["heads_hash"],
-            signature=row["signature"],
-        )

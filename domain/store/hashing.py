@@ -9,23 +9,43 @@ aggregate ("" for the first), ``originator_id`` is the canonical hyphenated UUID
 Hashes are written ``"<algorithm>:<hex>"`` so a row tells which algorithm made it and the
 algorithm can change without breaking verification of older rows.
 
-A checkpoint signs (position, number of streams, number of events, hash over every
-stream head ``(id, version, hash)`` in id order) with HMAC-SHA256 and a key kept outside
-the database, so a deleted stream or a cut-off tail is found even though the chain of
-what is left is intact.
+A checkpoint signs (scheme, position, number of streams, number of events, a digest of
+every stream head ``(id, version, hash)``, created_at) with HMAC-SHA256 and a key kept
+outside the database, so a deleted stream or a cut-off tail is found even though the chain
+of what is left is intact. The digest depends on the scheme:
+
+- ``buckets16-v2`` (current): a fixed tree of 65536 buckets. A stream's bucket is the first
+  16 bits of its id; a bucket's hash frames its heads in id order; the root frames
+  ``(bucket, streams, events, bucket hash)`` of every non-empty bucket in bucket order. A
+  checkpoint recomputes only the buckets of the streams written since the previous one.
+- ``heads-v1`` (checkpoints signed before): one hash framing every head in id order, with
+  the v1 message (no scheme in it). They still verify.
+
+Every digest frames its parts (length-prefixed) under a domain of its own and is a
+collision-resistant hash of an ordered sequence, never a sum or XOR of per-stream hashes
+(a forger who picks event contents would solve for such a sum: Wagner's k-list attack).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Protocol
 from uuid import UUID
 
 EVENT_DOMAIN = b"casetrack.event.v1"
 HEADS_DOMAIN = b"casetrack.heads.v1"
 CHECKPOINT_DOMAIN = b"casetrack.checkpoint.v1"
+BUCKET_DOMAIN = b"casetrack.bucket.v2"
+ROOT_DOMAIN = b"casetrack.buckets.v2"
+CHECKPOINT_V2_DOMAIN = b"casetrack.checkpoint.v2"
+
+SCHEME_HEADS = "heads-v1"
+SCHEME_BUCKETS = "buckets16-v2"
+SCHEMES = (SCHEME_HEADS, SCHEME_BUCKETS)
+BUCKET_BITS = 16
 
 # Documented development default; production passes CASETRACK_CHECKPOINT_KEY.
 DEV_CHECKPOINT_KEY = "casetrack-dev-checkpoint-key"
@@ -143,19 +163,92 @@ def heads_hash(
     return algorithm.tagged(digest), count
 
 
+def _framed(parts: Iterable[bytes]) -> bytes:
+    return b"".join(len(part).to_bytes(8, "big") + part for part in parts)
+
+
+def bucket_of(originator_id: UUID) -> int:
+    """A stream's bucket: the first `BUCKET_BITS` bits of its id (random in uuid4 and
+    uuid5 ids), so a bucket is a range of the events table's primary key."""
+    return originator_id.int >> (128 - BUCKET_BITS)
+
+
+def bucket_bounds(first: int, last: int) -> tuple[UUID, UUID]:
+    """The smallest and largest id of buckets `first` to `last`."""
+    shift = 128 - BUCKET_BITS
+    return UUID(int=first << shift), UUID(int=((last + 1) << shift) - 1)
+
+
+def bucket_prefix(bucket: int) -> str:
+    """How the ids of a bucket begin (4 hex digits)."""
+    return f"{bucket:0{BUCKET_BITS // 4}x}"
+
+
+@dataclass(frozen=True)
+class Bucket:
+    number: int
+    streams: int
+    events: int
+    hash: str
+
+
+def buckets_of(
+    algorithm: HashAlgorithm, heads: Iterable[tuple[UUID, int, str]]
+) -> Iterator[Bucket]:
+    """The hash of every non-empty bucket, from stream heads given in id order."""
+    number, parts, events = -1, [BUCKET_DOMAIN], 0
+
+    def bucket() -> Bucket:
+        digest = algorithm.new()
+        digest.update(_framed(parts))
+        return Bucket(number, (len(parts) - 2) // 3, events, algorithm.tagged(digest))
+
+    for originator_id, version, head_hash in heads:
+        if bucket_of(originator_id) != number:
+            if number >= 0:
+                yield bucket()
+            number, events = bucket_of(originator_id), 0
+            parts = [BUCKET_DOMAIN, str(number).encode()]
+        parts += [str(originator_id).encode(), str(version).encode(), head_hash.encode()]
+        events += version
+    if number >= 0:
+        yield bucket()
+
+
+def root_hash(algorithm: HashAlgorithm, buckets: Iterable[Bucket]) -> str:
+    """The root over the non-empty buckets given in bucket order."""
+    parts = [ROOT_DOMAIN, str(BUCKET_BITS).encode()]
+    for bucket in buckets:
+        parts += [
+            str(bucket.number).encode(),
+            str(bucket.streams).encode(),
+            str(bucket.events).encode(),
+            bucket.hash.encode(),
+        ]
+    digest = algorithm.new()
+    digest.update(_framed(parts))
+    return algorithm.tagged(digest)
+
+
 def checkpoint_message(
-    *, position: int, streams: int, events: int, heads: str, created_at: str
+    *,
+    position: int,
+    streams: int,
+    events: int,
+    heads: str,
+    created_at: str,
+    scheme: str = SCHEME_HEADS,
 ) -> bytes:
+    """What is signed; `heads` is the digest of the scheme (the root for buckets16-v2)."""
+    fields = [str(position), str(streams), str(events), heads, created_at]
     digest = hashlib.sha256()
-    _frame(
-        digest,
-        CHECKPOINT_DOMAIN,
-        str(position).encode(),
-        str(streams).encode(),
-        str(events).encode(),
-        heads.encode(),
-        created_at.encode(),
-    )
+    if scheme == SCHEME_HEADS:
+        _frame(digest, CHECKPOINT_DOMAIN, *(f.encode() for f in fields))
+    elif scheme in SCHEMES:
+        _frame(digest, CHECKPOINT_V2_DOMAIN, scheme.encode(), *(f.encode() for f in fields))
+    else:
+        msg = f"Unknown checkpoint scheme {scheme!r}"
+        raise ValueError(msg)
     return digest.digest()
 
 

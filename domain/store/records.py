@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from uuid import UUID
 
+from domain.store.hashing import SCHEME_HEADS
+
 
 @dataclass(frozen=True)
 class IdempotencyRequest:
@@ -51,8 +53,9 @@ class Checkpoint:
     position: int
     streams: int
     events: int
-    heads_hash: str
+    heads_hash: str  # the signed digest of the heads: the root for buckets16-v2
     signature: str
+    scheme: str = SCHEME_HEADS
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,10 @@ class CheckpointReport:
     position: int
     created_at: str
     ok: bool
+    scheme: str = SCHEME_HEADS
     problems: list[str] = field(default_factory=list)
+    # buckets whose recomputed hash differs from the signed tree (id prefixes, 4 hex digits)
+    buckets: list[str] = field(default_factory=list)
 
 
 @dataclass

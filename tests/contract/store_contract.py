@@ -19,6 +19,7 @@ from domain.application import CasetrackApplication
 from domain.errors import ConcurrencyConflict, IdempotencyKeyInFlight, IdempotencyKeyReused
 from domain.store.hashing import HashAlgorithm
 from domain.store.records import IdempotencyRequest
+from tests.contract.checkpoint_contract import CheckpointContract
 from tests.support.store_aggregates import Ticket, open_ticket
 
 DEADLINE_S = 30.0
@@ -60,7 +61,7 @@ def run_threads(target: Callable[[int], Any], count: int) -> list[Any]:
     return results
 
 
-class EventStoreContract:
+class EventStoreContract(CheckpointContract):
     # --- provided by each backend ----------------------------------------------------
 
     @pytest.fixture
@@ -456,7 +457,7 @@ class EventStoreContract:
 
         app.commit(lambda tx: [open_ticket(tx)])
         with pytest.raises(Abandon):
-            app.write_checkpoint(pause=abandon, pause_every=2)
+            app.write_checkpoint(pause=abandon, pause_every=1)
         assert app.store.latest_checkpoint().id == plain.id
         assert app.verify().ok
 
@@ -507,6 +508,7 @@ class EventStoreContract:
         assert report.broken == []  # what is left chains correctly...
         assert not report.ok and not report.checkpoint.ok  # ...but the signed heads differ
         assert any("3 streams were signed" in p for p in report.checkpoint.problems)
+        assert report.checkpoint.buckets == [b.hex[:4]]  # the bucket that lost it
 
     def test_the_checkpoint_finds_a_cut_off_tail_of_a_stream(
         self, app: CasetrackApplication, store_env: dict[str, str]
@@ -522,6 +524,7 @@ class EventStoreContract:
         report = app.verify()
         assert report.broken == [] and not report.checkpoint.ok
         assert any("stream heads differ" in p for p in report.checkpoint.problems)
+        assert report.checkpoint.buckets == [a.hex[:4]]
 
     def test_the_checkpoint_finds_a_truncated_log(
         self, app: CasetrackApplication, store_env: dict[str, str]

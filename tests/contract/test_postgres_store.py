@@ -36,9 +36,16 @@ class TestPostgresEventStore(EventStoreContract):
             )
 
     def execute(self, env: dict[str, str], statement: str, params: tuple = ()) -> list[Any]:
-        table = f'"{env["_SCHEMA"]}"."casetrack_events"'
+        tables = {
+            name: f'"{env["_SCHEMA"]}"."casetrack_{table}"'
+            for name, table in (
+                ("events", "events"),
+                ("checkpoints", "checkpoints"),
+                ("buckets", "checkpoint_buckets"),
+            )
+        }
         with psycopg.connect(postgres_url(), autocommit=True) as connection:
-            cursor = connection.execute(statement.format(events=table), params)
+            cursor = connection.execute(statement.format(**tables), params)
             return cursor.fetchall() if cursor.description else []
 
     def id_param(self, aggregate_id: UUID) -> UUID:

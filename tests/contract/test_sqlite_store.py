@@ -20,7 +20,11 @@ class TestSQLiteEventStore(EventStoreContract):
     def execute(self, env: dict[str, str], statement: str, params: tuple = ()) -> list[Any]:
         path = env["CASETRACK_EVENT_STORE"].removeprefix("sqlite:///")
         with sqlite3.connect(path, timeout=30) as connection:
-            sql = statement.format(events="stored_events").replace("%s", "?")
+            sql = statement.format(
+                events="stored_events",
+                checkpoints="casetrack_checkpoints",
+                buckets="casetrack_checkpoint_buckets",
+            ).replace("%s", "?")
             return connection.execute(sql, params).fetchall()
 
     def id_param(self, aggregate_id: UUID) -> str:
