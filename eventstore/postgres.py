@@ -59,6 +59,7 @@ class CasetrackPostgresRecorder(
         self.idempotency_table = qualified(f"{prefix}_idempotency_keys")
         self.checkpoints_table = qualified(f"{prefix}_checkpoints")
         self.buckets_table = qualified(f"{prefix}_checkpoint_buckets")
+        self.nodes_table = qualified(f"{prefix}_checkpoint_nodes")
         self.archive_table = qualified(f"{prefix}_archive_schedule")
         self.data_keys_table = qualified(f"{prefix}_data_keys")
         self.snapshots_table = qualified(f"{prefix}_snapshots")
@@ -97,9 +98,11 @@ class CasetrackPostgresRecorder(
                 # Checkpoints signed before schemes were named are heads-v1.
                 f"ALTER TABLE {self.checkpoints_table} "
                 f"ADD COLUMN IF NOT EXISTS scheme text NOT NULL DEFAULT '{SCHEME_HEADS}'",
-                f"CREATE TABLE IF NOT EXISTS {self.buckets_table} ("
-                "bucket integer PRIMARY KEY, streams bigint NOT NULL, events bigint NOT NULL, "
-                "hash text NOT NULL)",
+                *(
+                    f"CREATE TABLE IF NOT EXISTS {table} (number integer PRIMARY KEY, "
+                    "streams bigint NOT NULL, events bigint NOT NULL, hash text NOT NULL)"
+                    for table in (self.buckets_table, self.nodes_table)
+                ),
                 f"CREATE TABLE IF NOT EXISTS {self.archive_table} ("
                 "aggregate_id uuid PRIMARY KEY, action_date text NOT NULL)",
                 f'CREATE INDEX IF NOT EXISTS "{prefix}_archive_due_idx" '

@@ -130,6 +130,7 @@ class CasetrackSQLiteRecorder(
     idempotency_table = "casetrack_idempotency_keys"
     checkpoints_table = "casetrack_checkpoints"
     buckets_table = "casetrack_checkpoint_buckets"
+    nodes_table = "casetrack_checkpoint_nodes"
     archive_table = "casetrack_archive_schedule"
 
     def __init__(
@@ -179,9 +180,11 @@ class CasetrackSQLiteRecorder(
             "position INTEGER NOT NULL, streams INTEGER NOT NULL, "
             "events INTEGER NOT NULL, heads_hash TEXT NOT NULL, "
             f"signature TEXT NOT NULL, scheme TEXT NOT NULL DEFAULT '{SCHEME_HEADS}')",
-            f"CREATE TABLE IF NOT EXISTS {self.buckets_table} ("
-            "bucket INTEGER PRIMARY KEY, streams INTEGER NOT NULL, events INTEGER NOT NULL, "
-            "hash TEXT NOT NULL)",
+            *(
+                f"CREATE TABLE IF NOT EXISTS {table} (number INTEGER PRIMARY KEY, "
+                "streams INTEGER NOT NULL, events INTEGER NOT NULL, hash TEXT NOT NULL)"
+                for table in (self.buckets_table, self.nodes_table)
+            ),
             f"CREATE TABLE IF NOT EXISTS {self.archive_table} ("
             "aggregate_id TEXT PRIMARY KEY, action_date TEXT NOT NULL) WITHOUT ROWID",
             f"CREATE INDEX IF NOT EXISTS {self.archive_table}_due_idx "

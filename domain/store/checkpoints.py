@@ -1,18 +1,21 @@
 """Signed checkpoints whose cost grows with the streams written since the previous one.
 
-A checkpoint signs the root of a fixed tree of bucket hashes (``hashing.py``, scheme
-``buckets16-v2``). The store keeps the latest checkpoint's buckets in a table of its own,
-``(bucket, streams, events, hash)``, written in the same transaction as the checkpoint row,
-so a crash leaves the table and the latest checkpoint in step. The next checkpoint reads the
-ids written in ``(previous position, position]`` from the log, recomputes only their
-buckets from the events and takes the others from the table: the write path is untouched.
+A checkpoint signs the root of a fixed tree (``hashing.py``, scheme ``buckets16-v2``):
+65536 buckets of streams (by the first 16 bits of the id) under 4096 nodes. The store keeps
+the latest checkpoint's tree in two tables, buckets and nodes ``(number, streams, events,
+hash)``, written in the same transaction as the checkpoint row, so a crash leaves them and
+the latest checkpoint in step. The next checkpoint reads the ids written in ``(previous
+position, position]`` from the log, recomputes only their buckets from the events and
+their nodes from the stored buckets beside them, and takes every other node from the table:
+the write path is untouched.
 
-The table is a cache for the checkpointer, never evidence: it is used only when its root is
-the previous checkpoint's signed root (with a valid signature, same algorithm); otherwise
-one full pass over every stream head fills it again (the first checkpoint of a store, or of
-one signed with ``heads-v1``). An auditor recomputes every bucket from the events, compares
-the root with the signed one and, when they differ, names the buckets that differ from the
-table, once the table itself is proved to be the signed one.
+The tables are a cache for the checkpointer, never evidence. The nodes are used only when
+their root is the previous checkpoint's signed root (valid signature, same algorithm), and
+the buckets of a node only when they hash to that node; otherwise one full pass over every
+stream head fills both again (the first checkpoint of a store, or after ``heads-v1``). An
+auditor recomputes every bucket from the events, compares the root with the signed one and,
+when they differ, names the buckets (or nodes) that differ from the stored tree, as far as
+the signed root proves the stored tree.
 """
 
 from __future__ import annotations
@@ -26,17 +29,21 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from domain.store.hashing import (
+    BUCKET_BITS,
+    NODE_SHIFT,
     SCHEME_BUCKETS,
     SCHEME_HEADS,
-    Bucket,
     HashAlgorithm,
+    Subtree,
     algorithm_of,
     bucket_bounds,
     bucket_of,
-    bucket_prefix,
     buckets_of,
     checkpoint_message,
     heads_hash,
+    node_of,
+    nodes_of,
+    prefix_of,
     root_hash,
     sign,
     signature_valid,
@@ -47,14 +54,18 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 CHECKPOINT_COLUMNS = "id, created_at, position, streams, events, heads_hash, signature, scheme"
-UPSERT_CHUNK = 1000
+CHUNK = 1000  # rows a statement
+# Buckets between two written ones are read with them (one range query) while they hold
+# fewer streams than this, on average: fewer queries at the cost of a few more heads.
+MERGE_STREAMS = 256
 
 
 class CheckpointStoreMixin:
-    """The checkpoints and their buckets' tables; mixed into both recorders."""
+    """The checkpoints' table and their tree's (buckets, nodes); mixed into both recorders."""
 
     checkpoints_table: str
     buckets_table: str
+    nodes_table: str
 
     def snapshot_cursor(self) -> Any:
         """A read-only transaction whose statements all see one snapshot."""
@@ -92,39 +103,55 @@ class CheckpointStoreMixin:
         row = cursor.fetchone()
         return None if row is None else Checkpoint(**{k: row[k] for k in row.keys()})  # noqa: SIM118
 
-    def read_buckets(self, cursor: Any) -> list[Bucket]:
-        cursor.execute(
-            f"SELECT bucket, streams, events, hash FROM {self.buckets_table} ORDER BY bucket"
-        )
-        return [
-            Bucket(row["bucket"], row["streams"], row["events"], row["hash"])
-            for row in cursor.fetchall()
-        ]
-
-    def save_buckets(
-        self, cursor: Any, buckets: Sequence[Bucket], emptied: Sequence[int], *, replace_all: bool
-    ) -> None:
-        if replace_all:
-            cursor.execute(f"DELETE FROM {self.buckets_table}")
-        for start in range(0, len(emptied), UPSERT_CHUNK):
-            chunk = emptied[start : start + UPSERT_CHUNK]
+    def read_tree(
+        self, cursor: Any, *, nodes: bool, ranges: Iterable[tuple[int, int]] | None = None
+    ) -> list[Subtree]:
+        """The stored buckets (or nodes) numbered in `ranges` (all without), in order."""
+        table = self.nodes_table if nodes else self.buckets_table
+        found: list[Subtree] = []
+        for bounds in ranges if ranges is not None else [None]:
             cursor.execute(
                 self.q(  # type: ignore[attr-defined]
-                    f"DELETE FROM {self.buckets_table} "
-                    f"WHERE bucket IN ({', '.join(['%s'] * len(chunk))})"
+                    f"SELECT number, streams, events, hash FROM {table} "
+                    + ("WHERE number BETWEEN %s AND %s " if bounds else "")
+                    + "ORDER BY number"
                 ),
+                bounds or (),
+            )
+            found += [
+                Subtree(row["number"], row["streams"], row["events"], row["hash"])
+                for row in cursor.fetchall()
+            ]
+        return found
+
+    def save_tree(
+        self,
+        cursor: Any,
+        *,
+        nodes: bool,
+        changed: Sequence[Subtree],
+        emptied: Sequence[int] = (),
+        replace_all: bool = False,
+    ) -> None:
+        table = self.nodes_table if nodes else self.buckets_table
+        if replace_all:
+            cursor.execute(f"DELETE FROM {table}")
+        for start in range(0, len(emptied), CHUNK):
+            chunk = emptied[start : start + CHUNK]
+            cursor.execute(
+                self.q(f"DELETE FROM {table} WHERE number IN ({', '.join(['%s'] * len(chunk))})"),  # type: ignore[attr-defined]
                 tuple(chunk),
             )
-        for start in range(0, len(buckets), UPSERT_CHUNK):
-            chunk = buckets[start : start + UPSERT_CHUNK]
+        for start in range(0, len(changed), CHUNK):
+            chunk = changed[start : start + CHUNK]
             cursor.execute(
                 self.q(  # type: ignore[attr-defined]
-                    f"INSERT INTO {self.buckets_table} (bucket, streams, events, hash) VALUES "
+                    f"INSERT INTO {table} (number, streams, events, hash) VALUES "
                     + ", ".join(["(%s, %s, %s, %s)"] * len(chunk))
-                    + " ON CONFLICT (bucket) DO UPDATE SET streams = excluded.streams, "
+                    + " ON CONFLICT (number) DO UPDATE SET streams = excluded.streams, "
                     "events = excluded.events, hash = excluded.hash"
                 ),
-                tuple(v for b in chunk for v in (b.number, b.streams, b.events, b.hash)),
+                tuple(v for t in chunk for v in (t.number, t.streams, t.events, t.hash)),
             )
 
     def written_between(self, cursor: Any, after: int, upto: int) -> list[UUID]:
@@ -158,37 +185,35 @@ def write_checkpoint(
     pause: Callable[[], None] | None = None,
     pause_every: int = 10_000,
 ) -> Checkpoint:
-    """Sign the buckets at the store's last position; see `CasetrackApplication`."""
+    """Sign the tree at the store's last position; see `CasetrackApplication`."""
     algorithm: HashAlgorithm = store.hash_algorithm
     while True:
         with store.snapshot_cursor() as cursor:
             position = store.max_position_in(cursor)
             previous = store.latest_checkpoint(cursor)
-            cached = _cached_buckets(store, cursor, previous, key, algorithm)
-            if cached is None:  # one full pass
-                ranges: Iterable[tuple[UUID, UUID] | None] = [None]
-                touched: list[int] = []
+            update = _incremental(store, cursor, previous, position, key, algorithm)
+            if update is None:  # one full pass
+                heads = store.heads_at(cursor, position)
             else:
-                ids = store.written_between(cursor, previous.position, position)
-                touched = sorted({bucket_of(i) for i in ids})
-                ranges = [bucket_bounds(first, last) for first, last in _runs(touched)]
-            heads = chain.from_iterable(store.heads_at(cursor, position, ids=r) for r in ranges)
+                heads = chain.from_iterable(
+                    store.heads_at(cursor, position, ids=bucket_bounds(*run))
+                    for run in update.ranges
+                )
             if pause is not None:
                 heads = _paced(heads, pause, pause_every)
             fresh = list(buckets_of(algorithm, heads))
-        buckets = dict(cached or {})
-        buckets.update((b.number, b) for b in fresh)
-        emptied = [n for n in touched if n not in {b.number for b in fresh}]
-        for number in emptied:  # only if streams were deleted
-            buckets.pop(number, None)
-        tree = [buckets[n] for n in sorted(buckets)]
+        if update is None:
+            nodes = list(nodes_of(algorithm, fresh))
+            tree = nodes
+        else:
+            fresh, emptied, nodes, emptied_nodes, tree = update.apply(algorithm, fresh)
         created_at = now().astimezone(UTC).isoformat(timespec="microseconds")
         checkpoint = Checkpoint(
             id=0,
             created_at=created_at,
             position=position,
-            streams=sum(b.streams for b in tree),
-            events=sum(b.events for b in tree),
+            streams=sum(n.streams for n in tree),
+            events=sum(n.events for n in tree),
             heads_hash=root_hash(algorithm, tree),
             signature="",
             scheme=SCHEME_BUCKETS,
@@ -196,12 +221,93 @@ def write_checkpoint(
         checkpoint = replace(checkpoint, signature=sign(key, checkpoint_message_of(checkpoint)))
         with store.write_cursor() as cursor:
             store.lock_checkpoints(cursor)
-            latest = store.latest_checkpoint(cursor)
-            if _id(latest) == _id(previous):
-                store.save_buckets(cursor, fresh, emptied, replace_all=cached is None)
+            if _id(store.latest_checkpoint(cursor)) == _id(previous):
+                full = update is None
+                store.save_tree(
+                    cursor,
+                    nodes=False,
+                    changed=fresh,
+                    emptied=() if full else emptied,
+                    replace_all=full,
+                )
+                store.save_tree(
+                    cursor,
+                    nodes=True,
+                    changed=nodes,
+                    emptied=() if full else emptied_nodes,
+                    replace_all=full,
+                )
                 return replace(checkpoint, id=store.insert_checkpoint(cursor, checkpoint))
-        # Another checkpointer signed in between: its buckets are the cache now.
+        # Another checkpointer signed in between: its tree is the one to update now.
         logger.info("another checkpoint was signed meanwhile: computing again")
+
+
+class _Update:
+    """What a checkpoint recomputes from the previous one's trusted tree."""
+
+    def __init__(self, nodes: dict[int, Subtree], old: list[Subtree], touched: list[int]) -> None:
+        self.nodes = nodes  # every stored node, proved by the previous root
+        self.old = old  # the stored buckets of the touched nodes, proved by those nodes
+        self.touched = touched  # the buckets written since
+        streams_per_bucket = sum(n.streams for n in nodes.values()) / (1 << BUCKET_BITS)
+        self.ranges = list(
+            _runs(touched, merge_gap=int(MERGE_STREAMS / max(streams_per_bucket, 1e-9)))
+        )
+
+    def apply(self, algorithm: HashAlgorithm, recomputed: list[Subtree]):
+        touched = set(self.touched)
+        fresh = [b for b in recomputed if b.number in touched]  # gaps of merged runs: unchanged
+        buckets = {b.number: b for b in self.old}
+        buckets.update((b.number, b) for b in fresh)
+        emptied = [n for n in self.touched if n not in {b.number for b in fresh}]
+        for number in emptied:  # only if streams were deleted
+            buckets.pop(number, None)
+        touched_nodes = {node_of(n) for n in self.touched}
+        changed = list(nodes_of(algorithm, (buckets[n] for n in sorted(buckets))))
+        changed = [n for n in changed if n.number in touched_nodes]
+        emptied_nodes = sorted(touched_nodes - {n.number for n in changed})
+        nodes = {**self.nodes, **{n.number: n for n in changed}}
+        for number in emptied_nodes:
+            nodes.pop(number, None)
+        return fresh, emptied, changed, emptied_nodes, [nodes[n] for n in sorted(nodes)]
+
+
+def _incremental(
+    store: Any,
+    cursor: Any,
+    previous: Checkpoint | None,
+    position: int,
+    key: str,
+    algorithm: HashAlgorithm,
+) -> _Update | None:
+    """What to recompute if the stored tree is the previous checkpoint's, else None."""
+    if previous is None or previous.scheme != SCHEME_BUCKETS:
+        return None
+    if algorithm_of(previous.heads_hash).name != algorithm.name:
+        return None
+    nodes = store.read_tree(cursor, nodes=True)
+    trusted = signature_valid(key, checkpoint_message_of(previous), previous.signature)
+    trusted = trusted and root_hash(algorithm, nodes) == previous.heads_hash
+    if trusted:
+        ids = store.written_between(cursor, previous.position, position)
+        touched = sorted({bucket_of(i) for i in ids})
+        touched_nodes = sorted({node_of(b) for b in touched})
+        ranges = [
+            (first << NODE_SHIFT, ((last + 1) << NODE_SHIFT) - 1)
+            for first, last in _runs(touched_nodes)
+        ]
+        old = store.read_tree(cursor, nodes=False, ranges=ranges)
+        stored = {n.number: n for n in nodes}
+        proved = {n.number: n for n in nodes_of(algorithm, old)}
+        trusted = all(proved.get(n) == stored.get(n) for n in touched_nodes)
+    if not trusted:
+        logger.error(
+            "the stored tree is not the one of checkpoint %d (altered?): recomputing every "
+            "bucket from the events",
+            previous.id,
+        )
+        return None
+    return _Update(stored, old, touched)
 
 
 def verify_latest_checkpoint(store: Any, key: str) -> CheckpointReport | None:
@@ -228,13 +334,14 @@ def verify_latest_checkpoint(store: Any, key: str) -> CheckpointReport | None:
         heads = store.heads_at(cursor, checkpoint.position)
         if checkpoint.scheme == SCHEME_HEADS:
             digest, streams = heads_hash(algorithm, heads)
-            recomputed: list[Bucket] = []
+            buckets: list[Subtree] = []
         else:
-            recomputed = list(buckets_of(algorithm, heads))
-            digest = root_hash(algorithm, recomputed)
-            streams = sum(b.streams for b in recomputed)
+            buckets = list(buckets_of(algorithm, heads))
+            digest = root_hash(algorithm, nodes_of(algorithm, buckets))
+            streams = sum(b.streams for b in buckets)
         events = store.count_events(cursor, checkpoint.position)
-        table = store.read_buckets(cursor) if checkpoint.scheme == SCHEME_BUCKETS else []
+        if digest != checkpoint.heads_hash and checkpoint.scheme == SCHEME_BUCKETS:
+            stored = (store.read_tree(cursor, nodes=True), store.read_tree(cursor, nodes=False))
     if max_position < checkpoint.position:
         report.problems.append(
             f"the store ends at position {max_position}, before the checkpoint's "
@@ -256,61 +363,49 @@ def verify_latest_checkpoint(store: Any, key: str) -> CheckpointReport | None:
             "of a stream was deleted or rewritten"
         )
         if checkpoint.scheme == SCHEME_BUCKETS:
-            report.problems.append(_which_buckets(report, algorithm, checkpoint, recomputed, table))
+            report.problems.append(_where(report, algorithm, checkpoint, buckets, *stored))
     report.ok = not report.problems
     return report
 
 
-def _which_buckets(
+def _where(
     report: CheckpointReport,
     algorithm: HashAlgorithm,
     checkpoint: Checkpoint,
-    recomputed: list[Bucket],
-    table: list[Bucket],
+    found: list[Subtree],
+    stored_nodes: list[Subtree],
+    stored_buckets: list[Subtree],
 ) -> str:
-    if root_hash(algorithm, table) != checkpoint.heads_hash:
+    """Which buckets (or nodes) differ, by the stored tree once the signed root proves it."""
+    if root_hash(algorithm, stored_nodes) != checkpoint.heads_hash:
         return (
-            "the stored bucket table is not the signed one either (altered too): "
-            "the buckets that differ cannot be named"
+            "the stored tree is not the signed one either (altered too): "
+            "where the streams differ cannot be told"
         )
-    signed = {b.number: b for b in table}
-    found = {b.number: b for b in recomputed}
-    report.buckets = [
-        bucket_prefix(n)
-        for n in sorted(signed.keys() | found.keys())
-        if signed.get(n) != found.get(n)
-    ]
+    signed_nodes = {n.number: n for n in stored_nodes}
+    found_nodes = {n.number: n for n in nodes_of(algorithm, found)}
+    proved = {n.number: n for n in nodes_of(algorithm, stored_buckets)}
+    signed = {b.number: b for b in stored_buckets}
+    recomputed = {b.number: b for b in found}
+    for node in sorted(signed_nodes.keys() | found_nodes.keys()):
+        if signed_nodes.get(node) == found_nodes.get(node):
+            continue
+        if proved.get(node) != signed_nodes.get(node):  # its buckets' rows were altered
+            report.buckets.append(prefix_of(node, node=True))
+            continue
+        numbers = range(node << NODE_SHIFT, (node + 1) << NODE_SHIFT)
+        report.buckets += [prefix_of(n) for n in numbers if signed.get(n) != recomputed.get(n)]
     return "streams whose ids begin with " + ", ".join(report.buckets) + " differ"
 
 
-def _cached_buckets(
-    store: Any, cursor: Any, previous: Checkpoint | None, key: str, algorithm: HashAlgorithm
-) -> dict[int, Bucket] | None:
-    """The stored buckets if they are the previous checkpoint's, else None (full pass)."""
-    if previous is None or previous.scheme != SCHEME_BUCKETS:
-        return None
-    if algorithm_of(previous.heads_hash).name != algorithm.name:
-        return None
-    buckets = store.read_buckets(cursor)
-    if not signature_valid(key, checkpoint_message_of(previous), previous.signature) or (
-        root_hash(algorithm, buckets) != previous.heads_hash
-    ):
-        logger.error(
-            "the bucket table is not the one of checkpoint %d (altered?): recomputing every "
-            "bucket from the events",
-            previous.id,
-        )
-        return None
-    return {b.number: b for b in buckets}
-
-
-def _runs(numbers: Sequence[int]) -> Iterator[tuple[int, int]]:
-    """Sorted numbers as runs of consecutive ones: [1, 2, 3, 7] -> (1, 3), (7, 7)."""
+def _runs(numbers: Sequence[int], merge_gap: int = 0) -> Iterator[tuple[int, int]]:
+    """Sorted numbers as runs, joined across gaps of up to `merge_gap` missing numbers:
+    [1, 2, 3, 7] -> (1, 3), (7, 7); with merge_gap=3 -> (1, 7)."""
     start = None
     for i, n in enumerate(numbers):
         if start is None:
             start = n
-        if i + 1 == len(numbers) or numbers[i + 1] != n + 1:
+        if i + 1 == len(numbers) or numbers[i + 1] > n + 1 + merge_gap:
             yield start, n
             start = None
 

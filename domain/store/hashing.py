@@ -14,10 +14,12 @@ every stream head ``(id, version, hash)``, created_at) with HMAC-SHA256 and a ke
 outside the database, so a deleted stream or a cut-off tail is found even though the chain
 of what is left is intact. The digest depends on the scheme:
 
-- ``buckets16-v2`` (current): a fixed tree of 65536 buckets. A stream's bucket is the first
-  16 bits of its id; a bucket's hash frames its heads in id order; the root frames
-  ``(bucket, streams, events, bucket hash)`` of every non-empty bucket in bucket order. A
-  checkpoint recomputes only the buckets of the streams written since the previous one.
+- ``buckets16-v2`` (current): a fixed tree of 65536 buckets under 4096 nodes. A stream's
+  bucket is the first 16 bits of its id and its node the first 12; a bucket's hash frames
+  its heads ``(id, version, hash)`` in id order; a node's hash frames ``(bucket, streams,
+  events, bucket hash)`` of its non-empty buckets, the root the same of the non-empty
+  nodes. A checkpoint recomputes only the buckets (and nodes) of the streams written
+  since the previous one.
 - ``heads-v1`` (checkpoints signed before): one hash framing every head in id order, with
   the v1 message (no scheme in it). They still verify.
 
@@ -32,6 +34,7 @@ import hashlib
 import hmac
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Protocol
 from uuid import UUID
 
@@ -39,6 +42,7 @@ EVENT_DOMAIN = b"casetrack.event.v1"
 HEADS_DOMAIN = b"casetrack.heads.v1"
 CHECKPOINT_DOMAIN = b"casetrack.checkpoint.v1"
 BUCKET_DOMAIN = b"casetrack.bucket.v2"
+NODE_DOMAIN = b"casetrack.node.v2"
 ROOT_DOMAIN = b"casetrack.buckets.v2"
 CHECKPOINT_V2_DOMAIN = b"casetrack.checkpoint.v2"
 
@@ -46,6 +50,7 @@ SCHEME_HEADS = "heads-v1"
 SCHEME_BUCKETS = "buckets16-v2"
 SCHEMES = (SCHEME_HEADS, SCHEME_BUCKETS)
 BUCKET_BITS = 16
+NODE_SHIFT = 4
 
 # Documented development default; production passes CASETRACK_CHECKPOINT_KEY.
 DEV_CHECKPOINT_KEY = "casetrack-dev-checkpoint-key"
@@ -173,58 +178,85 @@ def bucket_of(originator_id: UUID) -> int:
     return originator_id.int >> (128 - BUCKET_BITS)
 
 
+def node_of(bucket: int) -> int:
+    """The node of the tree's middle level that holds `bucket` (16 buckets a node)."""
+    return bucket >> NODE_SHIFT
+
+
 def bucket_bounds(first: int, last: int) -> tuple[UUID, UUID]:
     """The smallest and largest id of buckets `first` to `last`."""
     shift = 128 - BUCKET_BITS
     return UUID(int=first << shift), UUID(int=((last + 1) << shift) - 1)
 
 
-def bucket_prefix(bucket: int) -> str:
-    """How the ids of a bucket begin (4 hex digits)."""
-    return f"{bucket:0{BUCKET_BITS // 4}x}"
+def prefix_of(number: int, *, node: bool = False) -> str:
+    """How the ids of a bucket (4 hex digits) or of a node (3) begin."""
+    bits = BUCKET_BITS - (NODE_SHIFT if node else 0)
+    return f"{number:0{bits // 4}x}"
 
 
 @dataclass(frozen=True)
-class Bucket:
+class Subtree:
+    """A bucket (its streams' heads) or a node (its buckets): number, size and hash."""
+
     number: int
     streams: int
     events: int
     hash: str
 
 
+def _subtree(
+    algorithm: HashAlgorithm, number: int, parts: list[bytes], streams: int, events: int
+) -> Subtree:
+    digest = algorithm.new()
+    digest.update(_framed(parts))
+    return Subtree(number, streams, events, algorithm.tagged(digest))
+
+
 def buckets_of(
     algorithm: HashAlgorithm, heads: Iterable[tuple[UUID, int, str]]
-) -> Iterator[Bucket]:
+) -> Iterator[Subtree]:
     """The hash of every non-empty bucket, from stream heads given in id order."""
-    number, parts, events = -1, [BUCKET_DOMAIN], 0
-
-    def bucket() -> Bucket:
-        digest = algorithm.new()
-        digest.update(_framed(parts))
-        return Bucket(number, (len(parts) - 2) // 3, events, algorithm.tagged(digest))
-
+    number, parts, streams, events = -1, [], 0, 0
     for originator_id, version, head_hash in heads:
         if bucket_of(originator_id) != number:
-            if number >= 0:
-                yield bucket()
-            number, events = bucket_of(originator_id), 0
+            if streams:
+                yield _subtree(algorithm, number, parts, streams, events)
+            number, streams, events = bucket_of(originator_id), 0, 0
             parts = [BUCKET_DOMAIN, str(number).encode()]
         parts += [str(originator_id).encode(), str(version).encode(), head_hash.encode()]
+        streams += 1
         events += version
-    if number >= 0:
-        yield bucket()
+    if streams:
+        yield _subtree(algorithm, number, parts, streams, events)
 
 
-def root_hash(algorithm: HashAlgorithm, buckets: Iterable[Bucket]) -> str:
-    """The root over the non-empty buckets given in bucket order."""
-    parts = [ROOT_DOMAIN, str(BUCKET_BITS).encode()]
-    for bucket in buckets:
+def _framed_subtrees(
+    domain: bytes, number: int, children: Iterable[Subtree]
+) -> tuple[list[bytes], int, int]:
+    parts, streams, events = [domain, str(number).encode()], 0, 0
+    for child in children:
         parts += [
-            str(bucket.number).encode(),
-            str(bucket.streams).encode(),
-            str(bucket.events).encode(),
-            bucket.hash.encode(),
+            str(child.number).encode(),
+            str(child.streams).encode(),
+            str(child.events).encode(),
+            child.hash.encode(),
         ]
+        streams += child.streams
+        events += child.events
+    return parts, streams, events
+
+
+def nodes_of(algorithm: HashAlgorithm, buckets: Iterable[Subtree]) -> Iterator[Subtree]:
+    """The hash of every non-empty node, from its non-empty buckets in bucket order."""
+    for number, group in groupby(buckets, key=lambda bucket: node_of(bucket.number)):
+        parts, streams, events = _framed_subtrees(NODE_DOMAIN, number, group)
+        yield _subtree(algorithm, number, parts, streams, events)
+
+
+def root_hash(algorithm: HashAlgorithm, nodes: Iterable[Subtree]) -> str:
+    """The root over the non-empty nodes given in order."""
+    parts, _, _ = _framed_subtrees(ROOT_DOMAIN, BUCKET_BITS, nodes)
     digest = algorithm.new()
     digest.update(_framed(parts))
     return algorithm.tagged(digest)

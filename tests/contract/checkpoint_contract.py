@@ -18,6 +18,7 @@ from domain.store.hashing import (
     buckets_of,
     checkpoint_message,
     heads_hash,
+    nodes_of,
     root_hash,
     sign,
 )
@@ -29,7 +30,8 @@ def from_scratch(app: CasetrackApplication, position: int) -> str:
     """The root computed from every stream head, without the bucket table."""
     algorithm = app.store.hash_algorithm
     with app.store.snapshot_cursor() as cursor:
-        return root_hash(algorithm, buckets_of(algorithm, app.store.heads_at(cursor, position)))
+        buckets = buckets_of(algorithm, app.store.heads_at(cursor, position))
+        return root_hash(algorithm, nodes_of(algorithm, buckets))
 
 
 def append_raw(app: CasetrackApplication, originator_id: UUID, count: int = 1) -> None:
@@ -84,20 +86,21 @@ class CheckpointContract:
         self.execute(
             store_env, "DELETE FROM {events} WHERE originator_id = %s", (self.id_param(b),)
         )
-        # The attacker also writes the bucket's new hash (and counts) into the table.
+        # The attacker also writes the new hashes (and counts) into the stored tree.
         algorithm = app.store.hash_algorithm
         with app.store.snapshot_cursor() as cursor:
-            forged = list(buckets_of(algorithm, app.store.heads_at(cursor, signed.position)))
-        self.execute(store_env, "DELETE FROM {buckets}")
-        for bucket in forged:
-            self.execute(
-                store_env,
-                "INSERT INTO {buckets} (bucket, streams, events, hash) VALUES (%s, %s, %s, %s)",
-                (bucket.number, bucket.streams, bucket.events, bucket.hash),
-            )
+            buckets = list(buckets_of(algorithm, app.store.heads_at(cursor, signed.position)))
+        for table, rows in (("{buckets}", buckets), ("{nodes}", nodes_of(algorithm, buckets))):
+            self.execute(store_env, f"DELETE FROM {table}")
+            for row in rows:
+                self.execute(
+                    store_env,
+                    f"INSERT INTO {table} (number, streams, events, hash) VALUES (%s, %s, %s, %s)",
+                    (row.number, row.streams, row.events, row.hash),
+                )
         report = app.verify().checkpoint
         assert not report.ok and report.buckets == []
-        assert any("bucket table is not the signed one" in p for p in report.problems)
+        assert any("stored tree is not the signed one" in p for p in report.problems)
         # A table that is not the latest checkpoint's is not trusted: a full pass.
         self.execute(store_env, "UPDATE {buckets} SET hash = %s", ("sha256:" + "0" * 64,))
         append_raw(app, a)
@@ -110,11 +113,12 @@ class CheckpointContract:
     ) -> None:
         a, _, _ = self._three_tickets(app)
         app.write_checkpoint()
-        self.execute(store_env, "UPDATE {buckets} SET events = events + 1")
-        assert app.verify().ok  # verification recomputes from the events
-        append_raw(app, a)
-        checkpoint = app.write_checkpoint()
-        assert checkpoint.events == 10 and app.verify().ok
+        for table in ("{buckets}", "{nodes}"):
+            self.execute(store_env, f"UPDATE {table} SET events = events + 1")
+            assert app.verify().ok  # verification recomputes from the events
+            append_raw(app, a)
+            checkpoint = app.write_checkpoint()  # a full pass, not the altered counts
+            assert checkpoint.events == app.store.max_position() and app.verify().ok
 
     def test_a_heads_v1_checkpoint_still_verifies_and_the_next_one_moves_to_buckets(
         self, app: CasetrackApplication, store_env: dict[str, str]

@@ -42,6 +42,7 @@ class TestPostgresEventStore(EventStoreContract):
                 ("events", "events"),
                 ("checkpoints", "checkpoints"),
                 ("buckets", "checkpoint_buckets"),
+                ("nodes", "checkpoint_nodes"),
             )
         }
         with psycopg.connect(postgres_url(), autocommit=True) as connection:

@@ -24,6 +24,7 @@ class TestSQLiteEventStore(EventStoreContract):
                 events="stored_events",
                 checkpoints="casetrack_checkpoints",
                 buckets="casetrack_checkpoint_buckets",
+                nodes="casetrack_checkpoint_nodes",
             ).replace("%s", "?")
             return connection.execute(sql, params).fetchall()
 
