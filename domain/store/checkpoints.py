@@ -57,7 +57,7 @@ CHECKPOINT_COLUMNS = "id, created_at, position, streams, events, heads_hash, sig
 CHUNK = 1000  # rows a statement
 # Buckets between two written ones are read with them (one range query) while they hold
 # fewer streams than this, on average: fewer queries at the cost of a few more heads.
-MERGE_STREAMS = 256
+MERGE_STREAMS = 32
 
 
 class CheckpointStoreMixin:
