@@ -308,7 +308,7 @@ def feed(request: HttpRequest, params: Query[FeedIn]):
     response={200: VerifyOut, **PROBLEMS},
     summary="Verify the hash chain (and the checkpoints)",
     description="Without `aggregate_id`: every stream and the latest signed checkpoint, so a deleted stream "
-    "or a cut-off tail is reported.",
+    "or a cut-off tail is reported, with the id prefixes of the buckets where the heads differ.",
     operation_id="api_routers_audit_verify",
 )
 def verify(request: HttpRequest, params: Query[VerifyIn]):

@@ -3,13 +3,23 @@ from __future__ import annotations
 from uuid import UUID
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from domain.store.hashing import (
+    SCHEME_BUCKETS,
+    SCHEME_HEADS,
     HashAlgorithm,
     algorithm_of,
+    bucket_bounds,
+    bucket_of,
+    buckets_of,
     checkpoint_message,
     event_hash,
     heads_hash,
+    nodes_of,
+    prefix_of,
+    root_hash,
     sign,
     signature_valid,
 )
@@ -96,3 +106,69 @@ def test_algorithms_are_named_in_the_hash_and_unknown_ones_refused() -> None:
         HashAlgorithm("md5")
     with pytest.raises(ValueError):
         algorithm_of("deadbeef")
+
+
+# --- the bucket tree (buckets16-v2) -------------------------------------------------------
+
+
+def head(bucket: int, n: int, version: int = 1) -> tuple[UUID, int, str]:
+    return UUID(int=(bucket << 112) | n), version, f"sha256:{bucket:04x}{n:02x}"
+
+
+def tree_root(heads: list[tuple[UUID, int, str]]) -> str:
+    algorithm = HashAlgorithm()
+    return root_hash(algorithm, nodes_of(algorithm, buckets_of(algorithm, heads)))
+
+
+def test_streams_fall_into_buckets_by_the_first_16_bits_of_their_id() -> None:
+    heads = [head(0, 1), head(0, 2, 3), head(0x12, 1), head(0xFFFF, 7, 2)]
+    buckets = list(buckets_of(HashAlgorithm(), heads))
+    assert [(b.number, b.streams, b.events) for b in buckets] == [
+        (0, 2, 4),
+        (0x12, 1, 1),
+        (0xFFFF, 1, 2),
+    ]
+    assert bucket_of(heads[3][0]) == 0xFFFF and prefix_of(0x12) == "0012"
+    assert [(n.number, n.streams) for n in nodes_of(HashAlgorithm(), buckets)] == [
+        (0, 2),
+        (1, 1),
+        (0xFFF, 1),
+    ]
+    assert prefix_of(0xFFF, node=True) == "fff"
+    assert bucket_bounds(0x12, 0x13) == (
+        UUID("00120000-0000-0000-0000-000000000000"),
+        UUID("0013ffff-ffff-ffff-ffff-ffffffffffff"),
+    )
+
+
+def test_the_root_depends_on_every_head_and_on_which_bucket_holds_it() -> None:
+    heads = [head(0, 1), head(0, 2), head(0x12, 1), head(0xFFFF, 7)]
+    root = tree_root(heads)
+    assert tree_root(heads) == root
+    others = [
+        heads[:1] + heads[2:],  # a stream deleted
+        [heads[0], (heads[1][0], 2, heads[1][2]), *heads[2:]],  # another version
+        [heads[0], (heads[1][0], 1, "sha256:00"), *heads[2:]],  # another head hash
+        [*heads, head(0x13, 1)],  # one more stream
+    ]
+    assert len({root, *(tree_root(h) for h in others)}) == 5
+
+
+picks = st.lists(st.tuples(st.integers(0, 40), st.integers(0, 3)), unique=True, max_size=12)
+
+
+@given(picks, picks)
+def test_different_heads_never_give_the_same_root(a: list, b: list) -> None:
+    def heads(picked: list[tuple[int, int]]) -> list[tuple[UUID, int, str]]:
+        return sorted(head(bucket, n) for bucket, n in picked)
+
+    assert (tree_root(heads(a)) == tree_root(heads(b))) == (set(a) == set(b))
+
+
+def test_v2_messages_name_their_scheme_and_differ_from_v1() -> None:
+    fields = dict(position=9, streams=3, events=9, heads="sha256:ff", created_at="t")
+    v1 = checkpoint_message(**fields)
+    assert checkpoint_message(**fields, scheme=SCHEME_HEADS) == v1
+    assert checkpoint_message(**fields, scheme=SCHEME_BUCKETS) != v1
+    with pytest.raises(ValueError):
+        checkpoint_message(**fields, scheme="buckets8-v3")

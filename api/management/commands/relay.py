@@ -32,7 +32,7 @@ class DutyCycle:
     of the wall time (at 0.25, three times as long as the chunk since the previous call),
     and raises `Stopped` at once when `stop` is set.
 
-    At a million cases a checkpoint at full speed takes one of this machine's two cores for
+    At a million cases a full pass (the first checkpoint) at full speed takes one of this machine's two cores for
     ~16 s (48 s with a cold page cache), and while it ran, search at 50 req/s went from p99
     132-235 ms to 4.5-5.7 s; paced at 0.25 it takes ~75 s and the p99 was 217 ms
     (loadtests/RESULTS.md). Nothing waits for a checkpoint, so slower costs nothing.
@@ -54,12 +54,13 @@ class DutyCycle:
 
 
 class Upkeep:
-    """Checkpoint and purge every `every_s`, in a thread of its own, the checkpoint's pass
-    over every stream head paced by a `DutyCycle`.
+    """Checkpoint and purge every `every_s`, in a thread of its own, the checkpoint's reads
+    of stream heads paced by a `DutyCycle`.
 
-    Signing a checkpoint reads every stream's head; run from the relay's loop, as it once
-    was, it held back every event for that long every five minutes, which the freshness
-    figures showed as a p99 of seconds.
+    A checkpoint reads the heads of the buckets written since the previous one, but the
+    first one of a store reads every stream's head; run from the relay's loop, as it once
+    was, that pass held back every event for that long every five minutes, which the
+    freshness figures showed as a p99 of seconds.
     """
 
     def __init__(
