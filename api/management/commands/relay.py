@@ -32,10 +32,11 @@ class DutyCycle:
     of the wall time (at 0.25, three times as long as the chunk since the previous call),
     and raises `Stopped` at once when `stop` is set.
 
-    At a million cases a full pass (the first checkpoint) at full speed takes one of this machine's two cores for
-    ~16 s (48 s with a cold page cache), and while it ran, search at 50 req/s went from p99
-    132-235 ms to 4.5-5.7 s; paced at 0.25 it takes ~75 s and the p99 was 217 ms
-    (loadtests/RESULTS.md). Nothing waits for a checkpoint, so slower costs nothing.
+    At a million cases a full pass (a store's first checkpoint) at full speed takes one of
+    this machine's two cores for ~16 s (48 s with a cold page cache), and while it ran,
+    search at 50 req/s went from p99 132-235 ms to 4.5-5.7 s; paced at 0.25 it takes ~75 s
+    and the p99 was 217 ms (loadtests/RESULTS.md). Nothing waits for a checkpoint, so slower
+    costs nothing.
     """
 
     def __init__(self, stop: threading.Event, duty: float = 0.25, clock=time.monotonic) -> None:
