@@ -259,7 +259,8 @@ class _Update:
         fresh = [b for b in recomputed if b.number in touched]  # gaps of merged runs: unchanged
         buckets = {b.number: b for b in self.old}
         buckets.update((b.number, b) for b in fresh)
-        emptied = [n for n in self.touched if n not in {b.number for b in fresh}]
+        found = {b.number for b in fresh}
+        emptied = [n for n in self.touched if n not in found]
         for number in emptied:  # only if streams were deleted
             buckets.pop(number, None)
         touched_nodes = {node_of(n) for n in self.touched}
