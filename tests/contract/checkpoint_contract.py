@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
+import pytest
 from eventsourcing.persistence import StoredEvent
 
 from domain.application import CasetrackApplication
@@ -119,6 +120,25 @@ class CheckpointContract:
             append_raw(app, a)
             checkpoint = app.write_checkpoint()  # a full pass, not the altered counts
             assert checkpoint.events == app.store.max_position() and app.verify().ok
+
+    def test_a_checkpoint_that_fails_before_its_row_leaves_the_stored_tree_as_it_was(
+        self, app: CasetrackApplication, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        a, _, _ = self._three_tickets(app)
+        app.write_checkpoint()
+        append_raw(app, a)
+
+        def crash(cursor: Any, checkpoint: Checkpoint) -> int:
+            raise RuntimeError("the process died here")
+
+        with monkeypatch.context() as patch:
+            patch.setattr(app.store, "insert_checkpoint", crash)
+            with pytest.raises(RuntimeError):
+                app.write_checkpoint()
+        reads: list[int] = []
+        checkpoint = app.write_checkpoint(pause=lambda: reads.append(1), pause_every=1)
+        assert reads == [1]  # the tree was still the previous checkpoint's: no full pass
+        assert checkpoint.heads_hash == from_scratch(app, checkpoint.position)
 
     def test_a_heads_v1_checkpoint_still_verifies_and_the_next_one_moves_to_buckets(
         self, app: CasetrackApplication, store_env: dict[str, str]
