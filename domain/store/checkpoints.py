@@ -24,12 +24,10 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from itertools import chain
 from typing import Any, TypeVar
 from uuid import UUID
 
 from domain.store.hashing import (
-    BUCKET_BITS,
     NODE_SHIFT,
     SCHEME_BUCKETS,
     SCHEME_HEADS,
@@ -55,9 +53,6 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 CHECKPOINT_COLUMNS = "id, created_at, position, streams, events, heads_hash, signature, scheme"
 CHUNK = 1000  # rows a statement
-# Buckets between two written ones are read with them (one range query) while they hold
-# fewer streams than this, on average: fewer queries at the cost of a few more heads.
-MERGE_STREAMS = 32
 
 
 class CheckpointStoreMixin:
@@ -195,10 +190,8 @@ def write_checkpoint(
             if update is None:  # one full pass
                 heads = store.heads_at(cursor, position)
             else:
-                heads = chain.from_iterable(
-                    store.heads_at(cursor, position, ids=bucket_bounds(*run))
-                    for run in update.ranges
-                )
+                ranges = [bucket_bounds(*run) for run in _runs(update.touched)]
+                heads = store.heads_in(cursor, position, ranges)
             if pause is not None:
                 heads = _paced(heads, pause, pause_every)
             fresh = list(buckets_of(algorithm, heads))
@@ -249,14 +242,9 @@ class _Update:
         self.nodes = nodes  # every stored node, proved by the previous root
         self.old = old  # the stored buckets of the touched nodes, proved by those nodes
         self.touched = touched  # the buckets written since
-        streams_per_bucket = sum(n.streams for n in nodes.values()) / (1 << BUCKET_BITS)
-        self.ranges = list(
-            _runs(touched, merge_gap=int(MERGE_STREAMS / max(streams_per_bucket, 1e-9)))
-        )
 
     def apply(self, algorithm: HashAlgorithm, recomputed: list[Subtree]):
-        touched = set(self.touched)
-        fresh = [b for b in recomputed if b.number in touched]  # gaps of merged runs: unchanged
+        fresh = recomputed
         buckets = {b.number: b for b in self.old}
         buckets.update((b.number, b) for b in fresh)
         found = {b.number for b in fresh}
@@ -399,14 +387,13 @@ def _where(
     return "streams whose ids begin with " + ", ".join(report.buckets) + " differ"
 
 
-def _runs(numbers: Sequence[int], merge_gap: int = 0) -> Iterator[tuple[int, int]]:
-    """Sorted numbers as runs, joined across gaps of up to `merge_gap` missing numbers:
-    [1, 2, 3, 7] -> (1, 3), (7, 7); with merge_gap=3 -> (1, 7)."""
+def _runs(numbers: Sequence[int]) -> Iterator[tuple[int, int]]:
+    """Sorted numbers as runs of consecutive ones: [1, 2, 3, 7] -> (1, 3), (7, 7)."""
     start = None
     for i, n in enumerate(numbers):
         if start is None:
             start = n
-        if i + 1 == len(numbers) or numbers[i + 1] > n + 1 + merge_gap:
+        if i + 1 == len(numbers) or numbers[i + 1] != n + 1:
             yield start, n
             start = None
 
