@@ -16,9 +16,10 @@ of what is left is intact. The digest depends on the scheme:
 
 - ``buckets16-v2`` (current): a fixed tree of 65536 buckets under 4096 nodes. A stream's
   bucket is the first 16 bits of its id and its node the first 12; a bucket's hash frames
-  its heads ``(id, version, hash)`` in id order; a node's hash frames ``(bucket, streams,
-  events, bucket hash)`` of its non-empty buckets, the root the same of the non-empty
-  nodes. A checkpoint recomputes only the buckets (and nodes) of the streams written
+  its heads, each one part ``id,version,hash`` (canonical id, decimal, tagged hex: no
+  commas inside, so the text is unambiguous), in id order; a node's hash frames
+  ``bucket,streams,events,bucket hash`` of its non-empty buckets, the root the same of the
+  non-empty nodes. A checkpoint recomputes only the buckets (and nodes) of the streams written
   since the previous one.
 - ``heads-v1`` (checkpoints signed before): one hash framing every head in id order, with
   the v1 message (no scheme in it). They still verify.
@@ -224,7 +225,7 @@ def buckets_of(
                 yield _subtree(algorithm, number, parts, streams, events)
             number, streams, events = bucket_of(originator_id), 0, 0
             parts = [BUCKET_DOMAIN, str(number).encode()]
-        parts += [str(originator_id).encode(), str(version).encode(), head_hash.encode()]
+        parts.append(f"{originator_id},{version},{head_hash}".encode())
         streams += 1
         events += version
     if streams:
@@ -236,12 +237,7 @@ def _framed_subtrees(
 ) -> tuple[list[bytes], int, int]:
     parts, streams, events = [domain, str(number).encode()], 0, 0
     for child in children:
-        parts += [
-            str(child.number).encode(),
-            str(child.streams).encode(),
-            str(child.events).encode(),
-            child.hash.encode(),
-        ]
+        parts.append(f"{child.number},{child.streams},{child.events},{child.hash}".encode())
         streams += child.streams
         events += child.events
     return parts, streams, events
