@@ -3,7 +3,7 @@ from __future__ import annotations
 from uuid import UUID
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.store.hashing import (
@@ -157,6 +157,7 @@ def test_the_root_depends_on_every_head_and_on_which_bucket_holds_it() -> None:
 picks = st.lists(st.tuples(st.integers(0, 40), st.integers(0, 3)), unique=True, max_size=12)
 
 
+@settings(max_examples=50)
 @given(picks, picks)
 def test_different_heads_never_give_the_same_root(a: list, b: list) -> None:
     def heads(picked: list[tuple[int, int]]) -> list[tuple[UUID, int, str]]:
