@@ -199,7 +199,7 @@ def write_checkpoint(
             nodes = list(nodes_of(algorithm, fresh))
             tree = nodes
         else:
-            fresh, emptied, nodes, emptied_nodes, tree = update.apply(algorithm, fresh)
+            emptied, nodes, emptied_nodes, tree = update.apply(algorithm, fresh)
         created_at = now().astimezone(UTC).isoformat(timespec="microseconds")
         checkpoint = Checkpoint(
             id=0,
@@ -243,22 +243,21 @@ class _Update:
         self.old = old  # the stored buckets of the touched nodes, proved by those nodes
         self.touched = touched  # the buckets written since
 
-    def apply(self, algorithm: HashAlgorithm, recomputed: list[Subtree]):
-        fresh = recomputed
-        buckets = {b.number: b for b in self.old}
+    def apply(self, algorithm: HashAlgorithm, fresh: list[Subtree]):
+        """The touched buckets recomputed as `fresh` -> (emptied buckets, changed nodes,
+        emptied nodes, every node of the new tree)."""
+        buckets = {b.number: b for b in self.old}  # only the touched nodes' buckets
         buckets.update((b.number, b) for b in fresh)
         found = {b.number for b in fresh}
-        emptied = [n for n in self.touched if n not in found]
-        for number in emptied:  # only if streams were deleted
+        emptied = [n for n in self.touched if n not in found]  # only if streams were deleted
+        for number in emptied:
             buckets.pop(number, None)
-        touched_nodes = {node_of(n) for n in self.touched}
         changed = list(nodes_of(algorithm, (buckets[n] for n in sorted(buckets))))
-        changed = [n for n in changed if n.number in touched_nodes]
-        emptied_nodes = sorted(touched_nodes - {n.number for n in changed})
+        emptied_nodes = sorted({node_of(n) for n in self.touched} - {n.number for n in changed})
         nodes = {**self.nodes, **{n.number: n for n in changed}}
         for number in emptied_nodes:
             nodes.pop(number, None)
-        return fresh, emptied, changed, emptied_nodes, [nodes[n] for n in sorted(nodes)]
+        return emptied, changed, emptied_nodes, [nodes[n] for n in sorted(nodes)]
 
 
 def _incremental(
