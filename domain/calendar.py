@@ -119,7 +119,11 @@ class WorkingCalendar:
                 return False
             return day.weekday() < 5
         if day.year in self.library_years:
-            return bool(chinese_calendar.is_workday(day))
+            # chinese_calendar.is_workday's own rule; the function itself takes min() and max()
+            # over every holiday it knows on each call (most of a command's accept time).
+            return day in _cc_constants.workdays or (
+                day.weekday() < 5 and day not in _cc_constants.holidays
+            )
         return day.weekday() < 5
 
     def add_working_days(self, start: date, n: int) -> date:

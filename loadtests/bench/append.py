@@ -230,3 +230,71 @@ def _schemas(url: str, schemas: list[str], statement: str) -> None:
     with psycopg.connect(url, autocommit=True) as c:
         for schema in schemas:
             c.execute(sql.SQL(statement).format(sql.Identifier(schema)))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The append stage alone, or a profile of the five-event command:
+
+        .venv/bin/python -m loadtests.bench.append --runs 3 --commands 300
+        .venv/bin/python -m loadtests.bench.append --profile 3000 --backend sqlite
+    """
+    import argparse
+    import cProfile
+    import os
+    import pstats
+    import sys
+
+    from loadtests.bench.config import DEFAULTS, ROOT
+
+    parser = argparse.ArgumentParser(prog="python -m loadtests.bench.append")
+    parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--commands", type=int, default=300)
+    parser.add_argument("--postgres", default=DEFAULTS["postgres"])
+    parser.add_argument(
+        "--profile", type=int, default=0, help="profile this many five-event commands instead"
+    )
+    args = parser.parse_args(argv)
+    base = ROOT / "var" / "bench" / f"append-{os.getpid()}"
+    run_id = f"append{os.getpid()}"
+    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
+    envs = {"sqlite": lambda: sqlite_envs(base), "postgres": lambda: postgres_envs(args.postgres, run_id)}
+    try:
+        for backend in backends:
+            if args.profile:
+                _, our_env, cleanup = envs[backend]()()
+                app = Casetrack(env=our_env)
+                try:
+                    ours = Submissions(app, 0)
+                    for i in range(50):  # warm: imports, caches, statements
+                        ours.five(i)
+                    profile = cProfile.Profile()
+                    profile.enable()
+                    rate = _per_second(args.profile, ours.five)
+                    profile.disable()
+                finally:
+                    app.close()
+                    cleanup()
+                print(f"{backend}: {rate:.0f} five-event cmds/s under the profiler")
+                pstats.Stats(profile, stream=sys.stdout).sort_stats("cumulative").print_stats(45)
+                pstats.Stats(profile, stream=sys.stdout).sort_stats("tottime").print_stats(30)
+                continue
+            out = append_stage(
+                backend,
+                envs[backend](),
+                commands=args.commands,
+                runs=args.runs,
+                progress=lambda line: print(line, file=sys.stderr, flush=True),
+            )
+            print(
+                f"{backend}: 1-event {out['single_cmds_s']:.0f} vs {out['raw_single_saves_s']:.0f}"
+                f" cmds/s ({out['ratio_single']:.2f}), 5-event {out['five_cmds_s']:.0f} vs "
+                f"{out['raw_five_saves_s']:.0f} cmds/s ({out['ratio_five']:.2f}); runs "
+                + "; ".join(f"{k} {', '.join(f'{v:.0f}' for v in vs)}" for k, vs in out["runs"].items())
+            )
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
