@@ -254,8 +254,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--profile", type=int, default=0, help="profile this many five-event commands instead"
     )
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        default=ROOT / "var" / "bench",
+        help="where the SQLite files go (/dev/shm: both sides without the disk's fsync)",
+    )
     args = parser.parse_args(argv)
-    base = ROOT / "var" / "bench" / f"append-{os.getpid()}"
+    base = args.dir / f"append-{os.getpid()}"
     run_id = f"append{os.getpid()}"
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     envs = {"sqlite": lambda: sqlite_envs(base), "postgres": lambda: postgres_envs(args.postgres, run_id)}
