@@ -117,7 +117,7 @@ def _append_rows(r: dict[str, Any]) -> list[Row]:
             )
             rows.append(
                 (
-                    f"append {backend}, 5-event cmds/s vs the same events saved bare",
+                    f"append {backend}, 5-event, same events bare",
                     f"{a['five_cmds_s']:.0f}",
                     f"{a['bare_five_saves_s']:.0f}",
                     f"{a['ratio_five_same_events']:.2f}",
