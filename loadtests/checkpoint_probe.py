@@ -98,7 +98,7 @@ def change(app: CasetrackApplication, ids: list[uuid.UUID], k: int) -> None:
         return
     chosen = random.sample(ids, k)
     with app.store.read_cursor() as cursor:
-        versions = {i: app.store._stored_head(cursor, i)[0] for i in chosen}
+        versions = {i: head[0] for i, head in app.store._stored_heads(cursor, chosen).items()}
     for start in range(0, k, 1000):
         app.store.insert_events(
             [StoredEvent(i, versions[i] + 1, TOPIC, STATE) for i in chosen[start : start + 1000]]

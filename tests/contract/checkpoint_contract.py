@@ -38,7 +38,7 @@ def from_scratch(app: CasetrackApplication, position: int) -> str:
 def append_raw(app: CasetrackApplication, originator_id: UUID, count: int = 1) -> None:
     """Append `count` events to a stream through the store (chained, no aggregate)."""
     with app.store.read_cursor() as cursor:
-        version = app.store._stored_head(cursor, originator_id)[0]
+        version = app.store._stored_heads(cursor, [originator_id]).get(originator_id, (0,))[0]
     app.store.insert_events(
         [
             StoredEvent(originator_id, version + i, "t:T.E", b'{"n":%d}' % (version + i))
