@@ -100,19 +100,28 @@ def _confluent():
 
 
 class Delivery:
-    """A record's delivery report, shaped like kafka-python's future."""
+    """A record's delivery report, shaped like kafka-python's future: `is_done`, `exception`
+    and `get(timeout)`, which serves the producer's delivery reports while it waits."""
 
-    __slots__ = ("is_done", "error")
+    __slots__ = ("is_done", "error", "_poll")
 
-    def __init__(self) -> None:
+    def __init__(self, poll: Callable[[float], Any]) -> None:
         self.is_done = False
         self.error: Any = None
+        self._poll = poll
 
     def __call__(self, error: Any, message: Any) -> None:
         self.error = error
         self.is_done = True
 
+    @property
+    def exception(self) -> KafkaError | None:
+        return None if self.error is None else KafkaError(f"delivery failed: {self.error}")
+
     def get(self, timeout: float | None = None) -> None:
+        deadline = time.monotonic() + (timeout or 0)
+        while not self.is_done and time.monotonic() < deadline:
+            self._poll(min(0.1, deadline - time.monotonic()))
         if not self.is_done:
             raise KafkaTimeoutError("the record was not acknowledged in time")
         if self.error is not None:
@@ -155,7 +164,7 @@ class ConfluentProducer:
         headers: list[tuple[str, bytes]] | None = None,
         partition: int | None = None,
     ) -> Delivery:
-        delivery = Delivery()
+        delivery = Delivery(self._producer.poll)
         options: dict[str, Any] = {"key": key, "headers": headers, "on_delivery": delivery}
         if partition is not None:
             options["partition"] = partition

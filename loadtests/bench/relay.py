@@ -17,9 +17,8 @@ from typing import Any
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from consumers import kafka_admin
-from consumers.envelope import build_envelope, dumps, envelope_headers
 from consumers.kafka_driver import CONFLUENT, KAFKA_PYTHON
-from consumers.relay import Relay, RelayStats
+from consumers.relay import Relay, RelayStats, event_encoder
 from domain.services import Casetrack
 from loadtests.bench.context import RunContext
 from loadtests.bench.tools import median
@@ -87,29 +86,16 @@ def relay_once(
 
 
 def envelopes_up_to(app: Casetrack, target: int) -> list[Message]:
-    """The messages the relay sends for positions 1 to `target`, encoded in advance."""
+    """The messages the relay sends for positions 1 to `target` (its own encoder: the same
+    sealed envelopes, keys and headers), encoded in advance."""
+    encode = event_encoder(app.sealed_mapper)
     out: list[Message] = []
     position = 0
     while position < target:
         events = app.read_log(position, 2000)
         if not events:
             break
-        for logged in events:
-            if logged.position > target:
-                break
-            envelope = build_envelope(
-                app.sealed_mapper,
-                position=logged.position,
-                originator_id=logged.originator_id,
-                originator_version=logged.originator_version,
-                topic=logged.topic,
-                state=logged.state,
-                prev_hash=logged.prev_hash,
-                hash_=logged.hash,
-            )
-            out.append(
-                (str(logged.originator_id).encode(), dumps(envelope), envelope_headers(envelope))
-            )
+        out.extend(encode(logged) for logged in events if logged.position <= target)
         position = events[-1].position
     return out
 
