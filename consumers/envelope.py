@@ -54,14 +54,13 @@ def dumps(value: Any) -> bytes:
 def event_id(aggregate_id: uuid.UUID | str, version: int) -> str:
     """Deterministic: the same stored event always has the same id, duplicates included.
     The RFC 4122 name-based (SHA-1) UUID of ``f"{aggregate_id}:{version}"``, equal to
-    ``uuid.uuid5`` but without building `UUID` objects (a third of the cost)."""
-    digest = bytearray(
-        hashlib.sha1(_EVENT_ID_NAMESPACE_BYTES + f"{aggregate_id}:{version}".encode()).digest()[:16]
-    )
-    digest[6] = (digest[6] & 0x0F) | 0x50
-    digest[8] = (digest[8] & 0x3F) | 0x80
-    h = digest.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    ``uuid.uuid5`` but built on the digest's hex (no `UUID` object: a third of the cost)."""
+    h = hashlib.sha1(_EVENT_ID_NAMESPACE_BYTES + f"{aggregate_id}:{version}".encode()).hexdigest()
+    # version 5 in the 13th hex digit, the RFC 4122 variant (10xx) in the 17th
+    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
+
+
+_VARIANT = {f"{n:x}": f"{n & 0x3 | 0x8:x}" for n in range(16)}
 
 
 @functools.lru_cache(maxsize=1024)
