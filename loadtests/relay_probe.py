@@ -20,7 +20,7 @@ import sys
 import threading
 import uuid
 
-from consumers.kafka_driver import KAFKA_PYTHON
+from consumers.kafka_driver import DRIVERS, KAFKA_PYTHON
 from consumers.relay import Relay
 from domain.services import Casetrack
 from loadtests.bench.config import DEFAULTS, ROOT
@@ -38,8 +38,11 @@ def main() -> None:
     parser.add_argument("--relay-sample", type=int, default=200_000)
     parser.add_argument("--profile", help="profile one more relay run into this file")
     parser.add_argument("--kafka", default=DEFAULTS["kafka"])
+    parser.add_argument(
+        "--drivers", nargs="+", choices=DRIVERS, default=[KAFKA_PYTHON], help="kafka-python always"
+    )
     args = parser.parse_args()
-    args.drivers = [KAFKA_PYTHON]
+    args.drivers = [KAFKA_PYTHON, *(d for d in args.drivers if d != KAFKA_PYTHON)]
     args.stage_timeout = 1800.0
     work = ROOT / "var" / "bench" / f"relay-probe-{args.cases}"
     work.mkdir(parents=True, exist_ok=True)
