@@ -20,7 +20,9 @@ partitions. Per polled batch:
 
 Batches are pipelined: batch N+1 is polled and folded while batch N is written by a writer
 thread; N+1's write starts once N's has been acknowledged, and checkpoints and offsets only
-ever cover written batches.
+ever cover written batches. N+1's reads of documents N does not touch run during N's write
+(with 12 partitions an aggregate's events often come two batches apart: waiting for N's write
+first left the writer idle while the next batch was folded).
 
 Elasticsearch down: the batch is retried with exponential back-off and nothing is committed.
 """
@@ -78,22 +80,30 @@ def sort_out(records: dict[TopicPartition, list], projection: Projection) -> Bat
     """Another aggregate type's event is only counted (its position from the headers): each
     projection decodes its own events, not every event of the topic."""
     batch = Batch()
+    events = batch.events
+    own = projection.aggregate_type
     for tp, messages in records.items():
+        if not messages:
+            continue
+        highest = batch.progress.get(tp.partition, 0)
         for message in messages:
-            batch.offsets[tp] = message.offset + 1
-            if is_marker(message.headers):
+            headers = message.headers
+            if is_marker(headers):
                 position = int(orjson.loads(message.value)["published_up_to"])
             else:
                 batch.count += 1
-                routed = routing(message.headers)
-                if routed is not None and routed[0] != projection.aggregate_type:
+                routed = routing(headers)
+                if routed is not None and routed[0] != own:
                     position = routed[1]
                 else:
                     value = orjson.loads(message.value)
                     position = int(value["position"])
                     if projection.handles(value):
-                        batch.events[value["aggregate_id"]].append(value)
-            batch.progress[tp.partition] = max(batch.progress.get(tp.partition, 0), position)
+                        events[value["aggregate_id"]].append(value)
+            if position > highest:
+                highest = position
+        batch.offsets[tp] = messages[-1].offset + 1
+        batch.progress[tp.partition] = highest
     return batch
 
 
@@ -373,8 +383,9 @@ class Projector:
         """Fold a batch while the previous one is still being written, then start its write.
 
         Documents are read only for aggregates the batch does not start at version 1 and the
-        previous batch did not just fold up to here; those reads wait for the previous write,
-        so a realtime get sees it (no refresh needed). Checkpoints and offsets follow the
+        previous batch did not just fold up to here; a realtime get sees every acknowledged
+        write (no refresh needed), so the reads wait for the previous batch's write only when
+        it holds one of those aggregates. Checkpoints and offsets follow the
         writes they cover (`finish_pending`)."""
         batch = sort_out(records, self.projection)
         self.stats.events += batch.count
@@ -390,7 +401,12 @@ class Projector:
         ]
         current: dict[str, dict] = {}
         if to_read:
-            if not self.finish_pending(stop, catching_up=catching_up):
+            # Only a document the batch being written changes must wait for that write; the
+            # others are as they will stay (earlier writes are acknowledged), so they are read
+            # while it runs.
+            if any(aggregate_id in recent for aggregate_id in to_read) and not (
+                self.finish_pending(stop, catching_up=catching_up)
+            ):
                 return
             read = self._with_backoff(lambda: self.read_models.get_many(self.target, to_read), stop)
             if read is None:
