@@ -228,6 +228,8 @@ class ConfluentConsumer:
         heartbeat_interval_ms: int = 3_000,
         fetch_max_wait_ms: int = 500,
         metadata_max_age_ms: int = 300_000,
+        fetch_max_bytes: int = 50 << 20,
+        max_partition_fetch_bytes: int = 1 << 20,
     ) -> None:
         ck = _confluent()
         self._ck = ck
@@ -247,6 +249,10 @@ class ConfluentConsumer:
                 "fetch.wait.max.ms": fetch_max_wait_ms,
                 "topic.metadata.refresh.interval.ms": metadata_max_age_ms,
                 "check.crcs": True,
+                "fetch.max.bytes": fetch_max_bytes,
+                "max.partition.fetch.bytes": max_partition_fetch_bytes,
+                # librdkafka's own read-ahead (64 MiB by default), bounded like the fetches
+                "queued.max.messages.kbytes": max(1024, 2 * fetch_max_bytes // 1024),
             }
         )
         self._consumer.subscribe([topic])

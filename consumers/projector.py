@@ -74,6 +74,7 @@ class Batch:
     progress: dict[int, int] = field(default_factory=dict)  # partition -> highest position seen
     offsets: dict[TopicPartition, int] = field(default_factory=dict)  # next offset to read
     count: int = 0
+    size: int = 0  # bytes of the records' values
 
 
 def sort_out(records: dict[TopicPartition, list], projection: Projection) -> Batch:
@@ -88,6 +89,7 @@ def sort_out(records: dict[TopicPartition, list], projection: Projection) -> Bat
         highest = batch.progress.get(tp.partition, 0)
         for message in messages:
             headers = message.headers
+            batch.size += len(message.value or b"")
             if is_marker(headers):
                 position = int(orjson.loads(message.value)["published_up_to"])
             else:
@@ -240,6 +242,8 @@ class Projector:
         target: str | None = None,
         checkpoint_name: str | None = None,
         max_poll_records: int = 5000,
+        fetch_max_bytes: int = 2 << 20,
+        max_partition_fetch_bytes: int = 256 << 10,
         attempts: int = 3,
         consumer_factory: Callable[..., KafkaConsumer] = KafkaConsumer,
         on_tick: Callable[[], None] = lambda: None,
@@ -256,6 +260,11 @@ class Projector:
         self.target = target or read_models.names.alias(projection.name)
         self.checkpoint_name = checkpoint_name or projection.name
         self.max_poll_records = max_poll_records
+        # What the consumer fetches ahead, whole records, per response and per partition. The
+        # kafka-python defaults (50 MiB, 1 MiB) held ~66 MiB per consumer at 12 partitions;
+        # `project all` runs seven (loadtests/RESULTS.md). 2 MiB is ~1,600 envelopes a poll.
+        self.fetch_max_bytes = fetch_max_bytes
+        self.max_partition_fetch_bytes = max_partition_fetch_bytes
         self.attempts = attempts
         self.consumer_factory = consumer_factory
         self.on_tick = on_tick
@@ -290,6 +299,8 @@ class Projector:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=self.max_poll_records,
+            fetch_max_bytes=self.fetch_max_bytes,
+            max_partition_fetch_bytes=self.max_partition_fetch_bytes,
             max_poll_interval_ms=900_000,
             session_timeout_ms=10_000,
             heartbeat_interval_ms=3_000,
@@ -348,6 +359,7 @@ class Projector:
                     records = self.consumer.poll(timeout_ms=0 if self._pending else 500)
                     if records:
                         self.process(records, stop)
+                        records = None  # freed before the next poll fetches more
                     elif not self.finish_pending(stop):
                         continue
                     backoff = 0.5
@@ -389,7 +401,10 @@ class Projector:
         writes they cover (`finish_pending`)."""
         batch = sort_out(records, self.projection)
         self.stats.events += batch.count
-        catching_up = batch.count >= self.max_poll_records // 2
+        # A poll cut short by a limit (records or bytes) means more are waiting.
+        catching_up = (
+            batch.count >= self.max_poll_records // 2 or batch.size >= self.fetch_max_bytes // 2
+        )
         recent = self._pending.documents if self._pending else {}
         to_read = [
             aggregate_id
@@ -430,6 +445,7 @@ class Projector:
                 documents[aggregate_id] = document
                 if document is not before:
                     writes.append(Write(aggregate_id, document["aggregate_version"], document))
+        batch.events.clear()  # folded: only its progress and offsets are kept until finished
         if not self.finish_pending(stop, catching_up=catching_up):
             return
         write = self._writer.submit(self._with_backoff, lambda: self._write(writes), stop)
