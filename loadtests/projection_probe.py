@@ -108,7 +108,8 @@ def prepare(cases: int) -> str:
 def measure(run_id: str, runs: int) -> None:
     run = _context(run_id, runs=runs)
     earlier = f"{run_id}.bench."  # the stage's groups: each run reads from offset 0
-    remove_named(lambda name: name.startswith(earlier), kafka=run.args.kafka, es=run.args.es)
+    left = (earlier, f"{run_id}-proj", f"{run_id}-raw")  # and indices of a run stopped early
+    remove_named(lambda name: name.startswith(left), kafka=run.args.kafka, es=run.args.es)
     projection, docs = projection_stage(run)
     rebuild = rebuild_stage(run, docs)
     for name, figures in (("projection", projection), ("rebuild", rebuild)):
