@@ -32,10 +32,17 @@ from loadtests.bench.config import DEFAULTS, ROOT
 from loadtests.bench.context import RunContext
 from loadtests.bench.loader import Loader
 from loadtests.bench.processes import projector_processes
-from loadtests.bench.projection import projection_stage, rebuild_stage
+from loadtests.bench.projection import (
+    doc_count,
+    final_documents,
+    projection_stage,
+    raw_bulk,
+    rebuild_once,
+    rebuild_stage,
+)
 from loadtests.bench.relay import relay_once
 from loadtests.bench.run import remove_run
-from loadtests.bench.tools import Progress, rss_peak_mb
+from loadtests.bench.tools import Progress, median, rss_peak_mb
 from loadtests.cleanup import remove_named
 from projections import PROJECTIONS
 from search.client import make_client
@@ -131,6 +138,43 @@ def measure(run_id: str, runs: int) -> None:
     remove_named(lambda name: name.startswith(rebuilt), kafka=run.args.kafka, es=run.args.es)
 
 
+def rebuilds(run_id: str, runs: int) -> None:
+    """The rebuild stage alone (its raw bulk of the rebuilt documents in the same run), into
+    indices of a prefix of its own."""
+    run = _context(run_id, runs=runs)
+    prefix = f"{run_id}-rbo{uuid.uuid4().hex[:4]}"
+    run.read_models = ReadModels(run.read_models.client, Names(prefix))
+    ours: list[float] = []
+    raw: list[float] = []
+    docs: list = []
+    try:
+        for n in range(runs):
+            rate, events, new_index = rebuild_once(run, driver=KAFKA_PYTHON)
+            if not docs:
+                docs = final_documents(run.read_models, new_index, run.args.doc_sample)
+            per_document = events / max(1, doc_count(run.read_models, new_index))
+            seconds = raw_bulk(run.read_models, f"{prefix}-raw{n}-cases", docs)
+            ours.append(rate)
+            raw.append(per_document * len(docs) / seconds)
+            run.progress(
+                f"rebuild run {n + 1}/{runs}: {rate:.0f} vs raw bulk {raw[-1]:.0f} events/s"
+            )
+        print(
+            orjson.dumps(
+                {
+                    "stage": "rebuild",
+                    "load_average": os.getloadavg(),
+                    "ours": median(ours),
+                    "raw": median(raw),
+                    "ratio": round(median(ours) / median(raw), 3),
+                    "runs": {"rebuild": ours, "raw": raw},
+                }
+            ).decode()
+        )
+    finally:
+        remove_named(lambda name: name.startswith(prefix), kafka=run.args.kafka, es=run.args.es)
+
+
 def rss(run_id: str) -> None:
     """`project all` into indices of a fresh prefix (so it reads the topic from offset 0)."""
     base = _context(run_id)
@@ -186,6 +230,9 @@ def main(argv: list[str] | None = None) -> int:
     m = sub.add_parser("measure")
     m.add_argument("run_id")
     m.add_argument("--runs", type=int, default=3)
+    r = sub.add_parser("rebuild")
+    r.add_argument("run_id")
+    r.add_argument("--runs", type=int, default=3)
     sub.add_parser("rss").add_argument("run_id")
     p = sub.add_parser("profile")
     p.add_argument("run_id")
@@ -196,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
         prepare(a.cases)
     elif a.command == "measure":
         measure(a.run_id, a.runs)
+    elif a.command == "rebuild":
+        rebuilds(a.run_id, a.runs)
     elif a.command == "rss":
         rss(a.run_id)
     elif a.command == "profile":
