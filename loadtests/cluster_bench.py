@@ -235,7 +235,7 @@ def _p(values: list[float], q: float) -> float:
 
 
 def seed(world: World, days: int) -> int:
-    from tests.support.scenarios import run_full_day
+    from loadtests.scenarios import run_full_day
 
     for i in range(days):
         run_full_day(world.app, suffix=f"{i:04d}")
@@ -279,7 +279,7 @@ def measure_freshness(world: World, rate: float, seconds: float) -> dict:
     """Commands at `rate` a second (catalogue publications, one event each); freshness is the
     time from a command's answer to its position being searchable in every read model."""
     from loadtests.bench.config import ADMIN
-    from tests.support.scenarios import item_terms
+    from loadtests.scenarios import item_terms
 
     pending: list[tuple[float, int]] = []
     latencies: list[float] = []
@@ -383,7 +383,7 @@ def measure_failover(world: World, stack: Stack, projectors_alive: list) -> dict
     out["es_first_write_s"] = round(time.monotonic() - died, 2)
 
     from loadtests.bench.config import ADMIN
-    from tests.support.scenarios import item_terms
+    from loadtests.scenarios import item_terms
 
     victim_process = projectors_alive[0]
     world.stop(victim_process, signal.SIGKILL)
