@@ -7,7 +7,7 @@ to the first successful operation after it (docs/operations.md has the figures).
 
 Each stack is started here and stopped at the end if this run started it: the cluster by
 docker/local/cluster.sh, the single node by docker/local/stack.sh on ports of this bench's
-own (39092, 39200: never the shared stack's). Same store size, same load, one after the other.
+own (39092, 39400: never the shared stack's). Same store size, same load, one after the other.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SINGLE_PORTS = {
     "CASETRACK_KAFKA_PORT": "39092",
     "CASETRACK_KAFKA_CONTROLLER_PORT": "39093",
-    "CASETRACK_ES_PORT": "39200",
+    "CASETRACK_ES_PORT": "39400",
 }
 PARTITIONS = 12
 PROJECTIONS = ("cases", "payments", "licences", "catalog", "violations")
