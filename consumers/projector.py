@@ -47,6 +47,7 @@ from kafka.structs import OffsetAndMetadata, TopicPartition
 
 from consumers import kafka_admin
 from consumers.envelope import dumps, is_marker, routing
+from consumers.kafka_driver import poll_group
 from projections.base import Projection, ProjectionError, json_copy
 from search.store import BulkFailed, ReadModels, Write
 
@@ -305,14 +306,12 @@ class Projector:
             session_timeout_ms=10_000,
             heartbeat_interval_ms=3_000,
             fetch_max_wait_ms=100,
-            # On a cluster a topic just created reaches the brokers' metadata one by one: a
-            # group leader that asked one too early assigns nothing until it asks again, so
-            # against several brokers it asks every 10 s (not the 5 minutes of the default); it
-            # then rebalances. Not against one broker: there the topic is known at once, and
-            # the frequent refresh kept a projector started beside the relay from its first
-            # batch (tests/integration/test_pipeline.py, the killed projector and stopped
-            # Elasticsearch) — why is not understood yet.
-            metadata_max_age_ms=10_000 if "," in self.bootstrap else 300_000,
+            # A leader that assigned with metadata from before the topic reached the broker it
+            # asked (a topic just created; on a cluster, brokers learn of it one by one) assigns
+            # nothing until its metadata changes: refreshed every 10 s, not at the 5-minute
+            # default. The rejoin that change starts could strand the member in kafka-python
+            # 3.0, which `poll_group` repairs (docs/design.md, "Pitfalls").
+            metadata_max_age_ms=10_000,
         )
 
     def _dead_letter_producer(self) -> KafkaProducer:
@@ -356,7 +355,7 @@ class Projector:
                         self._connect()
                     # With a batch being written, only take what has already arrived: when
                     # nothing has, that batch is finished at once (freshness).
-                    records = self.consumer.poll(timeout_ms=0 if self._pending else 500)
+                    records = poll_group(self.consumer, 0 if self._pending else 500)
                     if records:
                         self.process(records, stop)
                         records = None  # freed before the next poll fetches more
