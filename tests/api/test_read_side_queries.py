@@ -491,6 +491,33 @@ def test_consistent_after_a_command_answers_the_new_state(world):
     )
 
 
+def test_a_searchable_write_changes_the_total_and_facets_of_a_search_answered_before(world):
+    # The total and facets come from Elasticsearch's request cache (docs/api.md, "Search"):
+    # a refresh that changes the index must invalidate what it holds, for every page.
+    def cases_facet(answer: dict) -> int:
+        return {f["value"]: f["count"] for f in answer["facets"]["type"]}.get("case", 0)
+
+    _, before = world.get("/search", "other", type="case")
+    _, again = world.get("/search", "other", type="case", page=2, size=1)
+    assert again["total"] == before["total"] and again["facets"] == before["facets"]
+    status, submitted = world.post(
+        "/cases",
+        {
+            "item_code": world.made.items[0],
+            "applicant": OTHER,
+            "channel": "web",
+            "materials": [],
+            "form": {},
+        },
+        as_="other",
+    )
+    assert status == 201, submitted
+    _, after = world.get("/search", "other", type="case", consistent_after=submitted["position"])
+    assert after["consistent"] is True and after["total"] == before["total"] + 1
+    assert cases_facet(after) == cases_facet(before) + 1
+    assert after["hits"][0]["id"] == submitted["case_id"]  # newest first without text
+
+
 def test_consistent_after_a_position_beyond_the_store_head_is_refused_at_once(world):
     # It could never be reached: 422 rather than holding the request for the 5 s bound
     # (docs/api.md, "Consistency"; the bound itself: tests/unit/search/test_read_side.py).
