@@ -113,6 +113,31 @@ class Writer(threading.Thread):
         )
 
 
+def profile(client, index: str, mix, kinds: list[str]) -> None:
+    """Where Elasticsearch spends a query of each kind (its profile API, the first shard of
+    every index summed): searching and collecting against each aggregation, cold request cache."""
+    for kind in kinds:
+        request = getattr(mix, f"_{kind}")(mix.samples[0])
+        for part, body in (("page", request.page), ("facets", request.facets)):
+            answer = client.search(index=index, profile=True, request_cache=False, **body)
+            query_ms = collect_ms = 0.0
+            aggs: dict[str, float] = {}
+            for shard in answer["profile"]["shards"]:
+                for search in shard["searches"]:
+                    query_ms += sum(q["time_in_nanos"] for q in search["query"]) / 1e6
+                    collect_ms += sum(c["time_in_nanos"] for c in search["collector"]) / 1e6
+                for agg in shard.get("aggregations", []):
+                    aggs[agg["description"]] = (
+                        aggs.get(agg["description"], 0) + agg["time_in_nanos"] / 1e6
+                    )
+            shown = ", ".join(f"{name} {ms:.0f}" for name, ms in aggs.items())
+            print(
+                f"profile {kind} {part}: took {answer['took']} ms, query {query_ms:.0f} ms, "
+                f"collectors {collect_ms:.0f} ms{'; aggregations ' + shown if aggs else ''}",
+                flush=True,
+            )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("run_id")
@@ -123,6 +148,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--writes", type=int, default=0, help="case documents written a second")
     parser.add_argument("--es", default=DEFAULTS["es"])
     parser.add_argument("--output", help="write the figures as JSON here")
+    parser.add_argument(
+        "--profile", action="store_true", help="profile one query of each kind and stop"
+    )
     args = parser.parse_args(argv)
 
     client = make_client(args.es, timeout_s=120)
@@ -140,6 +168,9 @@ def main(argv: list[str] | None = None) -> None:
         f"cases; load average {os.getloadavg()[0]:.1f}",
         flush=True,
     )
+    if args.profile:
+        profile(client, aliases, mix, ["faceted", "filtered", "chinese_item", "latin_typo"])
+        return
     writer = None
     if args.writes:
         documents = [h["_source"] for h in client.search(index=cases, size=500)["hits"]["hits"]]
