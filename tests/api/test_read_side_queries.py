@@ -761,6 +761,27 @@ def test_an_index_made_with_an_older_mapping_is_reported_for_a_rebuild(world):
     assert (models.mapping_revision("cases"), models.stale("cases")) == (2, False)
 
 
+def test_an_index_made_before_eager_global_ordinals_gets_them_in_place(world):
+    from search.indices import Names, index_body
+    from search.store import ReadModels
+
+    client = wiring_read_models().client
+    models = ReadModels(client, Names(f"{world.prefix}-lazy"))
+    body = index_body("payments")
+    for field in ("type", "department", "status"):
+        body["mappings"]["properties"][field] = {"type": "keyword"}
+    index = models.names.index("payments", 1)
+    client.indices.create(index=index, **body)
+    client.indices.update_aliases(
+        actions=[{"add": {"index": index, "alias": models.names.alias("payments")}}]
+    )
+    assert models.ensure("payments") == index  # the same index: no rebuild needed
+    properties = client.indices.get_mapping(index=index)[index]["mappings"]["properties"]
+    for field in ("type", "department", "status"):
+        assert properties[field] == {"type": "keyword", "eager_global_ordinals": True}
+    assert models.stale("payments") is False
+
+
 # ------------------------------------------------------------------ erasure (last: it changes THIRD)
 
 
