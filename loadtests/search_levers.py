@@ -145,6 +145,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--variants", nargs="+", default=VARIANTS, choices=VARIANTS)
+    parser.add_argument("--warm", type=int, default=60, help="queries before each variant's steps")
     parser.add_argument("--writes", type=int, default=0, help="case documents written a second")
     parser.add_argument("--es", default=DEFAULTS["es"])
     parser.add_argument("--output", help="write the figures as JSON here")
@@ -184,7 +185,7 @@ def main(argv: list[str] | None = None) -> None:
                 execute, eager = EXECUTORS[variant]
                 eager_ordinals(client, indices, eager)
                 client.indices.clear_cache(index=aliases, request=True)
-                warm(client, aliases, mix, queries=60, execute=execute)
+                warm(client, aliases, mix, queries=args.warm, execute=execute)
                 for rate in args.rates:
                     step = search_step(
                         client, aliases, mix, rate=rate, duration_s=args.seconds, execute=execute

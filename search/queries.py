@@ -325,17 +325,20 @@ def date_range(field: str, start: date | str | None, end: date | str | None) -> 
 
 @dataclass(frozen=True)
 class SearchRequest:
-    """`GET /search` as two requests over the same query, sent in one multi-search.
+    """`GET /search`: one request, or without text two over the same query in one multi-search.
 
-    `page` finds the hits of one page and counts nothing; `facets` (size 0) counts the total
-    and the facets. Elasticsearch's shard request cache keeps a size-0 answer until a refresh
-    changes the index, so the costly part (three terms aggregations over every match) is
-    computed once per query and index state and reused by every later page and caller of the
-    same scope; a write that becomes searchable invalidates it.
+    With text, `page` is everything: the hits of one page, the exact total and the facets
+    (text matches few documents, and a second request would evaluate the text query again).
+    Without text a query matches up to every document the caller may see, and aggregating over
+    all of them is the costly part: `page` then finds one page's hits and counts nothing, and
+    `facets` (size 0) counts the total and the facets. Elasticsearch's shard request cache keeps
+    a size-0 answer until a refresh changes the index, so they are computed once per query and
+    index state, reused by every later page and caller of the same scope; a write that becomes
+    searchable invalidates them.
     """
 
     page: dict
-    facets: dict
+    facets: dict | None = None
 
 
 FACETS = {
@@ -391,23 +394,28 @@ def search_request(
         "query": query,
         "from": start,
         "size": size,
-        "track_total_hits": False,
+        "track_total_hits": True,
         "_source": SOURCE_FIELDS,
-        # Without text every score is the same: newest first alone is the same order, and
-        # lets Elasticsearch skip documents that cannot make the page.
-        "sort": ["_score", newest] if text else [newest],
+        "sort": ["_score", newest],
+        "aggs": dict(FACETS),
         "highlight": highlight(q),
     }
-    aggs = dict(FACETS)
     if post:
         hits["post_filter"] = {"bool": {"filter": post}}
+    if text:
+        return SearchRequest(page=hits)
+    aggs = hits.pop("aggs")
+    if post:
         aggs[MATCHING] = {"filter": hits["post_filter"]}
+    # Without text every score is the same: newest first alone is the same order, and lets
+    # Elasticsearch skip documents that cannot make the page.
+    hits.update(track_total_hits=False, sort=[newest])
     facets = {"query": query, "size": 0, "track_total_hits": True, "aggs": aggs}
     return SearchRequest(page=hits, facets=facets)
 
 
 def search_total(facets: dict) -> int:
-    """The exact number of hits, from the facets answer of a `SearchRequest`."""
+    """The exact number of hits, from the answer holding the facets of a `SearchRequest`."""
     matching = facets.get("aggregations", {}).get(MATCHING)
     return int(matching["doc_count"] if matching else facets["hits"]["total"]["value"])
 
