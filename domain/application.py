@@ -172,8 +172,7 @@ class CasetrackApplication(Application[UUID]):
                 if idempotency is not None:
                     self.store.hold_idempotency(cursor, idempotency, token)
                 aggregates = list(build(Tx(self.store, cursor)))
-                processing = ProcessingEvent[UUID]()
-                processing.collect_events(*aggregates)
+                processing = _collected(aggregates)
                 seal = self.keyring.session(cursor)
                 assert isinstance(self.mapper, SealingMapper)
                 stored_events = [
@@ -438,6 +437,20 @@ class CasetrackApplication(Application[UUID]):
         if self._tempdir is not None:
             shutil.rmtree(self._tempdir, ignore_errors=True)
             self._tempdir = None
+
+
+def _collected(aggregates: Sequence[Aggregate]) -> ProcessingEvent[UUID]:
+    """The pending events of `aggregates`, as `ProcessingEvent.collect_events` gathers them,
+    without its two runtime-protocol checks per aggregate (the slowest part of a commit's
+    Python until now)."""
+    processing = ProcessingEvent[UUID]()
+    for aggregate in aggregates:
+        if isinstance(aggregate, Aggregate):
+            processing.events.extend(aggregate.collect_events())
+            processing.aggregates[aggregate.id] = aggregate
+        else:
+            processing.collect_events(aggregate)
+    return processing
 
 
 def _paced(items: Iterable[T], pause: Callable[[], None], every: int) -> Iterator[T]:

@@ -85,6 +85,9 @@ class Deadline:
     calendar_version: str
 
 
+_REMEMBERED = 10_000  # (start, n) answers a calendar keeps
+
+
 class WorkingCalendar:
     """Working-day arithmetic; one instance per (library, override table) pair."""
 
@@ -101,6 +104,7 @@ class WorkingCalendar:
             library_years if library_years is not None else _library_years()
         )
         self.library_version = f"chinese_calendar-{chinese_calendar.__version__}"
+        self._added: dict[tuple[date, int], date] = {}
 
     def source_of(self, year: int) -> str:
         """'library', 'override' or 'weekdays': what decides the days of ``year``."""
@@ -119,11 +123,26 @@ class WorkingCalendar:
                 return False
             return day.weekday() < 5
         if day.year in self.library_years:
-            return bool(chinese_calendar.is_workday(day))
+            # chinese_calendar.is_workday's own rule; the function itself takes min() and max()
+            # over every holiday it knows on each call (most of a command's accept time).
+            return day in _cc_constants.workdays or (
+                day.weekday() < 5 and day not in _cc_constants.holidays
+            )
         return day.weekday() < 5
 
     def add_working_days(self, start: date, n: int) -> date:
-        """The n-th working day after ``start`` (n = 0: ``start`` itself; n < 0: before)."""
+        """The n-th working day after ``start`` (n = 0: ``start`` itself; n < 0: before).
+
+        Remembered per (start, n): the calendar never changes once built, and every command
+        on a day asks the same few time limits (an acceptance: two of 20 days or more)."""
+        known = self._added.get((start, n))
+        if known is None:
+            if len(self._added) >= _REMEMBERED:
+                self._added.clear()
+            known = self._added[(start, n)] = self._add_working_days(start, n)
+        return known
+
+    def _add_working_days(self, start: date, n: int) -> date:
         step = timedelta(days=1 if n >= 0 else -1)
         remaining = abs(n)
         day = start

@@ -133,6 +133,21 @@ class CasetrackPostgresRecorder(
         self._lock_table(cursor)
         self._notify_channel(cursor)
 
+    def _stored_heads(
+        self, cursor: Any, originator_ids: Sequence[UUID]
+    ) -> dict[UUID, tuple[int, str | None]]:
+        # One round trip for every aggregate of the command (the table is locked already).
+        cursor.execute(
+            f"SELECT DISTINCT ON (originator_id) originator_id, originator_version, hash "
+            f"FROM {self.events_table} WHERE originator_id = ANY(%s) "
+            "ORDER BY originator_id, originator_version DESC",
+            (list(originator_ids),),
+        )
+        return {
+            row["originator_id"]: (row["originator_version"], row["hash"])
+            for row in cursor.fetchall()
+        }
+
     def insert_chained(self, cursor: Any, rows: Sequence[ChainedRow]) -> list[int]:
         cursor.execute(
             self.insert_chained_statement,

@@ -37,6 +37,9 @@ from domain.store.data_keys import DataKeyStoreMixin
 from domain.store.hashing import HashAlgorithm
 
 DEFAULT_BUSY_TIMEOUT = 30.0
+# Rows per INSERT statement: 6 parameters each, well under SQLite's 32,766 variables.
+INSERT_CHUNK = 500
+_ROW = "(?, ?, ?, ?, ?, ?)"
 
 
 class ImmediateTransaction(SQLiteTransaction):
@@ -212,20 +215,30 @@ class CasetrackSQLiteRecorder(CasetrackRecorderMixin, DataKeyStoreMixin, SQLiteA
         return datetime.fromisoformat(value)
 
     def insert_chained(self, cursor: Any, rows: Sequence[ChainedRow]) -> list[int]:
-        positions = []
-        for row in rows:
-            cursor.execute(
-                self.insert_events_statement,
-                (
-                    self._as_uuid(row.event.originator_id).hex,
-                    row.event.originator_version,
-                    row.event.topic,
-                    row.event.state,
+        # One statement per INSERT_CHUNK rows (a command's few events: one). Under the write
+        # lock the rows take increasing positions in VALUES order; RETURNING's order is not
+        # promised, hence sorted.
+        positions: list[int] = []
+        for start in range(0, len(rows), INSERT_CHUNK):
+            chunk = rows[start : start + INSERT_CHUNK]
+            params: list[Any] = []
+            for row in chunk:
+                event = row.event
+                params += (
+                    self._as_uuid(event.originator_id).hex,
+                    event.originator_version,
+                    event.topic,
+                    event.state,
                     row.prev_hash,
                     row.hash,
-                ),
+                )
+            cursor.execute(
+                f"INSERT INTO {self.events_table_name} ({EVENT_COLUMNS}) VALUES "
+                + ",".join([_ROW] * len(chunk))
+                + " RETURNING notification_id",
+                params,
             )
-            positions.append(cursor.fetchone()[0])
+            positions += sorted(row[0] for row in cursor.fetchall())
         return positions
 
     # the library's entry points -------------------------------------------------------

@@ -183,17 +183,27 @@ class SealSession:
         self.keyring = keyring
         self.cursor = cursor
         self._new: dict[tuple[str, UUID, str], _Key] = {}
+        self._refs: dict[str, str] = {}
         self.created: set[UUID] = set()  # aggregates created in this commit: no key yet
 
+    def party_ref(self, party_id: str) -> str:
+        """The party's blind ref, computed once per transaction (an event names its party
+        several times: the party, its name's owner, the citizen actor)."""
+        ref = self._refs.get(party_id)
+        if ref is None:
+            ref = self._refs[party_id] = self.keyring.blind.party_ref(party_id)
+        return ref
+
     def key(self, subject_ref: str, aggregate_id: UUID, purpose: str = "data") -> _Key:
-        ring = self.keyring
         wanted = (subject_ref, aggregate_id, purpose)
+        new = self._new.get(wanted)
+        if new is not None:
+            return new
+        ring = self.keyring
         with ring._lock:
             cached = ring._for.get(wanted)
         if cached is not None:
             return cached
-        if wanted in self._new:
-            return self._new[wanted]
         row = (
             None
             if aggregate_id in self.created

@@ -69,7 +69,7 @@ class Sealer:
         def seal(value: Any, party_id: str) -> Any:
             if value is None or value == ERASED or party_id == ERASED:
                 return value
-            return self.session.seal(value, self.blind.party_ref(party_id), aggregate_id)
+            return self.session.seal(value, self.session.party_ref(party_id), aggregate_id)
 
         for field in _PARTY_FIELDS.get(event_name, ()):
             party = state.get(field)
@@ -103,7 +103,7 @@ class Sealer:
                         sealed_actor[key] = seal(sealed_actor[key], person)
                 state["actor"] = sealed_actor
                 if person != ERASED:
-                    refs["actor"] = self.blind.party_ref(person)
+                    refs["actor"] = self.session.party_ref(person)
         if refs:
             state[REFS] = refs
         return state
@@ -114,7 +114,7 @@ class Sealer:
         party_id = party["party_id"]
         if party_id == ERASED:
             return party, {}
-        refs = {"": self.blind.party_ref(party_id)}
+        refs = {"": self.session.party_ref(party_id)}
         sealed = dict(party)
         if party.get("name") and party["name"] != ERASED:
             refs[".name"] = self.blind.name_ref(party["name"])

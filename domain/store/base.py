@@ -98,12 +98,23 @@ class CasetrackRecorderMixin:
         if not stored_events:
             return []
         self.before_append(cursor)
+        # The stored head of each aggregate whose first pending event is not its first: a new
+        # aggregate has none to read (a stream that exists after all refuses version 1 by its
+        # unique key, which is the same IntegrityError).
         heads: dict[UUID, tuple[int, str | None]] = {}
-        rows: list[ChainedRow] = []
+        existing: list[UUID] = []
         for event in stored_events:
             originator_id = self._as_uuid(event.originator_id)
             if originator_id not in heads:
-                heads[originator_id] = self._stored_head(cursor, originator_id)
+                heads[originator_id] = (0, None)
+                if event.originator_version != 1:
+                    existing.append(originator_id)
+        if existing:
+            heads.update(self._stored_heads(cursor, existing))
+        rows: list[ChainedRow] = []
+        algorithm = self.hash_algorithm
+        for event in stored_events:
+            originator_id = self._as_uuid(event.originator_id)
             head_version, prev_hash = heads[originator_id]
             if event.originator_version != head_version + 1:
                 msg = (
@@ -112,7 +123,7 @@ class CasetrackRecorderMixin:
                 )
                 raise IntegrityError(msg)
             digest = event_hash(
-                self.hash_algorithm,
+                algorithm,
                 prev_hash=prev_hash,
                 originator_id=originator_id,
                 originator_version=event.originator_version,
@@ -123,18 +134,23 @@ class CasetrackRecorderMixin:
             heads[originator_id] = (event.originator_version, digest)
         return self.insert_chained(cursor, rows)
 
-    def _stored_head(self, cursor: Any, originator_id: UUID) -> tuple[int, str | None]:
-        cursor.execute(
-            self.q(
-                f"SELECT originator_version, hash FROM {self.events_table} "
-                "WHERE originator_id = %s ORDER BY originator_version DESC LIMIT 1"
-            ),
-            (self.id_param(originator_id),),
-        )
-        row = cursor.fetchone()
-        if row is None:
-            return 0, None
-        return row["originator_version"], row["hash"]
+    def _stored_heads(
+        self, cursor: Any, originator_ids: Sequence[UUID]
+    ) -> dict[UUID, tuple[int, str | None]]:
+        """(version, hash) of the last stored event of each aggregate that has one."""
+        heads = {}
+        for originator_id in originator_ids:
+            cursor.execute(
+                self.q(
+                    f"SELECT originator_version, hash FROM {self.events_table} "
+                    "WHERE originator_id = %s ORDER BY originator_version DESC LIMIT 1"
+                ),
+                (self.id_param(originator_id),),
+            )
+            row = cursor.fetchone()
+            if row is not None:
+                heads[originator_id] = (row["originator_version"], row["hash"])
+        return heads
 
     @staticmethod
     def _as_uuid(originator_id: UUID | str) -> UUID:

@@ -94,9 +94,11 @@ def algorithm_of(tagged_hash: str) -> HashAlgorithm:
 
 
 def _frame(digest: _Digest, *parts: bytes) -> None:
+    # One update of the concatenation: the same digest as one update per length and part.
+    framed: list[bytes] = []
     for part in parts:
-        digest.update(len(part).to_bytes(8, "big"))
-        digest.update(part)
+        framed += (len(part).to_bytes(8, "big"), part)
+    digest.update(b"".join(framed))
 
 
 def canonical_id(originator_id: UUID | str) -> str:

@@ -22,7 +22,8 @@ from eventsourcing.persistence import (
     UUIDAsHex,
 )
 
-_NATIVE = (str, int, float, bool, type(None))
+_NATIVE = frozenset((str, int, float, bool, type(None)))
+_CONTAINERS = frozenset((dict, list))
 
 
 class DateAsISO(Transcoding):
@@ -97,13 +98,18 @@ class OrjsonTranscoder(JSONTranscoder):
         return self._from_json(orjson.loads(data))
 
     def _to_json(self, obj: Any) -> Any:
+        # Leaves are tested inline (most values are JSON natives): one call per container
+        # or typed value, not per value.
         kind = type(obj)
         if kind in _NATIVE:
             return obj
         if kind is dict:
-            return {key: self._to_json(value) for key, value in obj.items()}
+            return {
+                key: value if type(value) in _NATIVE else self._to_json(value)
+                for key, value in obj.items()
+            }
         if kind is list:
-            return [self._to_json(value) for value in obj]
+            return [value if type(value) in _NATIVE else self._to_json(value) for value in obj]
         if kind is datetime and obj.tzinfo is None:
             msg = f"Naive datetime {obj!r} in an event: use a timezone-aware datetime"
             raise TypeError(msg)
@@ -113,9 +119,16 @@ class OrjsonTranscoder(JSONTranscoder):
     def _from_json(self, data: Any) -> Any:
         kind = type(data)
         if kind is list:
-            return [self._from_json(value) for value in data]
+            return [
+                self._from_json(value) if type(value) in _CONTAINERS else value for value in data
+            ]
         if kind is dict:
-            return self._decode_obj({key: self._from_json(value) for key, value in data.items()})
+            return self._decode_obj(
+                {
+                    key: self._from_json(value) if type(value) in _CONTAINERS else value
+                    for key, value in data.items()
+                }
+            )
         return data
 
 

@@ -2,7 +2,10 @@
 
 One- and five-event commands of `Casetrack` against the bare ``eventsourcing`` Application
 saving a trivial aggregate with one and five events, on a SQLite file and on PostgreSQL; each
-run has a fresh store of its own.
+run has a fresh store of its own. A third baseline saves the same five `Case` events as our
+five-event command, built by the same domain calls, with the bare library and Casetrack's
+transcoder: what separates it from ours is what the store adds (counter, data key, sealing,
+hash chain), not the domain's own work.
 """
 
 from __future__ import annotations
@@ -25,13 +28,15 @@ from domain.calendar import shanghai_date
 from domain.demo import catalogue, person
 from domain.identifiers import case_number
 from domain.model.case import Case
+from domain.model.service_item import item_id
 from domain.services import Casetrack
+from domain.store.transcoder import OrjsonTranscoder
 from loadtests.bench.config import ADMIN
 from loadtests.bench.tools import median
 
 # library environment, Casetrack environment, clean-up of both
 Envs = Callable[[], tuple[dict, dict, Callable[[], None]]]
-FIGURES = ("single", "raw_single", "five", "raw_five")
+FIGURES = ("single", "raw_single", "five", "raw_five", "bare_five")
 
 
 class Probe(Aggregate):
@@ -47,11 +52,25 @@ class Probe(Aggregate):
         self.touches += 1
 
 
+class BareLibrary(Application):
+    """The bare library with Casetrack's transcoder: no hash chain, counters, data keys,
+    sealing or idempotency."""
+
+    def construct_transcoder(self) -> OrjsonTranscoder:
+        return OrjsonTranscoder()
+
+
+# What `_per_second` divides by: wall time, or this process's CPU time (`--clock cpu`: on a
+# shared, loaded machine the CPU a command costs, without the time it waited for a core).
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
+clock = CLOCKS["wall"]
+
+
 def _per_second(count: int, step: Callable[[int], Any]) -> float:
-    started = time.perf_counter()
+    started = clock()
     for i in range(count):
         step(i)
-    return count / (time.perf_counter() - started)
+    return count / (clock() - started)
 
 
 def _probe_five(i: int) -> Probe:
@@ -85,18 +104,30 @@ class Submissions:
         )
 
     def five(self, i: int) -> None:
-        self.app.commit(self._five_events)
+        self.app.commit(
+            lambda tx: [
+                self.case(self.app, lambda year, region: tx.next_number("case", year, region))
+            ]
+        )
 
-    def _five_events(self, tx) -> list[Aggregate]:
-        app, clerk = self.app, self.clerk
-        stored = app.get_item(self.item["code"])
+    def bare_five(self, library: Application, i: int) -> None:
+        """The same five events saved by the bare library (number from the loop, no key)."""
+        library.save(self.case(library, lambda year, region: i + 1))
+
+    def copy_item(self, library: Application) -> None:
+        """The item's stored events into the bare library's store (they hold nothing
+        personal, so they decode there as they are)."""
+        library.recorder.insert_events(self.app.recorder.select_events(item_id(self.item["code"])))
+
+    def case(self, app: Application, number: Callable[[int, str], int]) -> Case:
+        """A case submitted, accepted, assigned, decided and rated: five events."""
+        clerk = self.clerk
+        stored = app.repository.get(item_id(self.item["code"]))
         terms = stored.case_terms()
-        now = app.clock()
+        now = self.app.clock()
         year = shanghai_date(now).year
         case = Case.submit(
-            case_number=case_number(
-                year, terms["region_code"], tx.next_number("case", year, terms["region_code"])
-            ),
+            case_number=case_number(year, terms["region_code"], number(year, terms["region_code"])),
             item=terms,
             department=stored.department,
             applicant=self.applicant,
@@ -105,7 +136,7 @@ class Submissions:
             actor=self.actor,
             timestamp=now,
         )
-        case.accept(actor=clerk, timestamp=now, calendar=app.calendar)
+        case.accept(actor=clerk, timestamp=now, calendar=self.app.calendar)
         case.assign(clerk_sub="bench-clerk", actor=clerk, timestamp=now)
         case.decide(
             outcome="rejected",
@@ -115,23 +146,41 @@ class Submissions:
             timestamp=now,
         )
         case.rate(score=5, actor=self.actor, timestamp=now)
-        return [case]
+        return case
 
 
 def append_run(library_env: dict, our_env: dict, *, seed: int, commands: int) -> dict[str, float]:
-    """One run's four figures (per second), the bare library and ours interleaved."""
+    """One run's five figures (per second), the bare library and ours interleaved."""
     library = Application(library_env)
+    bare = BareLibrary({**library_env, **_other_tables(library_env)})
     app = Casetrack(env=our_env)
     try:
         ours = Submissions(app, seed)
+        ours.copy_item(bare)
         raw_single = _per_second(commands, lambda i: library.save(Probe(number=i)))
         single = _per_second(commands, ours.one)
         raw_five = _per_second(commands, lambda i: library.save(_probe_five(i)))
+        bare_five = _per_second(commands, lambda i: ours.bare_five(bare, i))
         five = _per_second(commands, ours.five)
     finally:
         library.close()
+        bare.close()
         app.close()
-    return {"single": single, "raw_single": raw_single, "five": five, "raw_five": raw_five}
+    return {
+        "single": single,
+        "raw_single": raw_single,
+        "five": five,
+        "raw_five": raw_five,
+        "bare_five": bare_five,
+    }
+
+
+def _other_tables(library_env: dict) -> dict:
+    """The bare library with Casetrack's events in a store of its own: another SQLite file
+    beside the first, another schema prefix's tables on PostgreSQL."""
+    if "SQLITE_DBNAME" in library_env:
+        return {"SQLITE_DBNAME": library_env["SQLITE_DBNAME"].replace(".db", "-cases.db")}
+    return {"POSTGRES_SCHEMA": library_env["POSTGRES_SCHEMA"] + "_cases"}
 
 
 def append_stage(
@@ -155,7 +204,7 @@ def append_stage(
         progress(
             f"append {backend} run {run + 1}/{runs}: 1-event {measured['single']:.0f} vs "
             f"{measured['raw_single']:.0f}/s, 5-event {measured['five']:.0f} vs "
-            f"{measured['raw_five']:.0f}/s"
+            f"{measured['raw_five']:.0f}/s, the same five events bare {measured['bare_five']:.0f}/s"
         )
     out = {
         "commands_per_run": commands,
@@ -165,8 +214,10 @@ def append_stage(
         "raw_five_saves_s": median(figures["raw_five"]),
         "runs": figures,
     }
+    out["bare_five_saves_s"] = median(figures["bare_five"])
     out["ratio_single"] = out["single_cmds_s"] / out["raw_single_saves_s"]
     out["ratio_five"] = out["five_cmds_s"] / out["raw_five_saves_s"]
+    out["ratio_five_same_events"] = out["five_cmds_s"] / out["bare_five_saves_s"]
     return out
 
 
@@ -205,7 +256,11 @@ def postgres_envs(url: str, run_id: str) -> Envs:
 
     def make() -> tuple[dict, dict, Callable[[], None]]:
         suffix = uuid.uuid4().hex[:6]
-        schemas = [f"{run_id}_lib_{suffix}", f"{run_id}_app_{suffix}"]
+        schemas = [
+            f"{run_id}_lib_{suffix}",
+            f"{run_id}_app_{suffix}",
+            f"{run_id}_lib_{suffix}_cases",
+        ]
         _schemas(url, schemas, "CREATE SCHEMA {}")
         library = {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
@@ -230,3 +285,86 @@ def _schemas(url: str, schemas: list[str], statement: str) -> None:
     with psycopg.connect(url, autocommit=True) as c:
         for schema in schemas:
             c.execute(sql.SQL(statement).format(sql.Identifier(schema)))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The append stage alone, or a profile of the five-event command:
+
+    .venv/bin/python -m loadtests.bench.append --runs 3 --commands 300
+    .venv/bin/python -m loadtests.bench.append --profile 3000 --backend sqlite
+    """
+    import argparse
+    import cProfile
+    import os
+    import pstats
+    import sys
+
+    from loadtests.bench.config import DEFAULTS, ROOT
+
+    parser = argparse.ArgumentParser(prog="python -m loadtests.bench.append")
+    parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--commands", type=int, default=300)
+    parser.add_argument("--postgres", default=DEFAULTS["postgres"])
+    parser.add_argument(
+        "--profile", type=int, default=0, help="profile this many five-event commands instead"
+    )
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        default=ROOT / "var" / "bench",
+        help="where the SQLite files go (/dev/shm: both sides without the disk's fsync)",
+    )
+    parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall")
+    args = parser.parse_args(argv)
+    global clock  # noqa: PLW0603 - the command line's choice for this process
+    clock = CLOCKS[args.clock]
+    base = args.dir / f"append-{os.getpid()}"
+    run_id = f"append{os.getpid()}"
+    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
+    envs = {
+        "sqlite": lambda: sqlite_envs(base),
+        "postgres": lambda: postgres_envs(args.postgres, run_id),
+    }
+    try:
+        for backend in backends:
+            if args.profile:
+                _, our_env, cleanup = envs[backend]()()
+                app = Casetrack(env=our_env)
+                try:
+                    ours = Submissions(app, 0)
+                    for i in range(50):  # warm: imports, caches, statements
+                        ours.five(i)
+                    profile = cProfile.Profile()
+                    profile.enable()
+                    rate = _per_second(args.profile, ours.five)
+                    profile.disable()
+                finally:
+                    app.close()
+                    cleanup()
+                print(f"{backend}: {rate:.0f} five-event cmds/s under the profiler")
+                pstats.Stats(profile, stream=sys.stdout).sort_stats("cumulative").print_stats(45)
+                pstats.Stats(profile, stream=sys.stdout).sort_stats("tottime").print_stats(30)
+                continue
+            out = append_stage(
+                backend,
+                envs[backend](),
+                commands=args.commands,
+                runs=args.runs,
+                progress=lambda line: print(line, file=sys.stderr, flush=True),
+            )
+            print(
+                f"{backend}: 1-event {out['single_cmds_s']:.0f} vs {out['raw_single_saves_s']:.0f}"
+                f" cmds/s ({out['ratio_single']:.2f}), 5-event {out['five_cmds_s']:.0f} vs "
+                f"{out['raw_five_saves_s']:.0f} cmds/s ({out['ratio_five']:.2f}), the same five "
+                f"events bare {out['bare_five_saves_s']:.0f}/s ({out['ratio_five_same_events']:.2f}); runs "
+                + "; ".join(
+                    f"{k} {', '.join(f'{v:.0f}' for v in vs)}" for k, vs in out["runs"].items()
+                )
+            )
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

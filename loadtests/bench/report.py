@@ -6,7 +6,13 @@ from typing import Any
 
 from consumers.kafka_driver import CONFLUENT, KAFKA_PYTHON
 
-APPEND_RAW = ("single_cmds_s", "raw_single_saves_s", "five_cmds_s", "raw_five_saves_s")
+APPEND_RAW = (
+    "single_cmds_s",
+    "raw_single_saves_s",
+    "five_cmds_s",
+    "raw_five_saves_s",
+    "bare_five_saves_s",
+)
 STAGES = ("relay", "projection", "rebuild")
 
 
@@ -20,6 +26,10 @@ def summary(results: dict[str, Any]) -> dict[str, Any]:
         "append_ratio_postgres": results.get("append_postgres", {}).get("ratio_single"),
         "append_five_ratio_sqlite": results["append_sqlite"]["ratio_five"],
         "append_five_ratio_postgres": results.get("append_postgres", {}).get("ratio_five"),
+        "append_five_same_events_ratio_sqlite": results["append_sqlite"]["ratio_five_same_events"],
+        "append_five_same_events_ratio_postgres": results.get("append_postgres", {}).get(
+            "ratio_five_same_events"
+        ),
         "relay_ratio": results["relay"]["ratio"],
         "projection_ratio": results["projection"]["ratio"],
         "rebuild_ratio": results["rebuild"]["ratio"],
@@ -103,6 +113,14 @@ def _append_rows(r: dict[str, Any]) -> list[Row]:
                     f"{a['five_cmds_s']:.0f}",
                     f"{a['raw_five_saves_s']:.0f}",
                     f"{a['ratio_five']:.2f}",
+                )
+            )
+            rows.append(
+                (
+                    f"append {backend}, 5-event, same events bare",
+                    f"{a['five_cmds_s']:.0f}",
+                    f"{a['bare_five_saves_s']:.0f}",
+                    f"{a['ratio_five_same_events']:.2f}",
                 )
             )
     return rows

@@ -11,9 +11,10 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 import pytest
+from eventsourcing.domain import Aggregate, event
 
 from domain.application import CasetrackApplication
 from domain.errors import ConcurrencyConflict, IdempotencyKeyInFlight, IdempotencyKeyReused
@@ -58,6 +59,18 @@ def run_threads(target: Callable[[int], Any], count: int) -> list[Any]:
         t.join(timeout=DEADLINE_S * 4)
         assert not t.is_alive(), "a committing thread did not finish before the deadline"
     return results
+
+
+class Coded(Aggregate):
+    """An aggregate whose id is derived from its code (uuid5), like a service item's."""
+
+    @staticmethod
+    def create_id(code: str) -> UUID:
+        return uuid5(NAMESPACE_URL, f"casetrack-contract/{code}")
+
+    @event("Published")
+    def __init__(self, code: str) -> None:
+        self.code = code
 
 
 class EventStoreContract:
@@ -232,6 +245,38 @@ class EventStoreContract:
         with pytest.raises(ConcurrencyConflict):
             app.commit(lambda tx: [second])
         assert app.max_position() == before
+
+    def test_creating_an_aggregate_whose_stream_exists_is_refused_and_nothing_is_appended(
+        self, app: CasetrackApplication
+    ) -> None:
+        first = Coded(code="A-1")
+        app.commit(lambda tx: [first])
+        again = Coded(code="A-1")  # the same id created twice, as a service item's would be
+        before = app.max_position()
+        with pytest.raises(ConcurrencyConflict):
+            app.commit(lambda tx: [again, Ticket(number=3, title="u")])
+        assert app.max_position() == before
+        assert app.verify(first.id).ok
+
+    def test_a_command_appending_to_several_aggregates_chains_each_of_them(
+        self, app: CasetrackApplication
+    ) -> None:
+        tickets = [Ticket(number=i, title="t") for i in range(3)]
+        app.commit(lambda tx: tickets)
+        loaded = [app.repository.get(t.id) for t in tickets]
+        for i, ticket in enumerate(loaded):
+            ticket.note("a")
+            if i:
+                ticket.note("b")
+        fresh = Ticket(number=9, title="new")
+        result = app.commit(lambda tx: [*loaded, fresh])
+        assert result.position == app.max_position()
+        log = app.read_log()
+        assert [e.position for e in log] == sorted(e.position for e in log)
+        assert len(log) == 3 + 1 + 2 + 2 + 1
+        for ticket in [*tickets, fresh]:
+            assert app.verify(ticket.id).ok
+        assert app.verify().ok
 
     # --- counters --------------------------------------------------------------------
 

@@ -96,3 +96,16 @@ def test_algorithms_are_named_in_the_hash_and_unknown_ones_refused() -> None:
         HashAlgorithm("md5")
     with pytest.raises(ValueError):
         algorithm_of("deadbeef")
+
+
+def test_an_event_hash_is_sha256_over_the_length_prefixed_parts() -> None:
+    # Fixed answer: hashes already stored must verify whatever the code's shape.
+    digest = event_hash(
+        HashAlgorithm(),
+        prev_hash="sha256:ab",
+        originator_id=UUID(int=1),
+        originator_version=2,
+        topic="m:C.E",
+        state=b'{"a":1}',
+    )
+    assert digest == "sha256:5379da1568f7a45b84830ff08fbcc88f611f4c5c71f69888e2b4ca748db0144a"

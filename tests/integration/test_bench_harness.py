@@ -20,6 +20,8 @@ pytestmark = pytest.mark.integration
 RATIOS = [
     "append_ratio_sqlite",
     "append_ratio_postgres",
+    "append_five_same_events_ratio_sqlite",
+    "append_five_same_events_ratio_postgres",
     "relay_ratio",
     "projection_ratio",
     "rebuild_ratio",

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
 
+import chinese_calendar
 import pytest
 
 from domain.calendar import (
@@ -92,3 +93,12 @@ def test_the_day_is_counted_in_asia_shanghai():
     assert shanghai_date(datetime(2025, 9, 30, 23, 0, tzinfo=timezone(timedelta(hours=8)))) == date(
         2025, 9, 30
     )
+
+
+def test_the_library_years_are_the_librarys_own_answers_day_by_day() -> None:
+    calendar = WorkingCalendar(overrides={})
+    years = sorted(calendar.library_years)
+    day = date(years[0], 1, 1)
+    while day.year <= years[-1]:
+        assert calendar.is_working_day(day) == chinese_calendar.is_workday(day), day
+        day += timedelta(days=1)
