@@ -768,8 +768,8 @@ def test_an_index_made_before_eager_global_ordinals_gets_them_in_place(world):
     client = wiring_read_models().client
     models = ReadModels(client, Names(f"{world.prefix}-lazy"))
     body = index_body("payments")
-    for field in ("type", "department", "status"):
-        body["mappings"]["properties"][field] = {"type": "keyword"}
+    for name in ("type", "department", "status"):
+        body["mappings"]["properties"][name] = {"type": "keyword"}
     index = models.names.index("payments", 1)
     client.indices.create(index=index, **body)
     client.indices.update_aliases(
@@ -777,8 +777,8 @@ def test_an_index_made_before_eager_global_ordinals_gets_them_in_place(world):
     )
     assert models.ensure("payments") == index  # the same index: no rebuild needed
     properties = client.indices.get_mapping(index=index)[index]["mappings"]["properties"]
-    for field in ("type", "department", "status"):
-        assert properties[field] == {"type": "keyword", "eager_global_ordinals": True}
+    for name in ("type", "department", "status"):
+        assert properties[name] == {"type": "keyword", "eager_global_ordinals": True}
     assert models.stale("payments") is False
 
 
