@@ -14,13 +14,30 @@ from datetime import UTC, datetime
 import orjson
 from elasticsearch import Elasticsearch, NotFoundError
 
-from search.indices import CHECKPOINTS, MAPPING_REVISIONS, MODELS, Names, index_body
+from search.indices import (
+    CHECKPOINTS,
+    FACETED_FIELDS,
+    MAPPING_REVISIONS,
+    MODELS,
+    Names,
+    index_body,
+)
+from search.queries import SearchRequest
 
 log = logging.getLogger(__name__)
 
 
 # What a bulk's answer is cut down to: whether anything failed, and each item's status and error.
 BULK_ANSWER = ["errors", "items.*.status", "items.*.error"]
+
+
+class SearchFailed(Exception):
+    """Elasticsearch refused one of the requests of a multi-search."""
+
+    def __init__(self, error: dict, status: int) -> None:
+        super().__init__(f"{status}: {error.get('type')}: {error.get('reason')}")
+        self.error = error
+        self.status = status
 
 
 class BulkFailed(Exception):
@@ -61,6 +78,8 @@ class ReadModels:
                     MAPPING_REVISIONS[model],
                     model,
                 )
+            # Mapping parameters that can change in place need no rebuild.
+            self.client.indices.put_mapping(index=current, properties=FACETED_FIELDS)
             return current
         index = self.names.index(model, 1)
         if not self.client.indices.exists(index=index):
@@ -164,6 +183,9 @@ class ReadModels:
             )
         return result
 
+    def find(self, target: str, request: SearchRequest) -> tuple[dict, dict]:
+        return find(self.client, target, request)
+
     def refresh(self, target: str) -> None:
         self.client.indices.refresh(index=target)
 
@@ -220,3 +242,29 @@ class ReadModels:
     def watermark(self, projection: str, partitions: int) -> int:
         """Everything up to this position is applied and searchable in `projection`."""
         return min(self.checkpoints(projection, partitions).values(), default=0)
+
+
+def find(
+    client: Elasticsearch, target: str, request: SearchRequest, *, request_cache: bool = True
+) -> tuple[dict, dict]:
+    """The (page, facets) answers of a `search.queries.SearchRequest` in one round trip (the
+    same answer twice when the page holds the facets).
+
+    The facets request asks for the shard request cache explicitly (size-0 requests use it by
+    default unless an index turns it off; `request_cache=False` is for measuring without)."""
+    if request.facets is None:
+        answer = client.search(index=target, **request.page)
+        return answer, answer
+    response = client.msearch(
+        searches=[
+            {"index": target},
+            request.page,
+            {"index": target, "request_cache": request_cache},
+            request.facets,
+        ]
+    )
+    answers = response["responses"]
+    for answer in answers:
+        if "error" in answer:
+            raise SearchFailed(answer["error"], int(answer.get("status", 500)))
+    return answers[0], answers[1]
