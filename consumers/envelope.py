@@ -194,8 +194,12 @@ def _headers(
 def routing(headers: list[tuple[str, bytes]] | None) -> tuple[str, int] | None:
     """(aggregate type, position) from an event's headers; None for a record published before
     the relay wrote them (its value must be decoded)."""
-    found = dict(headers or ())
-    aggregate_type, position = found.get("aggregate_type"), found.get("position")
+    aggregate_type = position = None
+    for key, value in headers or ():
+        if key == "aggregate_type":
+            aggregate_type = value
+        elif key == "position":
+            position = value
     if aggregate_type is None or position is None:
         return None
     return aggregate_type.decode(), int(position)
