@@ -29,7 +29,8 @@ from domain.errors import InvalidInput, NotFound
 from domain.identifiers import is_resident_id, mask_id, mask_name, party_id_problem
 from domain.privacy import ERASED, is_sealed
 from projections.personal import REFS
-from search.queries import RUNNING_STATUSES, BadQuery, BlindTerms, Scope
+from search.queries import RUNNING_STATUSES, BadQuery, BlindTerms, Scope, SearchRequest
+from search.store import SearchFailed
 
 log = logging.getLogger(__name__)
 MASKED_ROLES = frozenset({"auditor", "analyst", "admin"})
@@ -131,6 +132,17 @@ def search(models: Iterable[str], body: dict) -> dict:
     target = ",".join(alias(m) for m in models)
     with read_model_errors():
         return read_models().client.search(index=target, **body)
+
+
+def find(models: Iterable[str], request: SearchRequest) -> tuple[dict, dict]:
+    """The (page, facets) answers of `GET /search` in one multi-search (`ReadModels.find`)."""
+    target = ",".join(alias(m) for m in models)
+    with read_model_errors():
+        try:
+            return read_models().find(target, request)
+        except SearchFailed as exc:
+            log.warning("read model search refused: %s", exc)
+            raise HttpError(503, "The read models are unavailable; try again shortly.") from None
 
 
 def get_many(model: str, ids: Iterable[str]) -> dict[str, dict]:

@@ -86,7 +86,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("CASETRACK_LOG_LEVEL", "INFO")},
     "loggers": {
-        "kafka": {"level": "WARNING"},
+        # CASETRACK_KAFKA_LOG_LEVEL=DEBUG shows the consumer groups' joins, assignments and
+        # metadata refreshes (docs/operations.md, "When a node dies").
+        "kafka": {"level": os.environ.get("CASETRACK_KAFKA_LOG_LEVEL", "WARNING")},
         "kafka.net.selector": {"level": "ERROR"},
         "elastic_transport": {"level": "WARNING"},
     },

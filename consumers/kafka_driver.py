@@ -20,6 +20,7 @@ kafka-python alone.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -28,6 +29,8 @@ from typing import Any, NamedTuple
 from kafka import KafkaConsumer, KafkaProducer
 from kafka.errors import CommitFailedError, KafkaError, KafkaTimeoutError
 from kafka.structs import OffsetAndMetadata, TopicPartition
+
+log = logging.getLogger(__name__)
 
 KAFKA_PYTHON = "kafka-python"
 CONFLUENT = "confluent"
@@ -86,6 +89,33 @@ def consumer_factory(driver: str) -> Callable[..., Any]:
     raise ValueError(f"unknown Kafka driver {driver!r}; one of {', '.join(DRIVERS)}")
 
 
+def poll_group(consumer: Any, timeout_ms: int) -> dict:
+    """`consumer.poll`, then the rescue of a member kafka-python (3.0) left stranded.
+
+    A group member rejoins when `need_rejoin()` says so; the join runs on the client's IO
+    thread and `poll` waits for it only until its own timeout. When the rejoin was asked for
+    by a change of the topic metadata (a leader that assigned with a metadata snapshot
+    without the topic's partitions: a topic just created, a broker that had not heard of it
+    yet, a 10 s refresh), the leader's own assignment records the new snapshot, so
+    `need_rejoin()` turns false while the SyncGroup is still in flight. If `poll` returned
+    before the answer, no later `poll` collects it: the member stays "rebalancing" with no
+    partitions and no heartbeat, and its group projects nothing until the member is expelled
+    and, again, nothing after (docs/design.md, "Pitfalls"). Asking for a rejoin makes the next
+    `poll` wait for the join still in flight, or join again. No-op for other clients."""
+    records = consumer.poll(timeout_ms=timeout_ms)
+    coordinator = getattr(consumer, "_coordinator", None)
+    if (
+        getattr(coordinator, "rejoining", False)
+        and not coordinator.need_rejoin()
+        and getattr(coordinator, "group_id", None) is not None
+    ):
+        log.warning(
+            "consumer group %s: a join was left unfinished; rejoining", coordinator.group_id
+        )
+        coordinator.request_rejoin()
+    return records
+
+
 # ---------------------------------------------------------------------- confluent-kafka
 
 
@@ -100,19 +130,28 @@ def _confluent():
 
 
 class Delivery:
-    """A record's delivery report, shaped like kafka-python's future."""
+    """A record's delivery report, shaped like kafka-python's future: `is_done`, `exception`
+    and `get(timeout)`, which serves the producer's delivery reports while it waits."""
 
-    __slots__ = ("is_done", "error")
+    __slots__ = ("is_done", "error", "_poll")
 
-    def __init__(self) -> None:
+    def __init__(self, poll: Callable[[float], Any]) -> None:
         self.is_done = False
         self.error: Any = None
+        self._poll = poll
 
     def __call__(self, error: Any, message: Any) -> None:
         self.error = error
         self.is_done = True
 
+    @property
+    def exception(self) -> KafkaError | None:
+        return None if self.error is None else KafkaError(f"delivery failed: {self.error}")
+
     def get(self, timeout: float | None = None) -> None:
+        deadline = time.monotonic() + (timeout or 0)
+        while not self.is_done and time.monotonic() < deadline:
+            self._poll(min(0.1, deadline - time.monotonic()))
         if not self.is_done:
             raise KafkaTimeoutError("the record was not acknowledged in time")
         if self.error is not None:
@@ -155,7 +194,7 @@ class ConfluentProducer:
         headers: list[tuple[str, bytes]] | None = None,
         partition: int | None = None,
     ) -> Delivery:
-        delivery = Delivery()
+        delivery = Delivery(self._producer.poll)
         options: dict[str, Any] = {"key": key, "headers": headers, "on_delivery": delivery}
         if partition is not None:
             options["partition"] = partition
@@ -228,6 +267,8 @@ class ConfluentConsumer:
         heartbeat_interval_ms: int = 3_000,
         fetch_max_wait_ms: int = 500,
         metadata_max_age_ms: int = 300_000,
+        fetch_max_bytes: int = 50 << 20,
+        max_partition_fetch_bytes: int = 1 << 20,
     ) -> None:
         ck = _confluent()
         self._ck = ck
@@ -247,6 +288,10 @@ class ConfluentConsumer:
                 "fetch.wait.max.ms": fetch_max_wait_ms,
                 "topic.metadata.refresh.interval.ms": metadata_max_age_ms,
                 "check.crcs": True,
+                "fetch.max.bytes": fetch_max_bytes,
+                "max.partition.fetch.bytes": max_partition_fetch_bytes,
+                # librdkafka's own read-ahead (64 MiB by default), bounded like the fetches
+                "queued.max.messages.kbytes": max(1024, 2 * fetch_max_bytes // 1024),
             }
         )
         self._consumer.subscribe([topic])

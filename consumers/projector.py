@@ -20,7 +20,9 @@ partitions. Per polled batch:
 
 Batches are pipelined: batch N+1 is polled and folded while batch N is written by a writer
 thread; N+1's write starts once N's has been acknowledged, and checkpoints and offsets only
-ever cover written batches.
+ever cover written batches. N+1's reads of documents N does not touch run during N's write
+(with 12 partitions an aggregate's events often come two batches apart: waiting for N's write
+first left the writer idle while the next batch was folded).
 
 Elasticsearch down: the batch is retried with exponential back-off and nothing is committed.
 """
@@ -45,6 +47,7 @@ from kafka.structs import OffsetAndMetadata, TopicPartition
 
 from consumers import kafka_admin
 from consumers.envelope import dumps, is_marker, routing
+from consumers.kafka_driver import poll_group
 from projections.base import Projection, ProjectionError, json_copy
 from search.store import BulkFailed, ReadModels, Write
 
@@ -72,28 +75,38 @@ class Batch:
     progress: dict[int, int] = field(default_factory=dict)  # partition -> highest position seen
     offsets: dict[TopicPartition, int] = field(default_factory=dict)  # next offset to read
     count: int = 0
+    size: int = 0  # bytes of the records' values
 
 
 def sort_out(records: dict[TopicPartition, list], projection: Projection) -> Batch:
     """Another aggregate type's event is only counted (its position from the headers): each
     projection decodes its own events, not every event of the topic."""
     batch = Batch()
+    events = batch.events
+    own = projection.aggregate_type
     for tp, messages in records.items():
+        if not messages:
+            continue
+        highest = batch.progress.get(tp.partition, 0)
         for message in messages:
-            batch.offsets[tp] = message.offset + 1
-            if is_marker(message.headers):
+            headers = message.headers
+            batch.size += len(message.value or b"")
+            if is_marker(headers):
                 position = int(orjson.loads(message.value)["published_up_to"])
             else:
                 batch.count += 1
-                routed = routing(message.headers)
-                if routed is not None and routed[0] != projection.aggregate_type:
+                routed = routing(headers)
+                if routed is not None and routed[0] != own:
                     position = routed[1]
                 else:
                     value = orjson.loads(message.value)
                     position = int(value["position"])
                     if projection.handles(value):
-                        batch.events[value["aggregate_id"]].append(value)
-            batch.progress[tp.partition] = max(batch.progress.get(tp.partition, 0), position)
+                        events[value["aggregate_id"]].append(value)
+            if position > highest:
+                highest = position
+        batch.offsets[tp] = messages[-1].offset + 1
+        batch.progress[tp.partition] = highest
     return batch
 
 
@@ -230,6 +243,8 @@ class Projector:
         target: str | None = None,
         checkpoint_name: str | None = None,
         max_poll_records: int = 5000,
+        fetch_max_bytes: int = 2 << 20,
+        max_partition_fetch_bytes: int = 256 << 10,
         attempts: int = 3,
         consumer_factory: Callable[..., KafkaConsumer] = KafkaConsumer,
         on_tick: Callable[[], None] = lambda: None,
@@ -246,6 +261,11 @@ class Projector:
         self.target = target or read_models.names.alias(projection.name)
         self.checkpoint_name = checkpoint_name or projection.name
         self.max_poll_records = max_poll_records
+        # What the consumer fetches ahead, whole records, per response and per partition. The
+        # kafka-python defaults (50 MiB, 1 MiB) held ~66 MiB per consumer at 12 partitions;
+        # `project all` runs seven (loadtests/RESULTS.md). 2 MiB is ~1,600 envelopes a poll.
+        self.fetch_max_bytes = fetch_max_bytes
+        self.max_partition_fetch_bytes = max_partition_fetch_bytes
         self.attempts = attempts
         self.consumer_factory = consumer_factory
         self.on_tick = on_tick
@@ -280,18 +300,18 @@ class Projector:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=self.max_poll_records,
+            fetch_max_bytes=self.fetch_max_bytes,
+            max_partition_fetch_bytes=self.max_partition_fetch_bytes,
             max_poll_interval_ms=900_000,
             session_timeout_ms=10_000,
             heartbeat_interval_ms=3_000,
             fetch_max_wait_ms=100,
-            # On a cluster a topic just created reaches the brokers' metadata one by one: a
-            # group leader that asked one too early assigns nothing until it asks again, so
-            # against several brokers it asks every 10 s (not the 5 minutes of the default); it
-            # then rebalances. Not against one broker: there the topic is known at once, and
-            # the frequent refresh kept a projector started beside the relay from its first
-            # batch (tests/integration/test_pipeline.py, the killed projector and stopped
-            # Elasticsearch) — why is not understood yet.
-            metadata_max_age_ms=10_000 if "," in self.bootstrap else 300_000,
+            # A leader that assigned with metadata from before the topic reached the broker it
+            # asked (a topic just created; on a cluster, brokers learn of it one by one) assigns
+            # nothing until its metadata changes: refreshed every 10 s, not at the 5-minute
+            # default. The rejoin that change starts could strand the member in kafka-python
+            # 3.0, which `poll_group` repairs (docs/design.md, "Pitfalls").
+            metadata_max_age_ms=10_000,
         )
 
     def _dead_letter_producer(self) -> KafkaProducer:
@@ -335,9 +355,10 @@ class Projector:
                         self._connect()
                     # With a batch being written, only take what has already arrived: when
                     # nothing has, that batch is finished at once (freshness).
-                    records = self.consumer.poll(timeout_ms=0 if self._pending else 500)
+                    records = poll_group(self.consumer, 0 if self._pending else 500)
                     if records:
                         self.process(records, stop)
+                        records = None  # freed before the next poll fetches more
                     elif not self.finish_pending(stop):
                         continue
                     backoff = 0.5
@@ -373,12 +394,16 @@ class Projector:
         """Fold a batch while the previous one is still being written, then start its write.
 
         Documents are read only for aggregates the batch does not start at version 1 and the
-        previous batch did not just fold up to here; those reads wait for the previous write,
-        so a realtime get sees it (no refresh needed). Checkpoints and offsets follow the
+        previous batch did not just fold up to here; a realtime get sees every acknowledged
+        write (no refresh needed), so the reads wait for the previous batch's write only when
+        it holds one of those aggregates. Checkpoints and offsets follow the
         writes they cover (`finish_pending`)."""
         batch = sort_out(records, self.projection)
         self.stats.events += batch.count
-        catching_up = batch.count >= self.max_poll_records // 2
+        # A poll cut short by a limit (records or bytes) means more are waiting.
+        catching_up = (
+            batch.count >= self.max_poll_records // 2 or batch.size >= self.fetch_max_bytes // 2
+        )
         recent = self._pending.documents if self._pending else {}
         to_read = [
             aggregate_id
@@ -390,7 +415,12 @@ class Projector:
         ]
         current: dict[str, dict] = {}
         if to_read:
-            if not self.finish_pending(stop, catching_up=catching_up):
+            # Only a document the batch being written changes must wait for that write; the
+            # others are as they will stay (earlier writes are acknowledged), so they are read
+            # while it runs.
+            if any(aggregate_id in recent for aggregate_id in to_read) and not (
+                self.finish_pending(stop, catching_up=catching_up)
+            ):
                 return
             read = self._with_backoff(lambda: self.read_models.get_many(self.target, to_read), stop)
             if read is None:
@@ -414,6 +444,7 @@ class Projector:
                 documents[aggregate_id] = document
                 if document is not before:
                     writes.append(Write(aggregate_id, document["aggregate_version"], document))
+        batch.events.clear()  # folded: only its progress and offsets are kept until finished
         if not self.finish_pending(stop, catching_up=catching_up):
             return
         write = self._writer.submit(self._with_backoff, lambda: self._write(writes), stop)

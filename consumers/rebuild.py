@@ -73,6 +73,9 @@ def rebuild(
         checkpoint_name=f"{name}@{new_index}",
         refresh_each_batch=False,
         max_poll_records=5000,
+        # A rebuild runs alone (`manage.py rebuild`): its fetches as large as Kafka's defaults.
+        fetch_max_bytes=50 << 20,
+        max_partition_fetch_bytes=1 << 20,
     )
     projector.run(stop, until=report)
     if stop.is_set():

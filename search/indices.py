@@ -47,6 +47,10 @@ SETTINGS = {
 }
 
 KEYWORD = {"type": "keyword"}
+# A keyword the search facets aggregate: its global ordinals are built when a refresh opens a
+# new searcher, not by the first aggregation after it (projectors refresh every second).
+# Updatable in place: `ReadModels.ensure` applies it to an index made before (FACETED_FIELDS).
+FACETED = {"type": "keyword", "eager_global_ordinals": True}
 IDENTIFIER = {
     "type": "keyword",
     "normalizer": "lower",
@@ -70,10 +74,10 @@ STORED_ONLY = {"type": "object", "enabled": False}
 SEALED = {"type": "keyword", "index": False, "doc_values": False}
 
 COMMON = {
-    "type": KEYWORD,
+    "type": FACETED,
     "title": CHINESE_TEXT,
-    "status": KEYWORD,
-    "department": KEYWORD,
+    "status": FACETED,
+    "department": FACETED,
     "region_code": KEYWORD,
     "party_ids": KEYWORD,  # blind party refs: scoping and search by identity number
     "name_refs": KEYWORD,  # blind name refs: search by full name
@@ -226,6 +230,8 @@ MAPPING_REVISIONS: dict[str, int] = {
     "access": 2,
     "reconciliations": 1,
 }
+
+FACETED_FIELDS = {name: FACETED for name in ("type", "department", "status")}
 
 CHECKPOINTS = {"projection": KEYWORD, "partition": INT, "position": LONG, "updated_at": DATE}
 

@@ -323,7 +323,34 @@ def date_range(field: str, start: date | str | None, end: date | str | None) -> 
     }
 
 
-def search_body(
+@dataclass(frozen=True)
+class SearchRequest:
+    """`GET /search`: one request, or without text two over the same query in one multi-search.
+
+    With text, `page` is everything: the hits of one page, the exact total and the facets
+    (text matches few documents, and a second request would evaluate the text query again).
+    Without text a query matches up to every document the caller may see, and aggregating over
+    all of them is the costly part: `page` then finds one page's hits and counts nothing, and
+    `facets` (size 0) counts the total and the facets. Elasticsearch's shard request cache keeps
+    a size-0 answer until a refresh changes the index, so they are computed once per query and
+    index state, reused by every later page and caller of the same scope; a write that becomes
+    searchable invalidates them.
+    """
+
+    page: dict
+    facets: dict | None = None
+
+
+FACETS = {
+    "type": {"terms": {"field": "type", "size": 10}},
+    "department": {"terms": {"field": "department", "size": 100}},
+    "status": {"terms": {"field": "status", "size": 50}},
+}
+# The facets answer's count of the hits that pass the type, department and status filters.
+MATCHING = "matching"
+
+
+def search_request(
     *,
     q: str | None,
     scope: Scope,
@@ -335,12 +362,12 @@ def search_body(
     date_to: date | str | None = None,
     page: int = 1,
     size: int = 20,
-) -> dict:
-    """The body of `GET /search`, to run over the aliases of `types` (all when empty).
+) -> SearchRequest:
+    """The requests of `GET /search`, to run over the aliases of `types` (all when empty).
 
     Scope and date bounds are in `query`, so facets count only what the caller may see;
     type, department and status are a `post_filter`, so each facet still shows the other
-    values the caller could choose.
+    values the caller could choose, and the total counts them with a filter aggregation.
     """
     unknown = [t for t in types if t not in SEARCH_TYPES]
     if unknown:
@@ -352,8 +379,9 @@ def search_body(
     if dates:
         filters.append(dates)
     query: dict = {"bool": {"filter": filters}}
-    if q and q.strip():
-        query["bool"]["must"] = [text_query(q, blind)]
+    text = bool(q and q.strip())
+    if text:
+        query["bool"]["must"] = [text_query(q or "", blind)]
     post: list[dict] = []
     if types:
         post.append({"terms": {"type": [v for t in chosen for v in TYPE_VALUES[t]]}})
@@ -361,23 +389,35 @@ def search_body(
         post.append({"term": {"department": department}})
     if status:
         post.append({"term": {"status": status}})
-    body: dict = {
+    newest = {"updated_at": {"order": "desc", "unmapped_type": "date"}}
+    hits: dict = {
         "query": query,
         "from": start,
         "size": size,
         "track_total_hits": True,
         "_source": SOURCE_FIELDS,
-        "sort": ["_score", {"updated_at": {"order": "desc", "unmapped_type": "date"}}],
-        "aggs": {
-            "type": {"terms": {"field": "type", "size": 10}},
-            "department": {"terms": {"field": "department", "size": 100}},
-            "status": {"terms": {"field": "status", "size": 50}},
-        },
+        "sort": ["_score", newest],
+        "aggs": dict(FACETS),
         "highlight": highlight(q),
     }
     if post:
-        body["post_filter"] = {"bool": {"filter": post}}
-    return body
+        hits["post_filter"] = {"bool": {"filter": post}}
+    if text:
+        return SearchRequest(page=hits)
+    aggs = hits.pop("aggs")
+    if post:
+        aggs[MATCHING] = {"filter": hits["post_filter"]}
+    # Without text every score is the same: newest first alone is the same order, and lets
+    # Elasticsearch skip documents that cannot make the page.
+    hits.update(track_total_hits=False, sort=[newest])
+    facets = {"query": query, "size": 0, "track_total_hits": True, "aggs": aggs}
+    return SearchRequest(page=hits, facets=facets)
+
+
+def search_total(facets: dict) -> int:
+    """The exact number of hits, from the answer holding the facets of a `SearchRequest`."""
+    matching = facets.get("aggregations", {}).get(MATCHING)
+    return int(matching["doc_count"] if matching else facets["hits"]["total"]["value"])
 
 
 def search_type_of(document: dict) -> str:

@@ -12,7 +12,13 @@ from pydantic import Field
 from api import access, readside
 from api.auth import require
 from api.schemas.common import PROBLEMS
-from search.queries import ID_FIELDS, SEARCH_TYPES, search_body, search_type_of
+from search.queries import (
+    ID_FIELDS,
+    SEARCH_TYPES,
+    search_request,
+    search_total,
+    search_type_of,
+)
 
 router = Router(tags=["search"])
 
@@ -108,8 +114,8 @@ def _hit(hit: dict) -> dict:
 def find(request: HttpRequest, params: Query[SearchParams]):
     principal = require(request, *ROLES)
     types = [params.type] if params.type else []
-    body = readside.build(
-        search_body,
+    asked = readside.build(
+        search_request,
         q=params.q,
         scope=readside.scope_of(principal),
         blind=readside.blind_terms(params.q),
@@ -123,8 +129,8 @@ def find(request: HttpRequest, params: Query[SearchParams]):
     )
     models = [SEARCH_TYPES[t] for t in (types or SEARCH_TYPES)]
     consistent = readside.consistent(params.consistent_after, models)
-    response = readside.search(SEARCH_TYPES.values(), body)
-    raw = response["hits"]["hits"]
+    page, facets = readside.find(SEARCH_TYPES.values(), asked)
+    raw = page["hits"]["hits"]
     access.record(
         request,
         principal,
@@ -133,10 +139,10 @@ def find(request: HttpRequest, params: Query[SearchParams]):
         query=params.q or "",
     )
     return {
-        "total": readside.total(response),
+        "total": search_total(facets),
         "page": params.page,
         "size": params.size,
         "hits": [_hit(h) for h in raw],
-        "facets": {name: _facet(response, name) for name in ("type", "department", "status")},
+        "facets": {name: _facet(facets, name) for name in ("type", "department", "status")},
         "consistent": consistent,
     }

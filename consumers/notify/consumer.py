@@ -34,6 +34,7 @@ from kafka.structs import OffsetAndMetadata, TopicPartition
 
 from consumers import kafka_admin
 from consumers.envelope import is_marker
+from consumers.kafka_driver import poll_group
 from consumers.notify.compose import compose, preferences
 from domain.notifications.kinds import interesting, plan
 from domain.notifications.recipients import Subject, subject_of
@@ -147,7 +148,7 @@ class Notifier:
                 try:
                     if self.consumer is None:
                         self._connect()
-                    polled = self.consumer.poll(timeout_ms=500)
+                    polled = poll_group(self.consumer, 500)
                     if polled:
                         try:
                             self._with_retry(lambda p=polled: self.process(p), stop)

@@ -18,7 +18,7 @@ holds on a noisy shared machine:
               the raw bulk;
 5. freshness  commit -> searchable p50/p99/max at 50 and 200 commands/s and upwards until
               the rate is no longer sustained (relay and projectors are real processes);
-6. search     p50/p99 of find-any-result queries (``search.queries.search_body``) at rising
+6. search     p50/p99 of find-any-result queries (``search.queries.search_request``) at rising
               request rates (open loop) until p99 passes 100 ms;
 7. memory     peak RSS of the relay, the projector and an API worker; the stack's RSS.
 

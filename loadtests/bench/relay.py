@@ -1,9 +1,9 @@
 """Stage 2, relay: events/s event store -> Kafka, the real relay vs a raw producer.
 
 ``consumers.relay.Relay`` runs as it does in production, timed from its first batch read to
-the acknowledgement of `target`; a bare producer of each driver, with the relay's acks and
-idempotence, sends the same envelopes. kafka-python's raw producer is the baseline of every
-driver's ratio.
+the acknowledgement of `target`; a bare producer of each driver, with the relay's producer
+settings, sends the same records (the relay's own encoder: keys, sealed envelopes, headers),
+all encoded in advance. kafka-python's raw producer is the baseline of every driver's ratio.
 """
 
 from __future__ import annotations
@@ -14,12 +14,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaConsumer, TopicPartition
 
 from consumers import kafka_admin
-from consumers.envelope import build_envelope, dumps, envelope_headers
-from consumers.kafka_driver import CONFLUENT, KAFKA_PYTHON
-from consumers.relay import Relay, RelayStats
+from consumers.kafka_driver import CONFLUENT, KAFKA_PYTHON, make_producer
+from consumers.relay import Relay, RelayStats, event_encoder
 from domain.services import Casetrack
 from loadtests.bench.context import RunContext
 from loadtests.bench.tools import median
@@ -87,29 +86,16 @@ def relay_once(
 
 
 def envelopes_up_to(app: Casetrack, target: int) -> list[Message]:
-    """The messages the relay sends for positions 1 to `target`, encoded in advance."""
+    """The messages the relay sends for positions 1 to `target` (its own encoder: the same
+    sealed envelopes, keys and headers), encoded in advance."""
+    encode = event_encoder(app.sealed_mapper)
     out: list[Message] = []
     position = 0
     while position < target:
         events = app.read_log(position, 2000)
         if not events:
             break
-        for logged in events:
-            if logged.position > target:
-                break
-            envelope = build_envelope(
-                app.sealed_mapper,
-                position=logged.position,
-                originator_id=logged.originator_id,
-                originator_version=logged.originator_version,
-                topic=logged.topic,
-                state=logged.state,
-                prev_hash=logged.prev_hash,
-                hash_=logged.hash,
-            )
-            out.append(
-                (str(logged.originator_id).encode(), dumps(envelope), envelope_headers(envelope))
-            )
+        out.extend(encode(logged) for logged in events if logged.position <= target)
         position = events[-1].position
     return out
 
@@ -126,14 +112,9 @@ def raw_produce(
     kafka_admin.ensure_topic(bootstrap, topic, partitions=partitions, config={"retention.ms": "-1"})
     if driver == CONFLUENT:
         return _raw_produce_confluent(messages, bootstrap=bootstrap, topic=topic)
-    producer = KafkaProducer(
-        bootstrap_servers=bootstrap,
-        client_id="bench-raw",
-        acks="all",
-        enable_idempotence=True,
-        max_in_flight_requests_per_connection=5,
-        linger_ms=5,
-        batch_size=512 * 1024,
+    # The relay's own producer settings (`make_producer`): a bare KafkaProducer all the same.
+    producer = make_producer(
+        KAFKA_PYTHON, bootstrap=bootstrap, client_id="bench-raw", send_timeout_s=120
     )
     try:
         producer.partitions_for(topic)  # metadata first, like the relay's connect

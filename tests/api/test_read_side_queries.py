@@ -9,6 +9,7 @@ what it should not.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -491,6 +492,39 @@ def test_consistent_after_a_command_answers_the_new_state(world):
     )
 
 
+def test_a_searchable_write_changes_the_total_and_facets_of_a_search_answered_before(world):
+    # The total and facets come from Elasticsearch's request cache (docs/api.md, "Search"):
+    # a refresh that changes the index must invalidate what it holds, for every page.
+    def cases_facet(answer: dict) -> int:
+        return {f["value"]: f["count"] for f in answer["facets"]["type"]}.get("case", 0)
+
+    _, before = world.get("/search", "other", type="case")
+    _, again = world.get("/search", "other", type="case", page=2, size=1)
+    assert again["total"] == before["total"] and again["facets"] == before["facets"]
+    status, submitted = world.post(
+        "/cases",
+        {
+            "item_code": world.made.items[0],
+            "applicant": OTHER,
+            "channel": "web",
+            "materials": [],
+            "form": {},
+        },
+        as_="other",
+    )
+    assert status == 201, submitted
+    deadline = time.monotonic() + 60  # consistent_after waits 5 s per request; a busy CI more
+    while True:
+        _, after = world.get(
+            "/search", "other", type="case", consistent_after=submitted["position"]
+        )
+        if after["consistent"] or time.monotonic() > deadline:
+            break
+    assert after["consistent"] is True and after["total"] == before["total"] + 1
+    assert cases_facet(after) == cases_facet(before) + 1
+    assert after["hits"][0]["id"] == submitted["case_id"]  # newest first without text
+
+
 def test_consistent_after_a_position_beyond_the_store_head_is_refused_at_once(world):
     # It could never be reached: 422 rather than holding the request for the 5 s bound
     # (docs/api.md, "Consistency"; the bound itself: tests/unit/search/test_read_side.py).
@@ -732,6 +766,27 @@ def test_an_index_made_with_an_older_mapping_is_reported_for_a_rebuild(world):
     rebuilt = models.create_next_index("cases")
     models.swap_alias("cases", rebuilt)
     assert (models.mapping_revision("cases"), models.stale("cases")) == (2, False)
+
+
+def test_an_index_made_before_eager_global_ordinals_gets_them_in_place(world):
+    from search.indices import Names, index_body
+    from search.store import ReadModels
+
+    client = wiring_read_models().client
+    models = ReadModels(client, Names(f"{world.prefix}-lazy"))
+    body = index_body("payments")
+    for name in ("type", "department", "status"):
+        body["mappings"]["properties"][name] = {"type": "keyword"}
+    index = models.names.index("payments", 1)
+    client.indices.create(index=index, **body)
+    client.indices.update_aliases(
+        actions=[{"add": {"index": index, "alias": models.names.alias("payments")}}]
+    )
+    assert models.ensure("payments") == index  # the same index: no rebuild needed
+    properties = client.indices.get_mapping(index=index)[index]["mappings"]["properties"]
+    for name in ("type", "department", "status"):
+        assert properties[name] == {"type": "keyword", "eager_global_ordinals": True}
+    assert models.stale("payments") is False
 
 
 # ------------------------------------------------------------------ erasure (last: it changes THIRD)

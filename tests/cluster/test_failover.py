@@ -192,12 +192,6 @@ def test_a_killed_broker_loses_no_event_and_keeps_each_aggregates_order(world):
     assert health.check_kafka(world.cluster.bootstrap, 5.0).startswith("reachable, ")
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="Quarantined, the cluster issue stays open: on 2 of 4 runs on 2 loaded cores (CI "
-    "2026-12-01 and a run beside it) the in-process projectors did not catch up with the first "
-    "day within 300 s, before any node was killed; the cause is not found yet.",
-)
 def test_a_killed_elasticsearch_node_fails_no_search_and_the_read_models_converge(
     tmp_path, healed: Cluster
 ):

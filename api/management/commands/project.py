@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from api.config import get_config
 from api.wiring import make_projector
 from consumers.heartbeat import Heartbeat
+from consumers.malloc import bound_malloc
 from projections import PROJECTIONS
 
 
@@ -26,6 +27,7 @@ class Command(BaseCommand):
         unknown = [n for n in names if n not in PROJECTIONS]
         if unknown:
             raise CommandError(f"unknown projection(s): {', '.join(unknown)}")
+        bound_malloc()  # before the projectors' threads: their RSS must not creep (consumers/malloc.py)
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())

@@ -17,7 +17,8 @@ from search.queries import (
     list_body,
     page_window,
     scope_filters,
-    search_body,
+    search_request,
+    search_total,
     text_query,
     worklist_body,
 )
@@ -82,7 +83,7 @@ def test_any_other_caller_or_an_incomplete_scope_matches_no_personal_record(scop
 
 
 def test_search_puts_the_scope_inside_the_query_for_every_personal_type_but_not_the_catalogue():
-    body = search_body(q="食品", scope=CITIZEN)
+    body = search_request(q="食品", scope=CITIZEN).page
     for kind in ("case", "payment", "licence", "violation"):
         assert {"term": {"party_ids": PERSON_REF}} in _type_clause(body, kind)["bool"]["filter"]
     assert _type_clause(body, "item")["bool"]["filter"] == [
@@ -145,22 +146,24 @@ def test_only_latin_words_are_matched_with_typos(q, words):
     fuzzy = _fuzzy(q)
     assert [m["query"] for m in fuzzy] == ([words] if words else [])
     latin_highlights = [
-        f for f in search_body(q=q, scope=CLERK)["highlight"]["fields"] if f.endswith(".latin")
+        f
+        for f in search_request(q=q, scope=CLERK).page["highlight"]["fields"]
+        if f.endswith(".latin")
     ]
     assert bool(latin_highlights) == bool(words)
 
 
 def test_highlights_use_the_plain_highlighter_on_the_names_and_identifiers():
-    fields = search_body(q="营业执照", scope=CLERK)["highlight"]
+    fields = search_request(q="营业执照", scope=CLERK).page["highlight"]
     assert fields["type"] == "plain" and {"title", "name", "case_number"} <= set(fields["fields"])
 
 
 def test_people_are_found_by_the_blind_refs_of_the_query_never_by_its_plaintext():
     # Read models hold a person's id and name only sealed: the query's plaintext matches no
     # personal field, its refs (computed by the API with the keyring) match the ref fields.
-    body = search_body(
+    body = search_request(
         q=PERSON, scope=CLERK, blind=BlindTerms(party_ref=PERSON_REF, name_ref=NAME_REF)
-    )
+    ).page
     should = body["query"]["bool"]["must"][0]["bool"]["should"]
     assert {"term": {"party_ids": {"value": PERSON_REF, "boost": 50.0}}} in should
     assert {"term": {"name_refs": {"value": NAME_REF, "boost": 50.0}}} in should
@@ -181,7 +184,7 @@ def test_a_licence_number_ranks_the_licence_above_the_case_that_mentions_it():
 
 
 def test_search_filters_by_type_department_and_status_after_facets_and_by_date_inside_the_query():
-    body = search_body(
+    asked = search_request(
         q=None,
         scope=CLERK,
         types=["case"],
@@ -190,6 +193,7 @@ def test_search_filters_by_type_department_and_status_after_facets_and_by_date_i
         date_from=date(2026, 1, 1),
         date_to=date(2026, 1, 31),
     )
+    body, facets = asked.page, asked.facets
     assert body["post_filter"]["bool"]["filter"] == [
         {"terms": {"type": ["case"]}},
         {"term": {"department": "market-regulation"}},
@@ -201,16 +205,53 @@ def test_search_filters_by_type_department_and_status_after_facets_and_by_date_i
         and dates["lte"] == "2026-01-31||/d"
         and dates["time_zone"] == "+08:00"
     )
-    assert set(body["aggs"]) == {"type", "department", "status"}
     assert "highlight" in body and "must" not in body["query"]["bool"]
+    # The facets ignore the post filter; the total counts what passes it.
+    assert facets["query"] == body["query"] and "post_filter" not in facets
+    assert set(facets["aggs"]) == {"type", "department", "status", "matching"}
+    assert facets["aggs"]["matching"] == {"filter": body["post_filter"]}
+    assert search_total({"aggregations": {"matching": {"doc_count": 7}}}) == 7
+
+
+def test_with_text_one_request_finds_the_page_the_exact_total_and_the_facets():
+    # Text matches few documents: a second request would only evaluate the text query again.
+    asked = search_request(q="食品", scope=CLERK, status="accepted")
+    assert asked.facets is None
+    assert asked.page["track_total_hits"] is True and set(asked.page["aggs"]) == {
+        "type",
+        "department",
+        "status",
+    }
+    assert (
+        search_total({"hits": {"total": {"value": 42, "relation": "eq"}}, "aggregations": {}}) == 42
+    )
+
+
+def test_without_text_the_page_counts_nothing_and_the_facets_find_no_hits_so_they_are_cached():
+    # A size-0 request is what the shard request cache keeps (until a refresh changes the
+    # index); the page's total would cost a pass over every match, the facets answer has it.
+    asked = search_request(q=None, scope=CLERK, page=3, size=10)
+    assert asked.facets is not None and asked.facets["query"] == asked.page["query"]
+    assert asked.page["track_total_hits"] is False and "aggs" not in asked.page
+    assert asked.page["from"] == 20 and asked.page["size"] == 10
+    assert asked.facets["size"] == 0 and asked.facets["track_total_hits"] is True
+    assert "from" not in asked.facets  # every page of a query shares one cached answer
+    assert asked.facets == search_request(q=" ", scope=CLERK, page=1).facets
+
+
+def test_without_text_the_page_is_sorted_newest_first_alone_with_text_by_score_first():
+    newest = {"updated_at": {"order": "desc", "unmapped_type": "date"}}
+    assert search_request(q=None, scope=CLERK).page["sort"] == [newest]
+    assert search_request(q="  ", scope=CLERK).page["sort"] == [newest]
+    assert search_request(q="食品", scope=CLERK).page["sort"] == ["_score", newest]
 
 
 def test_search_refuses_an_unknown_type_and_pages_beyond_the_window():
     with pytest.raises(BadQuery) as refused:
-        search_body(q="x", scope=CLERK, types=["person"])
+        search_request(q="x", scope=CLERK, types=["person"])
     assert refused.value.field == "type"
     with pytest.raises(BadQuery) as too_deep:
-        search_body(q="x", scope=CLERK, page=101, size=100)
+        search_request(q="x", scope=CLERK, page=101, size=100)
     assert too_deep.value.field == "page"
 
 
