@@ -38,6 +38,8 @@ class CasetrackPostgresRecorder(
     CasetrackRecorderMixin, CheckpointStoreMixin, DataKeyStoreMixin, PostgresApplicationRecorder
 ):
     for_update = " FOR UPDATE"
+    # A LATERAL range read ~25 ms, a head of the scan ~0.06 ms (200,000 streams, RESULTS.md).
+    heads_per_range_read = 400
 
     def __init__(
         self,

@@ -61,6 +61,9 @@ class CheckpointStoreMixin:
     checkpoints_table: str
     buckets_table: str
     nodes_table: str
+    # What one range read of `heads_in` costs, in heads of the ordered scan of `heads_at`
+    # (SQLite, 200,000 streams: ~1 ms a range, ~0.1 ms a head; loadtests/RESULTS.md).
+    heads_per_range_read: int = 10
 
     def snapshot_cursor(self) -> Any:
         """A read-only transaction whose statements all see one snapshot."""
@@ -190,8 +193,7 @@ def write_checkpoint(
             if update is None:  # one full pass
                 heads = store.heads_at(cursor, position)
             else:
-                ranges = [bucket_bounds(*run) for run in _runs(update.touched)]
-                heads = store.heads_in(cursor, position, ranges)
+                heads = _touched_heads(store, cursor, position, update.touched, previous)
             if pause is not None:
                 heads = _paced(heads, pause, pause_every)
             fresh = list(buckets_of(algorithm, heads))
@@ -233,6 +235,20 @@ def write_checkpoint(
                 return replace(checkpoint, id=store.insert_checkpoint(cursor, checkpoint))
         # Another checkpointer signed in between: its tree is the one to update now.
         logger.info("another checkpoint was signed meanwhile: computing again")
+
+
+def _touched_heads(
+    store: Any, cursor: Any, position: int, touched: list[int], previous: Checkpoint
+) -> Iterator[tuple[UUID, int, str]]:
+    """The heads of the touched buckets: a range read each, or one ordered scan of every head
+    kept only where touched, when that is cheaper. A range read costs the store about
+    `heads_per_range_read` heads of a scan (measured: loadtests/RESULTS.md); both give the
+    same heads, so the cost rule changes the time, never the root."""
+    ranges = [bucket_bounds(*run) for run in _runs(touched)]
+    if len(ranges) * store.heads_per_range_read < previous.streams:
+        return store.heads_in(cursor, position, ranges)
+    wanted = set(touched)
+    return (head for head in store.heads_at(cursor, position) if bucket_of(head[0]) in wanted)
 
 
 class _Update:
