@@ -8,6 +8,7 @@ driven with a few hundred requests, and measured the same way.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import signal
@@ -27,6 +28,16 @@ from loadtests.bench.relay import count_topic_events
 from loadtests.bench.tools import free_port, rss_now_mb, rss_peak_mb, wait_for
 from projections import EVENT_PROJECTIONS
 
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM when the bench dies, however it dies (a SIGKILL, a
+    harness's timeout), so no relay or projector outlives its run on the shared servers.
+    Linux only; elsewhere the `finally` below is all there is."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
 
 @contextmanager
 def process(args: list[str], *, env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
@@ -40,6 +51,7 @@ def process(args: list[str], *, env: dict[str, str], log: Path) -> Iterator[subp
         stdout=handle,
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        preexec_fn=_die_with_parent,
     )
     try:
         yield proc
