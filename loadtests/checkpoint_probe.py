@@ -20,7 +20,6 @@ import random
 import shutil
 import statistics
 import tempfile
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -36,10 +35,10 @@ from domain.store.hashing import (
     HashAlgorithm,
     buckets_of,
     event_hash,
-    heads_hash,
     nodes_of,
     root_hash,
 )
+from loadtests.bench.checkpoint import old_full_pass, timed
 
 DEFAULT_PG = "postgresql://casetrack:casetrack@127.0.0.1:15432/casetrack"
 TOPIC = "loadtests.checkpoint_probe:Probe.Opened"
@@ -83,15 +82,6 @@ def load_postgres(url: str, schema: str, ids: list[uuid.UUID]) -> None:
         cursor.execute(sql.SQL("ANALYZE {}").format(table))
 
 
-def old_full_pass(app: CasetrackApplication) -> None:
-    """What a checkpoint computed before the bucket tree (heads-v1)."""
-    store = app.store
-    with store.read_cursor() as cursor:
-        position = store.max_position_in(cursor)
-        heads_hash(store.hash_algorithm, store.heads_at(cursor, position))
-        store.count_events(cursor, position)
-
-
 def change(app: CasetrackApplication, ids: list[uuid.UUID], k: int) -> None:
     """One more event on k streams, through the store's append path (chained)."""
     if not k:
@@ -103,12 +93,6 @@ def change(app: CasetrackApplication, ids: list[uuid.UUID], k: int) -> None:
         app.store.insert_events(
             [StoredEvent(i, versions[i] + 1, TOPIC, STATE) for i in chosen[start : start + 1000]]
         )
-
-
-def timed(step: Callable[[], Any]) -> float:
-    started = time.perf_counter()
-    step()
-    return time.perf_counter() - started
 
 
 def probe(env: dict[str, str], load: Callable[[list[uuid.UUID]], None], n: int, args) -> dict:

@@ -67,6 +67,9 @@ def _stages(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--search-seconds", type=float, default=5.0)
     parser.add_argument("--api-requests", type=int, default=300)
     parser.add_argument(
+        "--checkpoint-cases", type=int, default=100, help="new cases before each timed checkpoint"
+    )
+    parser.add_argument(
         "--stage-timeout", type=float, default=1800.0, help="bound of every wait, seconds"
     )
     parser.add_argument(
@@ -107,6 +110,7 @@ def _tiny(args: argparse.Namespace) -> None:
     args.search_rates = [25, 50]
     args.search_seconds = 1.0
     args.api_requests = 30
+    args.checkpoint_cases = 5
     args.stage_timeout = 120.0
 
 

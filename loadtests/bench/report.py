@@ -48,6 +48,8 @@ def summary(results: dict[str, Any]) -> dict[str, Any]:
         "search_p50_ms": results["search"]["at_50"]["p50_ms"],
         "search_p99_ms": results["search"]["at_50"]["p99_ms"],
         "peak_rss_mb": {k: v for k, v in memory.items() if v is not None},
+        "checkpoint_s": results["checkpoint"]["checkpoint_s"],
+        "checkpoint_old_full_pass_s": results["checkpoint"]["old_full_pass_s"],
         "raw": _raw(results),
     }
     return {**out, "details": results}
@@ -84,6 +86,7 @@ def table(latest: dict[str, Any]) -> str:
     lines += [f"{a:<42} {b:>10} {c:>10} {d:>6}" for a, b, c, d in _stage_rows(r)]
     lines += ["", *_freshness_lines(r["freshness"]), "", *_search_lines(r["search"]), ""]
     lines += _memory_lines(r["memory"])
+    lines += ["", _checkpoint_line(r["checkpoint"])]
     return "\n".join(lines)
 
 
@@ -215,3 +218,12 @@ def _memory_lines(memory: dict[str, Any]) -> list[str]:
             + f"; total with ours {sum(stack.values()) + ours:.0f}"
         )
     return lines
+
+
+def _checkpoint_line(c: dict[str, Any]) -> str:
+    return (
+        f"signed checkpoint after {c['new_cases']} new cases ({c['streams']} streams, "
+        f"{c['events']} events): {c['checkpoint_s']:.2f} s; the old full pass over every head "
+        f"{c['old_full_pass_s']:.2f} s ({c['ratio']:.0f}x); the first on the loaded store "
+        f"{c['first_s']:.2f} s"
+    )

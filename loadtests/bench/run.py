@@ -2,7 +2,8 @@
 
 The stages share the loaded store: append (its own stores), load, relay, the relay process,
 projection, the projector processes, rebuild, freshness (with those processes running),
-search, memory. Everything the run made is removed at the end unless `--keep`.
+search, memory, then the signed checkpoint with the processes stopped. Everything the run
+made is removed at the end unless `--keep`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 from domain.services import Casetrack
 from loadtests.bench.append import append_stage, postgres_envs, sqlite_envs
+from loadtests.bench.checkpoint import checkpoint_stage
 from loadtests.bench.config import ROOT
 from loadtests.bench.context import RunContext
 from loadtests.bench.freshness import freshness_stage
@@ -107,6 +109,8 @@ class Bench:
         results["freshness"] = freshness_stage(app, run, loader.terms)
         results["search"] = search_stage(run, items=[{"code": t["code"]} for t in loader.terms])
         results["memory"] = memory_stage(run, self.env, relay=relay.pid, projector=projectors.pid)
+        processes.close()  # the relay's upkeep signs no checkpoint between the stage's steps
+        results["checkpoint"] = checkpoint_stage(app, run, loader)
 
     def append(self) -> None:
         a = self.args

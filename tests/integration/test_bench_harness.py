@@ -26,7 +26,13 @@ RATIOS = [
     "projection_ratio",
     "rebuild_ratio",
 ]
-FIGURES = ["freshness_p50_s", "freshness_p99_s", "search_p99_ms"]
+FIGURES = [
+    "freshness_p50_s",
+    "freshness_p99_s",
+    "search_p99_ms",
+    "checkpoint_s",
+    "checkpoint_old_full_pass_s",
+]
 RAW = [
     "relay_events_s",
     "raw_producer_events_s",
@@ -104,3 +110,8 @@ def test_the_bench_writes_every_figure_at_a_tiny_scale(
     assert projection["documents"] == projection["projected_documents"] > 0
     assert {"relay", "projector", "api_worker"} <= set(latest["peak_rss_mb"])
     assert all(v > 0 for v in latest["peak_rss_mb"].values())
+    # the checkpoint stage signed the loaded cases and the ones it added (5 a run at --tiny)
+    checkpoint = latest["details"]["checkpoint"]
+    assert checkpoint["streams"] > 60 + 2 * 5
+    assert checkpoint["events"] > latest["details"]["load"]["events"]
+    assert "signed checkpoint after 5 new cases" in finished.stdout
