@@ -38,7 +38,8 @@ from domain.store.hashing import (
     nodes_of,
     root_hash,
 )
-from loadtests.bench.checkpoint import old_full_pass, timed
+from loadtests.bench.checkpoint import old_full_pass
+from loadtests.bench.tools import timed
 
 DEFAULT_PG = "postgresql://casetrack:casetrack@127.0.0.1:15432/casetrack"
 TOPIC = "loadtests.checkpoint_probe:Probe.Opened"

@@ -10,15 +10,13 @@ code and times the checkpoint that signs them and the old full pass.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
 
 from domain.application import CasetrackApplication
 from domain.store.hashing import heads_hash
 from loadtests.bench.context import RunContext
 from loadtests.bench.loader import Loader
-from loadtests.bench.tools import median
+from loadtests.bench.tools import median, timed
 
 
 def old_full_pass(app: CasetrackApplication) -> None:
@@ -28,12 +26,6 @@ def old_full_pass(app: CasetrackApplication) -> None:
         position = store.max_position_in(cursor)
         heads_hash(store.hash_algorithm, store.heads_at(cursor, position))
         store.count_events(cursor, position)
-
-
-def timed(step: Callable[[], Any]) -> float:
-    started = time.perf_counter()
-    step()
-    return time.perf_counter() - started
 
 
 def checkpoint_stage(app: CasetrackApplication, run: RunContext, loader: Loader) -> dict[str, Any]:

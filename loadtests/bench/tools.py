@@ -9,10 +9,18 @@ import time
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
+from typing import Any
 
 
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else 0.0
+
+
+def timed(step: Callable[[], Any]) -> float:
+    """Seconds `step()` took."""
+    started = time.perf_counter()
+    step()
+    return time.perf_counter() - started
 
 
 def percentile(values: list[float], p: float) -> float:
