@@ -338,12 +338,19 @@ class Projector:
     # ------------------------------------------------------------------ the loop
 
     def run(
-        self, stop: threading.Event, *, until: Callable[[Projector], bool] | None = None
+        self,
+        stop: threading.Event,
+        *,
+        until: Callable[[Projector], bool] | None = None,
+        keep_open: bool = False,
     ) -> None:
-        """Project until `stop` is set (or `until(self)` is true after a batch)."""
+        """Project until `stop` is set (or `until(self)` is true after a batch). With
+        `keep_open`, a run that `until` ends leaves the consumer in its group, with everything
+        it read finished and committed, for the next `run` (or `close`)."""
         if self._with_backoff(self._prepare, stop) is None:
             return
         backoff = 0.5
+        ended = False  # by `until`, everything finished
         self._writer = ThreadPoolExecutor(
             max_workers=1, thread_name_prefix=f"projector-{self.projection.name}"
         )
@@ -363,7 +370,8 @@ class Projector:
                         continue
                     backoff = 0.5
                     if until is not None and until(self):
-                        self.finish_pending(stop)
+                        if self.finish_pending(stop) and keep_open:
+                            ended = True
                         return
                 except (KafkaError, OSError) as exc:
                     log.warning(
@@ -381,7 +389,8 @@ class Projector:
         finally:
             self._abandon_pending()
             self._writer.shutdown(wait=True)
-            self.close()
+            if not ended:
+                self.close()
 
     def _prepare(self) -> bool:
         """The read model's index and the checkpoints index exist (waits out an Elasticsearch outage)."""

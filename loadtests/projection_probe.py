@@ -46,7 +46,7 @@ from loadtests.bench.tools import Progress, median, rss_peak_mb
 from loadtests.cleanup import remove_named
 from projections import PROJECTIONS
 from search.client import make_client
-from search.indices import Names, index_body
+from search.indices import REBUILD_SETTINGS, Names, index_body
 from search.store import ReadModels
 
 
@@ -153,7 +153,9 @@ def rebuilds(run_id: str, runs: int) -> None:
             if not docs:
                 docs = final_documents(run.read_models, new_index, run.args.doc_sample)
             per_document = events / max(1, doc_count(run.read_models, new_index))
-            seconds = raw_bulk(run.read_models, f"{prefix}-raw{n}-cases", docs)
+            seconds = raw_bulk(
+                run.read_models, f"{prefix}-raw{n}-cases", docs, settings=REBUILD_SETTINGS
+            )
             ours.append(rate)
             raw.append(per_document * len(docs) / seconds)
             run.progress(

@@ -46,6 +46,12 @@ SETTINGS = {
     },
 }
 
+# A rebuild's new index serves no query until its alias swap: it is written without periodic
+# refreshes (each one a new segment to search, then to merge) and gets the serving values back
+# just before the swap, which refreshes it once (`consumers.rebuild`, docs/design.md).
+REBUILD_SETTINGS = {"refresh_interval": "-1"}
+SERVING_SETTINGS = {key: SETTINGS[key] for key in REBUILD_SETTINGS}
+
 KEYWORD = {"type": "keyword"}
 # A keyword the search facets aggregate: its global ordinals are built when a refresh opens a
 # new searcher, not by the first aggregation after it (projectors refresh every second).
@@ -236,9 +242,10 @@ FACETED_FIELDS = {name: FACETED for name in ("type", "department", "status")}
 CHECKPOINTS = {"projection": KEYWORD, "partition": INT, "position": LONG, "updated_at": DATE}
 
 
-def index_body(model: str) -> dict:
+def index_body(model: str, settings: dict | None = None) -> dict:
+    """The index's settings and mapping; `settings` overrides some settings (a rebuild's)."""
     return {
-        "settings": copy.deepcopy(SETTINGS),
+        "settings": {**copy.deepcopy(SETTINGS), **(settings or {})},
         "mappings": {
             "dynamic": False,
             "_meta": {"revision": MAPPING_REVISIONS[model]},

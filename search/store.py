@@ -19,6 +19,7 @@ from search.indices import (
     FACETED_FIELDS,
     MAPPING_REVISIONS,
     MODELS,
+    SERVING_SETTINGS,
     Names,
     index_body,
 )
@@ -112,11 +113,17 @@ class ReadModels:
         revision = self.mapping_revision(model)
         return revision is not None and revision < MAPPING_REVISIONS[model]
 
-    def create_next_index(self, model: str) -> str:
+    def create_next_index(self, model: str, settings: dict | None = None) -> str:
+        """The next version's index; `settings` overrides some of the mapping's settings (a
+        rebuild's, undone by `serve` before its swap)."""
         versions = [self.names.version_of(i) for i in self._indices_of(model)]
         index = self.names.index(model, max(versions, default=0) + 1)
-        self.client.indices.create(index=index, **index_body(model))
+        self.client.indices.create(index=index, **index_body(model, settings))
         return index
+
+    def serve(self, index: str) -> None:
+        """Give an index made with a rebuild's settings the serving values back."""
+        self.client.indices.put_settings(index=index, settings=SERVING_SETTINGS)
 
     def _indices_of(self, model: str) -> list[str]:
         pattern = f"{self.names.alias(model)}-v*"

@@ -3,6 +3,8 @@
 3. ``consumers.projector.Projector`` (cases) reads the run's topic into a fresh index until it
    has caught up;
 4. ``consumers.rebuild.rebuild`` rebuilds the cases index from offset 0 and swaps its alias.
+   Its raw bulk writes into an index with the rebuild's settings (`REBUILD_SETTINGS`: no
+   periodic refresh), as the rebuild's own index has until its swap.
 
 Both are timed from their first polled batch (the consumer group's join excluded) and set
 against a bare ``helpers.bulk`` of the same final documents into an index with the same
@@ -25,7 +27,7 @@ from consumers.rebuild import caught_up, rebuild
 from loadtests.bench.context import RunContext
 from loadtests.bench.tools import median
 from projections import PROJECTIONS
-from search.indices import index_body
+from search.indices import REBUILD_SETTINGS, index_body
 from search.store import ReadModels
 
 Documents = list[tuple[str, bytes]]  # id, source
@@ -75,11 +77,19 @@ def final_documents(read_models: ReadModels, index: str, limit: int) -> Document
     return docs
 
 
-def raw_bulk(read_models: ReadModels, index: str, docs: Documents) -> float:
-    """Seconds of a bare helpers.bulk of `docs` into a fresh index with the same mapping,
-    refreshed."""
+def raw_bulk(
+    read_models: ReadModels,
+    index: str,
+    docs: Documents,
+    *,
+    settings: dict | None = None,
+    inspect: Callable[[str], None] | None = None,
+) -> float:
+    """Seconds of a bare helpers.bulk of `docs` into a fresh index with the same mapping and
+    settings (`settings` overrides some, as a rebuild's index does), refreshed;
+    `inspect(index)`, if given, runs once timed, before the index is deleted."""
     client = read_models.client
-    client.indices.create(index=index, **index_body("cases"))
+    client.indices.create(index=index, **index_body("cases", settings))
     try:
         started = time.perf_counter()
         actions = (
@@ -88,7 +98,10 @@ def raw_bulk(read_models: ReadModels, index: str, docs: Documents) -> float:
         )
         helpers.bulk(client.options(request_timeout=120), actions, chunk_size=2000)
         client.indices.refresh(index=index)
-        return time.perf_counter() - started
+        seconds = time.perf_counter() - started
+        if inspect is not None:
+            inspect(index)
+        return seconds
     finally:
         client.indices.delete(index=index)
 
@@ -157,9 +170,11 @@ def projection_stage(run: RunContext) -> tuple[dict[str, Any], Documents]:
 # ---------------------------------------------------------------------- 4. rebuild
 
 
-def rebuild_once(run: RunContext, *, driver: str) -> tuple[float, int, str]:
-    """(events/s, events, new index) of a full rebuild of the cases index; the new index
-    replaces the old, which is dropped."""
+def rebuild_once(
+    run: RunContext, *, driver: str, settings: dict | None = REBUILD_SETTINGS
+) -> tuple[float, int, str]:
+    """(events/s, events, new index) of a full rebuild of the cases index (`settings`: its
+    index's until the swap); the new index replaces the old, which is dropped."""
     args, read_models = run.args, run.read_models
     clocks: list[FirstPoll] = []
 
@@ -179,7 +194,11 @@ def rebuild_once(run: RunContext, *, driver: str) -> tuple[float, int, str]:
 
     started = time.perf_counter()
     result = rebuild(
-        make_projector=make, name="cases", stop=threading.Event(), progress=lambda line: None
+        make_projector=make,
+        name="cases",
+        stop=threading.Event(),
+        progress=lambda line: None,
+        settings=settings,
     )
     done = time.perf_counter()
     if result.old_index:
@@ -200,7 +219,9 @@ def rebuild_stage(run: RunContext, docs: Documents) -> dict[str, Any]:
             rate, events, new_index = rebuild_once(run, driver=driver)
             ours[driver].append(rate)
             per_document = events / max(1, doc_count(run.read_models, new_index))
-        seconds = raw_bulk(run.read_models, f"{run.run_id}-rawrb{n}-cases", docs)
+        seconds = raw_bulk(
+            run.read_models, f"{run.run_id}-rawrb{n}-cases", docs, settings=REBUILD_SETTINGS
+        )
         raw.append(per_document * len(docs) / seconds)
         _say(run, f"rebuild run {n + 1}/{args.runs}", ours, raw)
     return {"events": events, **_figures(ours, raw, key="rebuild_events_s", runs="rebuild")}
