@@ -16,12 +16,14 @@ loadtests.projection_probe prepare``) runs the bench's rebuild of the cases read
 
 ``--spy SECONDS`` also records every thread with py-spy (``/tmp/spyenv/bin/py-spy``, not a
 project dependency) during the first run's rebuild, ``--idle`` included, into
-``/tmp/rebuild-<run>.txt`` (collapsed stacks).
+``/tmp/rebuild-<run>.txt`` (raw stacks); ``--cprofile FILE`` profiles the main thread's CPU
+time (``time.thread_time``) during the first run's rebuild.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
 import subprocess
 import sys
@@ -211,7 +213,9 @@ def spy(seconds: float, out: str) -> subprocess.Popen | None:
 VARIANTS = {"before": None, "after": REBUILD_SETTINGS}
 
 
-def anatomy(run_id: str, runs: int, spy_seconds: float, variant: str) -> None:
+def anatomy(
+    run_id: str, runs: int, spy_seconds: float, variant: str, cprofile: str | None = None
+) -> None:
     settings = VARIANTS[variant]
     run = _context(run_id, runs=runs)
     prefix = f"{run_id}-ana{uuid.uuid4().hex[:4]}"
@@ -228,9 +232,15 @@ def anatomy(run_id: str, runs: int, spy_seconds: float, variant: str) -> None:
             )
             es0 = es_cpu_s(client)
             started = time.perf_counter()
+            profiler = cProfile.Profile(time.thread_time) if cprofile and n == 0 else None
             with ThreadCpu() as cpu:
+                if profiler is not None:
+                    profiler.enable()
                 rate, events, new_index = rebuild_once(run, driver=KAFKA_PYTHON, settings=settings)
             wall = time.perf_counter() - started
+            if profiler is not None:
+                profiler.disable()
+                profiler.dump_stats(cprofile)
             es1 = es_cpu_s(client)
             if spying is not None:
                 spying.wait()
@@ -328,8 +338,13 @@ def main(argv: list[str] | None = None) -> int:
         help="before: the rebuild's index and the raw bulk's with the serving settings "
         "throughout; after: both with REBUILD_SETTINGS",
     )
+    parser.add_argument(
+        "--cprofile",
+        metavar="FILE",
+        help="cProfile of the main thread's CPU time (time.thread_time) in run 1's rebuild",
+    )
     a = parser.parse_args(argv)
-    anatomy(a.run_id, a.runs, a.spy, a.variant)
+    anatomy(a.run_id, a.runs, a.spy, a.variant, a.cprofile)
     return 0
 
 
