@@ -23,6 +23,7 @@ time (``time.thread_time``) during the first run's rebuild.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import os
 import subprocess
@@ -36,6 +37,7 @@ from typing import Any
 
 import orjson
 
+from consumers import projector
 from consumers.kafka_driver import KAFKA_PYTHON
 from loadtests.bench.projection import doc_count, final_documents, raw_bulk, rebuild_once
 from loadtests.bench.tools import median
@@ -343,7 +345,15 @@ def main(argv: list[str] | None = None) -> int:
         metavar="FILE",
         help="cProfile of the main thread's CPU time (time.thread_time) in run 1's rebuild",
     )
+    parser.add_argument(
+        "--collector",
+        choices=("paused", "on"),
+        default="paused",
+        help="on: the projector leaves Python's cyclic collector on while it folds (as before)",
+    )
     a = parser.parse_args(argv)
+    if a.collector == "on":
+        projector.collector_paused = contextlib.nullcontext  # type: ignore[assignment]
     anatomy(a.run_id, a.runs, a.spy, a.variant, a.cprofile)
     return 0
 
