@@ -29,15 +29,13 @@ Elasticsearch down: the batch is retried with exponential back-off and nothing i
 
 from __future__ import annotations
 
-import gc
 import logging
 import random
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -48,6 +46,7 @@ from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
 from consumers import kafka_admin
+from consumers.collector import collector_paused
 from consumers.envelope import dumps, is_marker, routing
 from consumers.kafka_driver import poll_group
 from projections.base import Projection, ProjectionError, json_copy
@@ -56,36 +55,6 @@ from search.store import BulkFailed, ReadModels, Write
 log = logging.getLogger(__name__)
 
 ES_ERRORS = (ApiError, TransportError, BulkFailed, ConnectionError)
-
-
-_paused_lock = threading.Lock()
-_paused = 0  # projectors (threads of one `project all` process) inside `collector_paused`
-_resume = False  # whether the collector was enabled when the first of them paused it
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while a batch is decoded and folded.
-
-    Decoding and folding make a few dozen dicts and lists an event, all acyclic (JSON) and
-    freed by reference counting; the collector, triggered every 700 allocations, scanned them
-    for nothing: a fifth of the decode and fold's CPU (loadtests/RESULTS.md, fifth session).
-    Nested and concurrent uses (several projectors in one process) share one pause; the
-    collector is re-enabled, if it was enabled before, when the last one leaves, and its next
-    run collects whatever cycles were made meanwhile."""
-    global _paused, _resume
-    with _paused_lock:
-        if _paused == 0:
-            _resume = gc.isenabled()
-            gc.disable()
-        _paused += 1
-    try:
-        yield
-    finally:
-        with _paused_lock:
-            _paused -= 1
-            if _paused == 0 and _resume:
-                gc.enable()
 
 
 @dataclass

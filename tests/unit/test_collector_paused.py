@@ -9,7 +9,7 @@ import weakref
 
 import pytest
 
-from consumers.projector import collector_paused
+from consumers.collector import collector_paused
 
 
 @pytest.fixture(autouse=True)
