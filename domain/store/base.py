@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from abc import abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -57,6 +57,11 @@ class CasetrackRecorderMixin:
     idempotency_table: str
     archive_table: str
     for_update: str = ""
+    # Whether `append_chained` re-reads, under the append's lock, the heads of the aggregates
+    # a command read as references (`Tx.reference`): PostgreSQL's write transaction takes its
+    # table lock only at the append, so another process may append between the read and the
+    # lock. SQLite's holds the file's write lock from `BEGIN IMMEDIATE`, before any read.
+    recheck_references: bool = True
 
     # ------------------------------------------------------------------ backend hooks
 
@@ -93,7 +98,15 @@ class CasetrackRecorderMixin:
 
     # ------------------------------------------------------------------ appending
 
-    def append_chained(self, cursor: Any, stored_events: Sequence[StoredEvent]) -> list[int]:
+    def append_chained(
+        self,
+        cursor: Any,
+        stored_events: Sequence[StoredEvent],
+        references: Mapping[UUID, int] | None = None,
+    ) -> list[int]:
+        """Insert with the hash chain. `references`: aggregate id -> the version the command
+        decided against, for aggregates it read but does not append to; when one has moved
+        since (another transaction appended to it), nothing is inserted (IntegrityError)."""
         if not stored_events:
             return []
         self.before_append(cursor)
@@ -108,8 +121,20 @@ class CasetrackRecorderMixin:
                 heads[originator_id] = (0, None)
                 if event.originator_version != 1:
                     existing.append(originator_id)
-        if existing:
-            heads.update(self._stored_heads(cursor, existing))
+        read = {
+            i: version
+            for i, version in (references or {}).items()
+            if self.recheck_references and i not in heads
+        }
+        if existing or read:
+            # One query for both on PostgreSQL, in the append's lock.
+            found = self._stored_heads(cursor, existing + list(read))
+            heads.update((i, found[i]) for i in existing if i in found)
+            for i, version in read.items():
+                now = found[i][0] if i in found else 0
+                if now != version:
+                    msg = f"Aggregate {i}: read at version {version}, stored version now {now}"
+                    raise IntegrityError(msg)
         rows: list[ChainedRow] = []
         algorithm = self.hash_algorithm
         for event in stored_events:
@@ -150,6 +175,38 @@ class CasetrackRecorderMixin:
             if row is not None:
                 heads[originator_id] = (row["originator_version"], row["hash"])
         return heads
+
+    def stream_version(self, cursor: Any, aggregate_id: UUID) -> int | None:
+        """The version of the aggregate's last stored event, None when it has none: one
+        lookup in the (originator_id, originator_version) key, on the caller's cursor."""
+        cursor.execute(
+            self.q(
+                f"SELECT MAX(originator_version) AS v FROM {self.events_table} "
+                "WHERE originator_id = %s"
+            ),
+            (self.id_param(aggregate_id),),
+        )
+        row = cursor.fetchone()
+        return None if row is None or row["v"] is None else int(row["v"])
+
+    def stream_events(self, cursor: Any, aggregate_id: UUID) -> list[StoredEvent]:
+        """The aggregate's stored events in version order, on the caller's cursor."""
+        cursor.execute(
+            self.q(
+                f"SELECT originator_version, topic, state FROM {self.events_table} "
+                "WHERE originator_id = %s ORDER BY originator_version"
+            ),
+            (self.id_param(aggregate_id),),
+        )
+        return [
+            StoredEvent(
+                originator_id=aggregate_id,
+                originator_version=row["originator_version"],
+                topic=row["topic"],
+                state=bytes(row["state"]),
+            )
+            for row in cursor.fetchall()
+        ]
 
     @staticmethod
     def _as_uuid(originator_id: UUID | str) -> UUID:
