@@ -1,0 +1,145 @@
+"""Aggregates a command reads and does not change (`Tx.reference`, `domain/references.py`),
+on each backend: always the revision stored when the command reads it, in any process, and a
+revision committed between that read and the command's append fails the command (PostgreSQL)
+or waits for it (SQLite, whose write transaction holds the lock from its start)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from domain.application import CasetrackApplication
+from domain.errors import ConcurrencyConflict
+from domain.references import ReferenceChanged
+from tests.support.store_aggregates import Listing, Ticket, open_ticket
+
+MakeApp = Callable[..., CasetrackApplication]
+
+
+def listed(app: CasetrackApplication, title: str = "v1") -> UUID:
+    listing = Listing(title=title)
+    app.commit(lambda tx: [listing])
+    return listing.id
+
+
+def retitle(app: CasetrackApplication, listing_id: UUID, title: str) -> None:
+    def build(tx: Any) -> list[Listing]:
+        listing = app.repository.get(listing_id)
+        listing.retitle(title)
+        return [listing]
+
+    app.commit(build)
+
+
+def read_in_a_command(app: CasetrackApplication, listing_id: UUID) -> Any:
+    """A command that reads the listing and opens a ticket; the listing it decided against."""
+    seen: list[Any] = []
+
+    def build(tx: Any) -> list[Ticket]:
+        seen.append(tx.reference(listing_id))
+        return [open_ticket(tx, title=seen[-1].title)]
+
+    app.commit(build)
+    return seen[0]
+
+
+class ReferenceContract:
+    # Whether a second writer waits for a write transaction from its start (SQLite), rather
+    # than only from its append (PostgreSQL's table lock).
+    writers_wait_from_the_start: bool
+
+    def test_a_reference_is_the_revision_committed_before_the_command_in_any_process(
+        self, make_app: MakeApp
+    ) -> None:
+        ours, theirs = make_app(), make_app()  # two processes' applications: two caches
+        listing_id = listed(ours)
+        first = read_in_a_command(ours, listing_id)
+        assert first.title == "v1"
+        assert read_in_a_command(ours, listing_id) is first  # kept while unchanged
+        retitle(theirs, listing_id, "v2")
+        again = read_in_a_command(ours, listing_id)
+        assert again.title == "v2" and again.version == 2
+        retitle(ours, listing_id, "v3")
+        assert read_in_a_command(theirs, listing_id).title == "v3"
+        assert read_in_a_command(ours, listing_id).title == "v3"
+
+    def test_a_revision_between_the_read_and_the_append_fails_the_command_or_waits(
+        self, make_app: MakeApp
+    ) -> None:
+        ours, theirs = make_app(), make_app()
+        listing_id = listed(ours)
+        read_in_a_command(ours, listing_id)  # kept at version 1
+        revised = threading.Event()
+        errors: list[BaseException] = []
+
+        def revise() -> None:
+            try:
+                retitle(theirs, listing_id, "v2")
+                revised.set()
+            except BaseException as e:  # asserted on below
+                errors.append(e)
+
+        other = threading.Thread(target=revise)
+
+        def build(tx: Any) -> list[Ticket]:
+            listing = tx.reference(listing_id)
+            other.start()
+            # PostgreSQL: the revision commits now; SQLite: it waits for our commit.
+            revised.wait(2.0)
+            return [open_ticket(tx, title=listing.title)]
+
+        before = ours.max_position()
+        if self.writers_wait_from_the_start:
+            position = ours.commit(build).position
+            other.join(30)
+            assert not errors and revised.is_set()
+            assert position is not None and ours.max_position() > position  # revised after
+        else:
+            with pytest.raises(ConcurrencyConflict) as conflict:
+                ours.commit(build)
+            assert "read at version 1, stored version now 2" in conflict.value.details["cause"]
+            other.join(30)
+            assert not errors and revised.is_set()
+            assert ours.max_position() == before + 1  # only the revision
+        assert read_in_a_command(ours, listing_id).title == "v2"
+
+    def test_a_command_that_changes_a_reference_fails_and_the_stored_one_is_read_again(
+        self, app: CasetrackApplication
+    ) -> None:
+        listing_id = listed(app)
+        kept = read_in_a_command(app, listing_id)
+        before = app.max_position()
+
+        def build(tx: Any) -> list[Any]:
+            tx.reference(listing_id).retitle("changed in a command")
+            return [open_ticket(tx)]
+
+        with pytest.raises(ReferenceChanged):
+            app.commit(build)
+        assert app.max_position() == before
+        again = read_in_a_command(app, listing_id)
+        assert again is not kept and again.title == "v1" and again.version == 1
+
+    def test_a_missing_reference_is_none_and_found_once_it_exists(
+        self, app: CasetrackApplication
+    ) -> None:
+        listing = Listing(title="later")
+        seen: list[Any] = []
+        app.commit(lambda tx: seen.append(tx.reference(listing.id)) or [open_ticket(tx)])
+        app.commit(lambda tx: [listing])
+        app.commit(lambda tx: seen.append(tx.reference(listing.id)) or [open_ticket(tx)])
+        assert seen[0] is None and seen[1].title == "later"
+
+    def test_aggregates_not_kept_as_references_are_read_afresh_each_command(
+        self, app: CasetrackApplication
+    ) -> None:
+        ticket: list[Ticket] = []
+        app.commit(lambda tx: ticket.append(open_ticket(tx)) or ticket)
+        seen: list[Any] = []
+        for _ in range(2):
+            app.commit(lambda tx: seen.append(tx.reference(ticket[0].id)) or [open_ticket(tx)])
+        assert seen[0] is not seen[1] and seen[0].title == seen[1].title
