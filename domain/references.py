@@ -2,9 +2,12 @@
 write cursor and kept decoded by version.
 
 A command decides against the current revision of what it reads: `read` asks the stream's
-head version on the write transaction's cursor every time (one lookup in the primary key)
-and decodes the stream again, on the same cursor, only when the version differs from the one
-kept; so a revision committed by any process before the command's transaction is seen. What
+head (version and hash) on the write transaction's cursor every time (one lookup in the
+primary key) and decodes the stream again, on the same cursor, only when it differs from the
+head of the copy kept; so a revision committed by any process before the command's
+transaction is seen. The hash chains every stored byte before it, so a stream deleted and
+written again to the same version (a store restored from a backup under a running process)
+is not mistaken for the kept one either. What
 another process appends between that read and the command's append is caught by the append
 (`CasetrackRecorderMixin.append_chained`'s `references`: SQLite holds the write lock from the
 start of the transaction, PostgreSQL re-reads the heads under its table lock): the command
@@ -45,35 +48,32 @@ class References:
         self._recorder = recorder
         self._mapper = mapper
         self._size = size
-        self._kept: OrderedDict[UUID, tuple[int, Aggregate]] = OrderedDict()
+        # aggregate id -> (stream head (version, hash), aggregate)
+        self._kept: OrderedDict[UUID, tuple[tuple[int, str], Aggregate]] = OrderedDict()
 
     def read(self, cursor: Any, aggregate_id: UUID) -> tuple[int, Any] | None:
         """(version, aggregate) as stored now, as seen by `cursor`; None when it has no events."""
-        version = self._recorder.stream_version(cursor, aggregate_id)
-        if version is None:
+        head = self._recorder.stream_head(cursor, aggregate_id)
+        if head is None:
             self._kept.pop(aggregate_id, None)
             return None
         kept = self._kept.get(aggregate_id)
-        if kept is not None and kept[0] == version:
+        if kept is not None and kept[0] == head:
             self._kept.move_to_end(aggregate_id)
-            return kept
+            return head[0], kept[1]
+        self._kept.pop(aggregate_id, None)
         aggregate: Any = None
         for stored in self._recorder.stream_events(cursor, aggregate_id):
             aggregate = self._mapper.to_domain_event(stored).mutate(aggregate)
-        if aggregate is None:  # deleted since the version was read
-            self._kept.pop(aggregate_id, None)
+        if aggregate is None:  # deleted since the head was read
             return None
         # The stream may have grown between the two reads (PostgreSQL, READ COMMITTED): the
-        # aggregate's own version is the one decided against.
-        found = (aggregate.version, aggregate)
-        if getattr(type(aggregate), "kept_as_reference", False):
-            self._kept[aggregate_id] = found
-            self._kept.move_to_end(aggregate_id)
+        # aggregate's own version is the one decided against, and kept only with its head.
+        if aggregate.version == head[0] and getattr(type(aggregate), "kept_as_reference", False):
+            self._kept[aggregate_id] = (head, aggregate)
             while len(self._kept) > self._size:
                 self._kept.popitem(last=False)
-        else:
-            self._kept.pop(aggregate_id, None)
-        return found
+        return aggregate.version, aggregate
 
     def settle(self, handed: dict[UUID, tuple[int, Any]]) -> list[UUID]:
         """After a command's `build`: the references it changed, dropped from the cache."""

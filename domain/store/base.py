@@ -176,18 +176,19 @@ class CasetrackRecorderMixin:
                 heads[originator_id] = (row["originator_version"], row["hash"])
         return heads
 
-    def stream_version(self, cursor: Any, aggregate_id: UUID) -> int | None:
-        """The version of the aggregate's last stored event, None when it has none: one
-        lookup in the (originator_id, originator_version) key, on the caller's cursor."""
+    def stream_head(self, cursor: Any, aggregate_id: UUID) -> tuple[int, str] | None:
+        """(version, hash) of the aggregate's last stored event, None when it has none: one
+        lookup in the (originator_id, originator_version) key, on the caller's cursor. The
+        hash chains every stored byte of the stream before it: equal heads, equal streams."""
         cursor.execute(
             self.q(
-                f"SELECT MAX(originator_version) AS v FROM {self.events_table} "
-                "WHERE originator_id = %s"
+                f"SELECT originator_version, hash FROM {self.events_table} "
+                "WHERE originator_id = %s ORDER BY originator_version DESC LIMIT 1"
             ),
             (self.id_param(aggregate_id),),
         )
         row = cursor.fetchone()
-        return None if row is None or row["v"] is None else int(row["v"])
+        return None if row is None else (int(row["originator_version"]), row["hash"])
 
     def stream_events(self, cursor: Any, aggregate_id: UUID) -> list[StoredEvent]:
         """The aggregate's stored events in version order, on the caller's cursor."""

@@ -143,3 +143,16 @@ class ReferenceContract:
         for _ in range(2):
             app.commit(lambda tx: seen.append(tx.reference(ticket[0].id)) or [open_ticket(tx)])
         assert seen[0] is not seen[1] and seen[0].title == seen[1].title
+
+    def test_a_stream_written_again_to_the_same_version_is_not_the_kept_one(
+        self, app: CasetrackApplication, store_env: dict[str, str]
+    ) -> None:
+        """A store restored under a running process: same id, same version, other bytes."""
+        listing_id = listed(app, "before the restore")
+        assert read_in_a_command(app, listing_id).title == "before the restore"
+        self.execute(
+            store_env, "DELETE FROM {events} WHERE originator_id = %s", (self.id_param(listing_id),)
+        )
+        again = Listing._create(Listing.Listed, id=listing_id, title="restored")
+        app.commit(lambda tx: [again])
+        assert read_in_a_command(app, listing_id).title == "restored"
