@@ -74,17 +74,18 @@ class Tx:
     def reference(self, aggregate_id: UUID) -> Any:
         """An aggregate this command reads and does not change (a service item), as stored
         now, or None: read on this transaction's cursor, so any revision committed before is
-        seen, and one committed before this command's append makes the command fail with
-        `ConcurrencyConflict` (`domain/references.py`). Kept decoded between commands for
+        seen, and one committed before this command's append (or the creation of one that
+        was absent) makes the command fail with `ConcurrencyConflict`
+        (`domain/references.py`). Kept decoded between commands for
         classes with `kept_as_reference`: never call a method that changes it."""
         if aggregate_id in self.referenced:
             return self.referenced[aggregate_id][1]
         if self._references is None:
             msg = "Tx.reference needs the application's references"
             raise RuntimeError(msg)
-        found = self._references.read(self._cursor, aggregate_id)
-        if found is None:
-            return None
+        # An absent one is recorded as version 0: one created before the append fails the
+        # command as a revision would.
+        found = self._references.read(self._cursor, aggregate_id) or (0, None)
         self.referenced[aggregate_id] = found
         return found[1]
 

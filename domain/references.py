@@ -80,7 +80,7 @@ class References:
         changed = [
             aggregate_id
             for aggregate_id, (version, aggregate) in handed.items()
-            if aggregate.version != version or aggregate.pending_events
+            if aggregate is not None and (aggregate.version != version or aggregate.pending_events)
         ]
         for aggregate_id in changed:
             self._kept.pop(aggregate_id, None)

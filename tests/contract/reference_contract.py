@@ -67,45 +67,58 @@ class ReferenceContract:
         assert read_in_a_command(theirs, listing_id).title == "v3"
         assert read_in_a_command(ours, listing_id).title == "v3"
 
+    def race(self, ours: CasetrackApplication, listing_id: UUID, other: Callable[[], None]) -> None:
+        """A command reads the listing, `other` appends to it from another application while
+        the command's transaction is open: PostgreSQL's append refuses the command (its read
+        is out of date); on SQLite `other` waits for the command's commit."""
+        done = threading.Event()
+        errors: list[BaseException] = []
+
+        def run_other() -> None:
+            try:
+                other()
+                done.set()
+            except BaseException as e:  # asserted on below
+                errors.append(e)
+
+        thread = threading.Thread(target=run_other)
+
+        def build(tx: Any) -> list[Ticket]:
+            listing = tx.reference(listing_id)
+            thread.start()
+            done.wait(2.0)  # PostgreSQL: `other` commits now; SQLite: it waits for our commit
+            return [open_ticket(tx, title=getattr(listing, "title", "none"))]
+
+        before = ours.max_position()
+        if self.writers_wait_from_the_start:
+            position = ours.commit(build).position
+            thread.join(30)
+            assert not errors and done.is_set()
+            assert position is not None and ours.max_position() > position  # `other` after
+        else:
+            with pytest.raises(ConcurrencyConflict) as conflict:
+                ours.commit(build)
+            thread.join(30)
+            assert not errors and done.is_set()
+            assert "stored version now" in conflict.value.details["cause"]
+            assert ours.max_position() == before + 1  # only `other`'s event
+
     def test_a_revision_between_the_read_and_the_append_fails_the_command_or_waits(
         self, make_app: MakeApp
     ) -> None:
         ours, theirs = make_app(), make_app()
         listing_id = listed(ours)
         read_in_a_command(ours, listing_id)  # kept at version 1
-        revised = threading.Event()
-        errors: list[BaseException] = []
-
-        def revise() -> None:
-            try:
-                retitle(theirs, listing_id, "v2")
-                revised.set()
-            except BaseException as e:  # asserted on below
-                errors.append(e)
-
-        other = threading.Thread(target=revise)
-
-        def build(tx: Any) -> list[Ticket]:
-            listing = tx.reference(listing_id)
-            other.start()
-            # PostgreSQL: the revision commits now; SQLite: it waits for our commit.
-            revised.wait(2.0)
-            return [open_ticket(tx, title=listing.title)]
-
-        before = ours.max_position()
-        if self.writers_wait_from_the_start:
-            position = ours.commit(build).position
-            other.join(30)
-            assert not errors and revised.is_set()
-            assert position is not None and ours.max_position() > position  # revised after
-        else:
-            with pytest.raises(ConcurrencyConflict) as conflict:
-                ours.commit(build)
-            assert "read at version 1, stored version now 2" in conflict.value.details["cause"]
-            other.join(30)
-            assert not errors and revised.is_set()
-            assert ours.max_position() == before + 1  # only the revision
+        self.race(ours, listing_id, lambda: retitle(theirs, listing_id, "v2"))
         assert read_in_a_command(ours, listing_id).title == "v2"
+
+    def test_a_creation_between_the_read_and_the_append_fails_the_command_or_waits(
+        self, make_app: MakeApp
+    ) -> None:
+        ours, theirs = make_app(), make_app()
+        listing = Listing(title="created meanwhile")
+        self.race(ours, listing.id, lambda: theirs.commit(lambda tx: [listing]))
+        assert read_in_a_command(ours, listing.id).title == "created meanwhile"
 
     def test_a_command_that_changes_a_reference_fails_and_the_stored_one_is_read_again(
         self, app: CasetrackApplication
