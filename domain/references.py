@@ -7,10 +7,13 @@ primary key) and decodes the stream again, on the same cursor, only when it diff
 head of the copy kept; so a revision committed by any process before the command's
 transaction is seen. The hash chains every stored byte before it, so a stream deleted and
 written again to the same version (a store restored from a backup under a running process)
-is not mistaken for the kept one either. What
-another process appends between that read and the command's append is caught by the append
-(`CasetrackRecorderMixin.append_chained`'s `references`: SQLite holds the write lock from the
-start of the transaction, PostgreSQL re-reads the heads under its table lock): the command
+is not mistaken for the kept one either.
+
+What another process appends between that read and the command's append is caught by the
+append (`CasetrackRecorderMixin.append_chained`'s `references`): SQLite holds the write lock
+from the start of the transaction; PostgreSQL checks the heads under its table lock, in the
+query of the heads of the aggregates the command appends to, or, when it appends to none
+stored (a submission), in the INSERT itself, so no round trip is added. The command then
 fails with a concurrency conflict rather than commit a decision against an old revision.
 
 Only classes with `kept_as_reference = True` are kept between commands (they hold nothing

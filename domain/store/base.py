@@ -96,6 +96,17 @@ class CasetrackRecorderMixin:
     def insert_chained(self, cursor: Any, rows: Sequence[ChainedRow]) -> list[int]:
         """Insert rows in the given order; return their positions."""
 
+    # Whether `insert_chained_if_unchanged` checks the references in the INSERT itself (one
+    # round trip less than a query of the heads before it).
+    insert_checks_references: bool = False
+
+    def insert_chained_if_unchanged(
+        self, cursor: Any, rows: Sequence[ChainedRow], references: Mapping[UUID, int]
+    ) -> list[int]:
+        """`insert_chained`, but only while every aggregate of `references` is still at its
+        version (0: none stored); IntegrityError otherwise."""
+        raise NotImplementedError
+
     # ------------------------------------------------------------------ appending
 
     def append_chained(
@@ -126,6 +137,10 @@ class CasetrackRecorderMixin:
             for i, version in (references or {}).items()
             if self.recheck_references and i not in heads
         }
+        unchecked: dict[UUID, int] = {}
+        if read and not existing and self.insert_checks_references:
+            # No head to read before hashing: the INSERT checks them itself.
+            unchecked, read = read, {}
         if existing or read:
             # One query for both on PostgreSQL, in the append's lock.
             found = self._stored_heads(cursor, existing + list(read))
@@ -156,6 +171,8 @@ class CasetrackRecorderMixin:
             )
             rows.append(ChainedRow(event, prev_hash, digest))
             heads[originator_id] = (event.originator_version, digest)
+        if unchecked:
+            return self.insert_chained_if_unchanged(cursor, rows, unchecked)
         return self.insert_chained(cursor, rows)
 
     def _stored_heads(

@@ -67,10 +67,18 @@ class ReferenceContract:
         assert read_in_a_command(theirs, listing_id).title == "v3"
         assert read_in_a_command(ours, listing_id).title == "v3"
 
-    def race(self, ours: CasetrackApplication, listing_id: UUID, other: Callable[[], None]) -> None:
+    def race(
+        self,
+        ours: CasetrackApplication,
+        listing_id: UUID,
+        other: Callable[[], None],
+        ticket_id: UUID | None = None,
+    ) -> None:
         """A command reads the listing, `other` appends to it from another application while
         the command's transaction is open: PostgreSQL's append refuses the command (its read
-        is out of date); on SQLite `other` waits for the command's commit."""
+        is out of date); on SQLite `other` waits for the command's commit. The command opens
+        a ticket, or notes on the stored one `ticket_id` (then the heads are read before the
+        INSERT, not checked by it)."""
         done = threading.Event()
         errors: list[BaseException] = []
 
@@ -87,7 +95,12 @@ class ReferenceContract:
             listing = tx.reference(listing_id)
             thread.start()
             done.wait(2.0)  # PostgreSQL: `other` commits now; SQLite: it waits for our commit
-            return [open_ticket(tx, title=getattr(listing, "title", "none"))]
+            title = getattr(listing, "title", "none")
+            if ticket_id is None:
+                return [open_ticket(tx, title=title)]
+            ticket = ours.repository.get(ticket_id)
+            ticket.note(title)
+            return [ticket]
 
         before = ours.max_position()
         if self.writers_wait_from_the_start:
@@ -111,6 +124,18 @@ class ReferenceContract:
         read_in_a_command(ours, listing_id)  # kept at version 1
         self.race(ours, listing_id, lambda: retitle(theirs, listing_id, "v2"))
         assert read_in_a_command(ours, listing_id).title == "v2"
+
+    def test_a_revision_read_beside_an_existing_aggregate_is_checked_with_its_head(
+        self, make_app: MakeApp
+    ) -> None:
+        ours, theirs = make_app(), make_app()
+        listing_id = listed(ours)
+        ticket: list[Ticket] = []
+        ours.commit(lambda tx: ticket.append(open_ticket(tx)) or ticket)
+        self.race(ours, listing_id, lambda: retitle(theirs, listing_id, "v2"), ticket[0].id)
+        assert ours.repository.get(ticket[0].id).notes == (
+            ["v1"] if self.writers_wait_from_the_start else []
+        )
 
     def test_a_creation_between_the_read_and_the_append_fails_the_command_or_waits(
         self, make_app: MakeApp
