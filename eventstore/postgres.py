@@ -205,8 +205,6 @@ class CasetrackPostgresRecorder(
             for row in cursor.fetchall()
         }
 
-    insert_checks_references = True
-
     def insert_chained(self, cursor: Any, rows: Sequence[ChainedRow]) -> list[int]:
         cursor.execute(self.insert_chained_statement, self._columns(rows))
         # Positions come from the sequence in insertion order (table locked).
@@ -220,18 +218,10 @@ class CasetrackPostgresRecorder(
             (*self._columns(rows), list(references), list(references.values())),
         )
         positions = sorted(row["notification_id"] for row in cursor.fetchall())
-        if len(positions) != len(rows):
-            now = self._stored_heads(cursor, list(references))
-            moved = {
-                i: (version, now[i][0] if i in now else 0)
-                for i, version in references.items()
-                if version != (now[i][0] if i in now else 0)
-            }
-            msg = "; ".join(
-                f"Aggregate {i}: read at version {was}, stored version now {is_}"
-                for i, (was, is_) in moved.items()
-            )
-            raise IntegrityError(msg or "An aggregate the command read has changed")
+        if len(positions) != len(rows):  # nothing inserted: say which one moved
+            self._check_references(references, self._stored_heads(cursor, list(references)))
+            msg = "An aggregate the command read has changed"
+            raise IntegrityError(msg)
         return positions
 
     def _columns(self, rows: Sequence[ChainedRow]) -> tuple[list[Any], ...]:

@@ -28,6 +28,7 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 from domain.errors import IdempotencyKeyInFlight, IdempotencyKeyReused
 from domain.store.hashing import HashAlgorithm, event_hash
 from domain.store.records import IdempotencyRequest, LoggedEvent, StoredAnswer
+from domain.store.stream_reads import StreamReadsMixin
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ class ChainedRow:
         self.hash = hash_
 
 
-class CasetrackRecorderMixin:
+class CasetrackRecorderMixin(StreamReadsMixin):
     """Mixed into the SQLite and PostgreSQL application recorders."""
 
     hash_algorithm: HashAlgorithm
@@ -57,10 +58,9 @@ class CasetrackRecorderMixin:
     idempotency_table: str
     archive_table: str
     for_update: str = ""
-    # Whether `append_chained` re-reads, under the append's lock, the heads of the aggregates
-    # a command read as references (`Tx.reference`): PostgreSQL's write transaction takes its
-    # table lock only at the append, so another process may append between the read and the
-    # lock. SQLite's holds the file's write lock from `BEGIN IMMEDIATE`, before any read.
+    # Whether the append checks, under its lock, the heads of what the command read with
+    # `Tx.reference`: PostgreSQL takes its table lock only at the append; SQLite's write
+    # transaction holds the file's lock from `BEGIN IMMEDIATE`, before any read.
     recheck_references: bool = True
 
     # ------------------------------------------------------------------ backend hooks
@@ -96,16 +96,13 @@ class CasetrackRecorderMixin:
     def insert_chained(self, cursor: Any, rows: Sequence[ChainedRow]) -> list[int]:
         """Insert rows in the given order; return their positions."""
 
-    # Whether `insert_chained_if_unchanged` checks the references in the INSERT itself (one
-    # round trip less than a query of the heads before it).
-    insert_checks_references: bool = False
-
     def insert_chained_if_unchanged(
         self, cursor: Any, rows: Sequence[ChainedRow], references: Mapping[UUID, int]
     ) -> list[int]:
-        """`insert_chained`, but only while every aggregate of `references` is still at its
-        version (0: none stored); IntegrityError otherwise."""
-        raise NotImplementedError
+        """`insert_chained` while every aggregate of `references` is still at its version
+        (0: none stored), IntegrityError otherwise (PostgreSQL: checked by the INSERT)."""
+        self._check_references(references, self._stored_heads(cursor, list(references)))
+        return self.insert_chained(cursor, rows)
 
     # ------------------------------------------------------------------ appending
 
@@ -137,19 +134,12 @@ class CasetrackRecorderMixin:
             for i, version in (references or {}).items()
             if self.recheck_references and i not in heads
         }
-        unchecked: dict[UUID, int] = {}
-        if read and not existing and self.insert_checks_references:
-            # No head to read before hashing: the INSERT checks them itself.
-            unchecked, read = read, {}
-        if existing or read:
+        if existing:
             # One query for both on PostgreSQL, in the append's lock.
             found = self._stored_heads(cursor, existing + list(read))
             heads.update((i, found[i]) for i in existing if i in found)
-            for i, version in read.items():
-                now = found[i][0] if i in found else 0
-                if now != version:
-                    msg = f"Aggregate {i}: read at version {version}, stored version now {now}"
-                    raise IntegrityError(msg)
+            self._check_references(read, found)
+            read = {}
         rows: list[ChainedRow] = []
         algorithm = self.hash_algorithm
         for event in stored_events:
@@ -171,9 +161,23 @@ class CasetrackRecorderMixin:
             )
             rows.append(ChainedRow(event, prev_hash, digest))
             heads[originator_id] = (event.originator_version, digest)
-        if unchecked:
-            return self.insert_chained_if_unchanged(cursor, rows, unchecked)
+        if read:  # no head was read before hashing
+            return self.insert_chained_if_unchanged(cursor, rows, read)
         return self.insert_chained(cursor, rows)
+
+    @staticmethod
+    def _check_references(
+        references: Mapping[UUID, int], found: Mapping[UUID, tuple[int, str | None]]
+    ) -> None:
+        moved = {i: (found[i][0] if i in found else 0, v) for i, v in references.items()}
+        if any(now != read for now, read in moved.values()):
+            raise IntegrityError(
+                "; ".join(
+                    f"Aggregate {i}: read at version {read}, stored version now {now}"
+                    for i, (now, read) in moved.items()
+                    if now != read
+                )
+            )
 
     def _stored_heads(
         self, cursor: Any, originator_ids: Sequence[UUID]
@@ -192,39 +196,6 @@ class CasetrackRecorderMixin:
             if row is not None:
                 heads[originator_id] = (row["originator_version"], row["hash"])
         return heads
-
-    def stream_head(self, cursor: Any, aggregate_id: UUID) -> tuple[int, str] | None:
-        """(version, hash) of the aggregate's last stored event, None when it has none: one
-        lookup in the (originator_id, originator_version) key, on the caller's cursor. The
-        hash chains every stored byte of the stream before it: equal heads, equal streams."""
-        cursor.execute(
-            self.q(
-                f"SELECT originator_version, hash FROM {self.events_table} "
-                "WHERE originator_id = %s ORDER BY originator_version DESC LIMIT 1"
-            ),
-            (self.id_param(aggregate_id),),
-        )
-        row = cursor.fetchone()
-        return None if row is None else (int(row["originator_version"]), row["hash"])
-
-    def stream_events(self, cursor: Any, aggregate_id: UUID) -> list[StoredEvent]:
-        """The aggregate's stored events in version order, on the caller's cursor."""
-        cursor.execute(
-            self.q(
-                f"SELECT originator_version, topic, state FROM {self.events_table} "
-                "WHERE originator_id = %s ORDER BY originator_version"
-            ),
-            (self.id_param(aggregate_id),),
-        )
-        return [
-            StoredEvent(
-                originator_id=aggregate_id,
-                originator_version=row["originator_version"],
-                topic=row["topic"],
-                state=bytes(row["state"]),
-            )
-            for row in cursor.fetchall()
-        ]
 
     @staticmethod
     def _as_uuid(originator_id: UUID | str) -> UUID:
