@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import time
 from collections.abc import Callable
@@ -57,8 +58,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--per-block", type=int, default=1000)
     parser.add_argument("--postgres", default=DEFAULTS["postgres"])
     args = parser.parse_args(argv)
+    base = Path("/dev/shm") / f"item-load-{os.getpid()}"
     if args.backend == "sqlite":
-        make = sqlite_envs(Path("/dev/shm") / f"item-load-{os.getpid()}")
+        make = sqlite_envs(base)
     else:
         make = postgres_envs(args.postgres, f"itemload{os.getpid()}")
     _, env, cleanup = make()
@@ -68,6 +70,7 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         app.close()
         cleanup()
+        shutil.rmtree(base, ignore_errors=True)
     for label, med in figures.items():
         print(
             f"{args.backend} {label}: µs per write transaction "
