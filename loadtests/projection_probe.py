@@ -6,7 +6,8 @@ a SQLite store of its own and relays them to a topic of its own, once, and print
 projector and a rebuild against a raw bulk of the same final documents, in the same run);
 ``rss RUN_ID`` starts ``manage.py project all`` on it, waits until every projection has caught
 up and prints its peak RSS; ``profile RUN_ID`` runs the cases projector under cProfile;
-``remove RUN_ID`` deletes the topic, indices, groups and store.
+``remove RUN_ID`` deletes the topic, indices, groups and store. ``measure`` and ``profile`` take
+``--drivers`` / ``--driver`` (``kafka-python``, the default, or ``confluent``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pathlib import Path
 
 import orjson
 
-from consumers.kafka_driver import KAFKA_PYTHON
+from consumers.kafka_driver import DRIVERS, KAFKA_PYTHON, consumer_factory
 from consumers.projector import Projector
 from consumers.rebuild import caught_up
 from domain.services import Casetrack
@@ -50,13 +51,15 @@ from search.indices import Names, index_body
 from search.store import ReadModels
 
 
-def _args(run_id: str, runs: int = 3, partitions: int = 12) -> argparse.Namespace:
+def _args(
+    run_id: str, runs: int = 3, partitions: int = 12, drivers: list[str] | None = None
+) -> argparse.Namespace:
     return argparse.Namespace(
         kafka=DEFAULTS["kafka"],
         es=DEFAULTS["es"],
         runs=runs,
         partitions=partitions,
-        drivers=[KAFKA_PYTHON],
+        drivers=drivers or [KAFKA_PYTHON],
         doc_sample=200_000,
         stage_timeout=1800.0,
     )
@@ -112,8 +115,8 @@ def prepare(cases: int) -> str:
     return run.run_id
 
 
-def measure(run_id: str, runs: int) -> None:
-    run = _context(run_id, runs=runs)
+def measure(run_id: str, runs: int, drivers: list[str] | None = None) -> None:
+    run = _context(run_id, runs=runs, drivers=drivers)
     earlier = f"{run_id}.bench."  # the stage's groups: each run reads from offset 0
     left = (earlier, f"{run_id}-proj", f"{run_id}-raw")  # and indices of a run stopped early
     remove_named(lambda name: name.startswith(left), kafka=run.args.kafka, es=run.args.es)
@@ -130,6 +133,10 @@ def measure(run_id: str, runs: int) -> None:
                     "ours": figures[key],
                     "raw": figures["raw_bulk_events_s"],
                     "ratio": round(figures["ratio"], 3),
+                    "drivers": {
+                        driver: {"ours": f[key], "ratio": round(f["ratio"], 3)}
+                        for driver, f in figures["drivers"].items()
+                    },
                     "runs": figures["runs"],
                 }
             ).decode()
@@ -197,7 +204,7 @@ def rss(run_id: str) -> None:
     remove_named(lambda name: name.startswith(groups), kafka=run.args.kafka, es=run.args.es)
 
 
-def profile(run_id: str, output: Path) -> None:
+def profile(run_id: str, output: Path, driver: str = KAFKA_PYTHON) -> None:
     run = _context(run_id)
     index = f"{run_id}-prof-cases-v1"
     run.read_models.client.indices.create(index=index, **index_body("cases"))
@@ -210,6 +217,7 @@ def profile(run_id: str, output: Path) -> None:
         group_id=f"{run_id}.prof.{uuid.uuid4().hex[:4]}",
         target=index,
         checkpoint_name="prof",
+        consumer_factory=consumer_factory(driver),
     )
     profiler = cProfile.Profile()
     started = time.perf_counter()
@@ -230,6 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     m = sub.add_parser("measure")
     m.add_argument("run_id")
     m.add_argument("--runs", type=int, default=3)
+    m.add_argument("--drivers", nargs="+", choices=DRIVERS, default=[KAFKA_PYTHON])
     r = sub.add_parser("rebuild")
     r.add_argument("run_id")
     r.add_argument("--runs", type=int, default=3)
@@ -237,18 +246,19 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("profile")
     p.add_argument("run_id")
     p.add_argument("--output", type=Path, default=Path("/tmp/projection.prof"))
+    p.add_argument("--driver", choices=DRIVERS, default=KAFKA_PYTHON)
     sub.add_parser("remove").add_argument("run_id")
     a = parser.parse_args(argv)
     if a.command == "prepare":
         prepare(a.cases)
     elif a.command == "measure":
-        measure(a.run_id, a.runs)
+        measure(a.run_id, a.runs, a.drivers)
     elif a.command == "rebuild":
         rebuilds(a.run_id, a.runs)
     elif a.command == "rss":
         rss(a.run_id)
     elif a.command == "profile":
-        profile(a.run_id, a.output)
+        profile(a.run_id, a.output, a.driver)
     else:
         remove_run(a.run_id, kafka=DEFAULTS["kafka"], es=DEFAULTS["es"])
     return 0
