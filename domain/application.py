@@ -32,6 +32,7 @@ from domain.privacy.keyring import Keyring
 from domain.privacy.mapper import SealingMapper
 from domain.privacy.master import LocalMasterKeys
 from domain.privacy.refs import BlindIndex
+from domain.references import ReferenceChanged, References
 from domain.store import checkpoints
 from domain.store.base import CasetrackRecorderMixin
 from domain.store.config import StoreSettings, load_settings
@@ -58,9 +59,35 @@ Answer = Callable[[Sequence[Aggregate], "int | None"], tuple[int, dict[str, Any]
 class Tx:
     """What ``build`` may do inside the command's write transaction."""
 
-    def __init__(self, recorder: CasetrackRecorderMixin, cursor: Any) -> None:
+    def __init__(
+        self,
+        recorder: CasetrackRecorderMixin,
+        cursor: Any,
+        references: References | None = None,
+    ) -> None:
         self._recorder = recorder
         self._cursor = cursor
+        self._references = references
+        # aggregate id -> (version, aggregate) of what `reference` handed out
+        self.referenced: dict[UUID, tuple[int, Any]] = {}
+
+    def reference(self, aggregate_id: UUID) -> Any:
+        """An aggregate this command reads and does not change (a service item), as stored
+        now, or None: read on this transaction's cursor, so any revision committed before is
+        seen, and one committed before this command's append (or the creation of one that
+        was absent) makes the command fail with `ConcurrencyConflict`
+        (`domain/references.py`). Kept decoded between commands for
+        classes with `kept_as_reference`: never call a method that changes it."""
+        if aggregate_id in self.referenced:
+            return self.referenced[aggregate_id][1]
+        if self._references is None:
+            msg = "Tx.reference needs the application's references"
+            raise RuntimeError(msg)
+        # An absent one is recorded as version 0: one created before the append fails the
+        # command as a revision would.
+        found = self._references.read(self._cursor, aggregate_id) or (0, None)
+        self.referenced[aggregate_id] = found
+        return found[1]
 
     def next_number(self, series: str, year: int, region_code: str) -> int:
         """Next value of the counter (series, year, region), 1 for the first."""
@@ -103,6 +130,7 @@ class CasetrackApplication(Application[UUID]):
         )
         super().__init__(library_env)
         self.keyring.store = self.store
+        self.references = References(self.store, self.mapper)
 
     # ------------------------------------------------------------------ construction
 
@@ -164,7 +192,14 @@ class CasetrackApplication(Application[UUID]):
             with self._commit_lock, self.store.write_cursor() as cursor:
                 if idempotency is not None:
                     self.store.hold_idempotency(cursor, idempotency, token)
-                aggregates = list(build(Tx(self.store, cursor)))
+                tx = Tx(self.store, cursor, self.references)
+                try:
+                    aggregates = list(build(tx))
+                finally:
+                    changed = self.references.settle(tx.referenced)
+                if changed:
+                    msg = f"A command changed aggregates it read as references: {changed}"
+                    raise ReferenceChanged(msg)
                 processing = _collected(aggregates)
                 seal = self.keyring.session(cursor)
                 assert isinstance(self.mapper, SealingMapper)
@@ -172,7 +207,11 @@ class CasetrackApplication(Application[UUID]):
                     self.mapper.seal_event(e, processing.aggregates.get(e.originator_id), seal)
                     for e in processing.events
                 ]
-                positions = self.store.append_chained(cursor, stored_events)
+                positions = self.store.append_chained(
+                    cursor,
+                    stored_events,
+                    {i: version for i, (version, _) in tx.referenced.items()},
+                )
                 last_position = max(positions) if positions else None
                 status, body = answer(aggregates, last_position) if answer else (None, None)
                 if idempotency is not None:

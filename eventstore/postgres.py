@@ -8,13 +8,13 @@ log never passes a position that a slower transaction fills in later.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import ApplicationRecorder, StoredEvent
+from eventsourcing.persistence import ApplicationRecorder, IntegrityError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
 from eventsourcing.utils import Environment, EnvType
 from psycopg.sql import SQL, Identifier
@@ -119,6 +119,18 @@ class CasetrackPostgresRecorder(
             ") WITH ORDINALITY AS u(i, v, t, s, p, h, n) ORDER BY n "
             "RETURNING notification_id"
         )
+        # The same, inserting nothing when an aggregate the command read has moved: its
+        # snapshot is taken under the table lock, so no append can come between.
+        self.insert_chained_if_unchanged_statement = (
+            f"INSERT INTO {self.events_table} ({EVENT_COLUMNS}) "
+            "SELECT i, v, t, s, p, h FROM unnest("
+            "%s::uuid[], %s::bigint[], %s::text[], %s::bytea[], %s::text[], %s::text[]"
+            ") WITH ORDINALITY AS u(i, v, t, s, p, h, n) "
+            "WHERE NOT EXISTS (SELECT 1 FROM unnest(%s::uuid[], %s::bigint[]) AS r(id, version) "
+            "WHERE r.version <> COALESCE((SELECT MAX(originator_version) "
+            f"FROM {self.events_table} WHERE originator_id = r.id), 0)) "
+            "ORDER BY n RETURNING notification_id"
+        )
 
     # hooks ----------------------------------------------------------------------------
 
@@ -194,19 +206,33 @@ class CasetrackPostgresRecorder(
         }
 
     def insert_chained(self, cursor: Any, rows: Sequence[ChainedRow]) -> list[int]:
-        cursor.execute(
-            self.insert_chained_statement,
-            (
-                [self._as_uuid(r.event.originator_id) for r in rows],
-                [r.event.originator_version for r in rows],
-                [r.event.topic for r in rows],
-                [bytes(r.event.state) for r in rows],
-                [r.prev_hash for r in rows],
-                [r.hash for r in rows],
-            ),
-        )
+        cursor.execute(self.insert_chained_statement, self._columns(rows))
         # Positions come from the sequence in insertion order (table locked).
         return sorted(row["notification_id"] for row in cursor.fetchall())
+
+    def insert_chained_if_unchanged(
+        self, cursor: Any, rows: Sequence[ChainedRow], references: Mapping[UUID, int]
+    ) -> list[int]:
+        cursor.execute(
+            self.insert_chained_if_unchanged_statement,
+            (*self._columns(rows), list(references), list(references.values())),
+        )
+        positions = sorted(row["notification_id"] for row in cursor.fetchall())
+        if len(positions) != len(rows):  # nothing inserted: say which one moved
+            self._check_references(references, self._stored_heads(cursor, list(references)))
+            msg = "An aggregate the command read has changed"
+            raise IntegrityError(msg)
+        return positions
+
+    def _columns(self, rows: Sequence[ChainedRow]) -> tuple[list[Any], ...]:
+        return (
+            [self._as_uuid(r.event.originator_id) for r in rows],
+            [r.event.originator_version for r in rows],
+            [r.event.topic for r in rows],
+            [bytes(r.event.state) for r in rows],
+            [r.prev_hash for r in rows],
+            [r.hash for r in rows],
+        )
 
     def scrub_after_erasure(self) -> None:
         # A deleted row stays in its page until VACUUM, and a plain VACUUM only marks the

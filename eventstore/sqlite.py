@@ -135,6 +135,9 @@ class CasetrackSQLiteRecorder(
     buckets_table = "casetrack_checkpoint_buckets"
     nodes_table = "casetrack_checkpoint_nodes"
     archive_table = "casetrack_archive_schedule"
+    # A write transaction holds the file's write lock from BEGIN IMMEDIATE: what a command
+    # read on its cursor cannot change before its commit.
+    recheck_references = False
 
     def __init__(
         self,

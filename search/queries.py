@@ -82,11 +82,15 @@ PARTIAL_ID_FIELDS = [
     "code.ngram^4",
     "item_code.ngram^2",
 ]
+# Every name is searched once, as `title`: the projections copy an item's name into the `title`
+# of its catalogue item, cases and licences (`TITLE_COPIES`), so matching `name` and
+# `item_name` as well found the same documents with the same best score again, and was a third
+# of a partial item name's cost at a million cases (loadtests/RESULTS.md, 2026-12-01 fifth
+# session).
+TITLE_COPIES = {"catalog": "name", "cases": "item_name", "licences": "item_name"}
 # Chinese names and titles, analysed with `cjk` (bigrams).
 CHINESE_FIELDS = [
     "title^6",
-    "name^6",
-    "item_name^5",
     "licence_type^3",
     "description^3",
     "location^2",
@@ -96,15 +100,11 @@ CHINESE_FIELDS = [
 # Latin text with typo tolerance (the `.latin` subfields).
 LATIN_FIELDS = [
     "title.latin^2",
-    "name.latin^2",
-    "item_name.latin^2",
     "description.latin",
     "licence_type.latin",
 ]
 HIGHLIGHT_FIELDS = [
     "title",
-    "name",
-    "item_name",
     "description",
     "location",
     "case_number",
@@ -112,8 +112,6 @@ HIGHLIGHT_FIELDS = [
     "code",
     "transaction_ref",
     "title.latin",
-    "name.latin",
-    "item_name.latin",
 ]
 SOURCE_FIELDS = [
     "type",

@@ -127,7 +127,7 @@ es_node_start() {
   # nodes that find each other on the transport ports, bootstrapped once by name.
   setsid nohup java "${jvm[@]}" "-Djava.io.tmpdir=$home/tmp" -jar "$ES_JAR" --home "$home" \
     --port "$(es_port "$i")" --transport-port "$(es_transport_port "$i")" \
-    --cluster-name casetrack-cluster --pid-file "$RUN_DIR/elasticsearch-$i.pid" \
+    --cluster-name casetrack-cluster --pid-file "$RUN_DIR/elasticsearch-$i.pid" "${ES_SETTINGS[@]}" \
     -E "node.name=elasticsearch-$i" -E discovery.type=multi-node \
     -E "discovery.seed_hosts=$(join "${seeds[@]}")" \
     -E "cluster.initial_master_nodes=$(join "${names[@]}")" \

@@ -23,13 +23,18 @@
 # Running as root (sessions, CI): the "can not run elasticsearch as root" refusal and the
 # bootstrap checks (vm.max_map_count, file descriptors, ...) live in the distribution's
 # bootstrap class org.elasticsearch.bootstrap.Elasticsearch, which the launcher does not use,
-# so no setting or runuser is needed. mmap is off (node.store.allow_mmap=false) and disk
-# watermarks are disabled, so neither vm.max_map_count nor a full disk blocks a dev node.
+# so no setting or runuser is needed. Disk watermarks are disabled, so a full disk does not block
+# a dev node. Index files are memory-mapped (`hybridfs`, Elasticsearch's own default) unless
+# CASETRACK_ES_MMAP=false: the launcher turns mmap off, es.sh turns it back on, because reading
+# them through NIO cost a partial-name or faceted search 20-40 % more CPU at a million cases
+# (loadtests/RESULTS.md, 2026-12-01 fifth session). Elasticsearch maps one region per file here
+# (Lucene's 1 GiB chunks), far below the default vm.max_map_count of 65530.
 #
 # Environment:
 #   CASETRACK_ES_URL        external Elasticsearch: es_up/es_down do nothing
 #   CASETRACK_ES_PORT       HTTP port (default 19200); transport uses PORT+100
 #   CASETRACK_ES_JAVA_OPTS  extra JVM flags appended (e.g. a different -Xmx)
+#   CASETRACK_ES_MMAP       true (default) or false: memory-map index files
 
 if ! declare -F pid_alive >/dev/null; then
   # shellcheck source=common.sh
@@ -43,6 +48,10 @@ ES_HOME="$VAR/elasticsearch"
 ES_PID="$RUN_DIR/elasticsearch.pid"
 ES_LOG="$LOG_DIR/elasticsearch.log"
 ES_START_TIMEOUT="${CASETRACK_ES_START_TIMEOUT:-120}"
+case "${CASETRACK_ES_MMAP:-true}" in
+  true|false) ES_SETTINGS=(-E "node.store.allow_mmap=${CASETRACK_ES_MMAP:-true}") ;;
+  *) die "CASETRACK_ES_MMAP must be true or false, not '${CASETRACK_ES_MMAP}'" ;;
+esac
 
 es_url() { printf 'http://127.0.0.1:%s' "$ES_PORT"; }
 
@@ -100,7 +109,7 @@ es_up() {
     log "starting Elasticsearch on $(es_url) (data in $ES_HOME, log $ES_LOG)"
     # shellcheck disable=SC2086
     setsid nohup java "${ES_JVM[@]}" "-Djava.io.tmpdir=$ES_HOME/tmp" ${CASETRACK_ES_JAVA_OPTS:-} \
-      -jar "$ES_JAR" --home "$ES_HOME" --port "$ES_PORT" --pid-file "$ES_PID" \
+      -jar "$ES_JAR" --home "$ES_HOME" --port "$ES_PORT" --pid-file "$ES_PID" "${ES_SETTINGS[@]}" \
       >>"$ES_LOG" 2>&1 < /dev/null &
     echo $! > "$ES_PID"   # the launcher rewrites it with its own pid as soon as the JVM is up
     STARTED+=(elasticsearch)

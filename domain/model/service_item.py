@@ -186,6 +186,9 @@ def _upcast_terms_v1_v2(state: dict[str, Any]) -> None:
 class ServiceItem(CasetrackAggregate):
     record_name = "service item"
     final_statuses = ("withdrawn",)
+    # Commands read items with `Tx.reference`: kept decoded by version between commands
+    # (nothing personal in them; `domain/references.py`).
+    kept_as_reference = True
 
     class ItemPublished(CasetrackAggregate.Created):
         """v2: the terms carry ``retention`` (docs/design.md, "Retention")."""

@@ -45,6 +45,12 @@ def schedule_archive(tx: Tx, case: Case) -> None:
         tx.schedule_destruction(case.id, case.archive["action_date"])
 
 
+def _catalogue_item(tx: Tx, code: str) -> ServiceItem | None:
+    """An item the command reads (current in its transaction, never changed by it)."""
+    item = tx.reference(item_id(code))
+    return item if isinstance(item, ServiceItem) else None
+
+
 class CaseCommands(Commands):
     def submit_case(
         self,
@@ -60,7 +66,7 @@ class CaseCommands(Commands):
         validate_item_code(item_code, field="item_code")
 
         def build(tx: Tx) -> Sequence[Aggregate]:
-            item = self.load_or_none(item_id(item_code))
+            item = tx.reference(item_id(item_code))
             if not isinstance(item, ServiceItem):
                 raise InvalidInput("item_code", f"there is no service item {item_code}")
             item.check_takes_cases()
@@ -355,7 +361,10 @@ class CaseCommands(Commands):
             self._check_version(case, expected_version)
             case_transfer.check_transferable(case, department, region_code)
             item = case_transfer.receiving_item(
-                case_transfer.handled_as(case), department, region_code, self._catalogue_item
+                case_transfer.handled_as(case),
+                department,
+                region_code,
+                lambda code: _catalogue_item(tx, code),
             )
             now = self.clock()
             case.transfer(
@@ -374,10 +383,6 @@ class CaseCommands(Commands):
             return [case, *payments]
 
         return self._run(build, case_body, status=OK, idempotency=idempotency)
-
-    def _catalogue_item(self, code: str) -> ServiceItem | None:
-        item = self.load_or_none(item_id(code))
-        return item if isinstance(item, ServiceItem) else None
 
     def withdraw_case(
         self,

@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from abc import abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -28,6 +28,7 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 from domain.errors import IdempotencyKeyInFlight, IdempotencyKeyReused
 from domain.store.hashing import HashAlgorithm, event_hash
 from domain.store.records import IdempotencyRequest, LoggedEvent, StoredAnswer
+from domain.store.stream_reads import StreamReadsMixin
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ class ChainedRow:
         self.hash = hash_
 
 
-class CasetrackRecorderMixin:
+class CasetrackRecorderMixin(StreamReadsMixin):
     """Mixed into the SQLite and PostgreSQL application recorders."""
 
     hash_algorithm: HashAlgorithm
@@ -57,6 +58,10 @@ class CasetrackRecorderMixin:
     idempotency_table: str
     archive_table: str
     for_update: str = ""
+    # Whether the append checks, under its lock, the heads of what the command read with
+    # `Tx.reference`: PostgreSQL takes its table lock only at the append; SQLite's write
+    # transaction holds the file's lock from `BEGIN IMMEDIATE`, before any read.
+    recheck_references: bool = True
 
     # ------------------------------------------------------------------ backend hooks
 
@@ -91,9 +96,25 @@ class CasetrackRecorderMixin:
     def insert_chained(self, cursor: Any, rows: Sequence[ChainedRow]) -> list[int]:
         """Insert rows in the given order; return their positions."""
 
+    def insert_chained_if_unchanged(
+        self, cursor: Any, rows: Sequence[ChainedRow], references: Mapping[UUID, int]
+    ) -> list[int]:
+        """`insert_chained` while every aggregate of `references` is still at its version
+        (0: none stored), IntegrityError otherwise (PostgreSQL: checked by the INSERT)."""
+        self._check_references(references, self._stored_heads(cursor, list(references)))
+        return self.insert_chained(cursor, rows)
+
     # ------------------------------------------------------------------ appending
 
-    def append_chained(self, cursor: Any, stored_events: Sequence[StoredEvent]) -> list[int]:
+    def append_chained(
+        self,
+        cursor: Any,
+        stored_events: Sequence[StoredEvent],
+        references: Mapping[UUID, int] | None = None,
+    ) -> list[int]:
+        """Insert with the hash chain. `references`: aggregate id -> the version the command
+        decided against, for aggregates it read but does not append to; when one has moved
+        since (another transaction appended to it), nothing is inserted (IntegrityError)."""
         if not stored_events:
             return []
         self.before_append(cursor)
@@ -108,8 +129,17 @@ class CasetrackRecorderMixin:
                 heads[originator_id] = (0, None)
                 if event.originator_version != 1:
                     existing.append(originator_id)
+        read = {
+            i: version
+            for i, version in (references or {}).items()
+            if self.recheck_references and i not in heads
+        }
         if existing:
-            heads.update(self._stored_heads(cursor, existing))
+            # One query for both on PostgreSQL, in the append's lock.
+            found = self._stored_heads(cursor, existing + list(read))
+            heads.update((i, found[i]) for i in existing if i in found)
+            self._check_references(read, found)
+            read = {}
         rows: list[ChainedRow] = []
         algorithm = self.hash_algorithm
         for event in stored_events:
@@ -131,7 +161,23 @@ class CasetrackRecorderMixin:
             )
             rows.append(ChainedRow(event, prev_hash, digest))
             heads[originator_id] = (event.originator_version, digest)
+        if read:  # no head was read before hashing
+            return self.insert_chained_if_unchanged(cursor, rows, read)
         return self.insert_chained(cursor, rows)
+
+    @staticmethod
+    def _check_references(
+        references: Mapping[UUID, int], found: Mapping[UUID, tuple[int, str | None]]
+    ) -> None:
+        moved = {i: (found[i][0] if i in found else 0, v) for i, v in references.items()}
+        if any(now != read for now, read in moved.values()):
+            raise IntegrityError(
+                "; ".join(
+                    f"Aggregate {i}: read at version {read}, stored version now {now}"
+                    for i, (now, read) in moved.items()
+                    if now != read
+                )
+            )
 
     def _stored_heads(
         self, cursor: Any, originator_ids: Sequence[UUID]

@@ -106,23 +106,24 @@ class Submissions:
     def five(self, i: int) -> None:
         self.app.commit(
             lambda tx: [
-                self.case(self.app, lambda year, region: tx.next_number("case", year, region))
+                self.case(tx.reference, lambda year, region: tx.next_number("case", year, region))
             ]
         )
 
     def bare_five(self, library: Application, i: int) -> None:
         """The same five events saved by the bare library (number from the loop, no key)."""
-        library.save(self.case(library, lambda year, region: i + 1))
+        library.save(self.case(library.repository.get, lambda year, region: i + 1))
 
     def copy_item(self, library: Application) -> None:
         """The item's stored events into the bare library's store (they hold nothing
         personal, so they decode there as they are)."""
         library.recorder.insert_events(self.app.recorder.select_events(item_id(self.item["code"])))
 
-    def case(self, app: Application, number: Callable[[int, str], int]) -> Case:
-        """A case submitted, accepted, assigned, decided and rated: five events."""
+    def case(self, load: Callable[[uuid.UUID], Any], number: Callable[[int, str], int]) -> Case:
+        """A case submitted, accepted, assigned, decided and rated: five events. `load` reads
+        the item: as our commands do (`Tx.reference`), or the bare library's repository."""
         clerk = self.clerk
-        stored = app.repository.get(item_id(self.item["code"]))
+        stored = load(item_id(self.item["code"]))
         terms = stored.case_terms()
         now = self.app.clock()
         year = shanghai_date(now).year

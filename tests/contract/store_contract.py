@@ -21,6 +21,7 @@ from domain.errors import ConcurrencyConflict, IdempotencyKeyInFlight, Idempoten
 from domain.store.hashing import HashAlgorithm
 from domain.store.records import IdempotencyRequest
 from tests.contract.checkpoint_contract import CheckpointContract
+from tests.contract.reference_contract import ReferenceContract
 from tests.support.store_aggregates import Ticket, open_ticket
 
 DEADLINE_S = 30.0
@@ -74,7 +75,7 @@ class Coded(Aggregate):
         self.code = code
 
 
-class EventStoreContract(CheckpointContract):
+class EventStoreContract(CheckpointContract, ReferenceContract):
     # --- provided by each backend ----------------------------------------------------
 
     @pytest.fixture

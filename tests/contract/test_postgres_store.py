@@ -23,6 +23,8 @@ def postgres_url() -> str:
 class TestPostgresEventStore(EventStoreContract):
     """Each test gets a schema of its own, dropped afterwards."""
 
+    writers_wait_from_the_start = False
+
     @pytest.fixture
     def store_env(self) -> Iterator[dict[str, str]]:
         schema = f"ct_test_{uuid4().hex[:12]}"

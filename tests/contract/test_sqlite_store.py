@@ -13,6 +13,8 @@ from tests.contract.store_contract import EventStoreContract
 
 
 class TestSQLiteEventStore(EventStoreContract):
+    writers_wait_from_the_start = True
+
     @pytest.fixture
     def store_env(self, tmp_path: Path) -> Iterator[dict[str, str]]:
         yield {"CASETRACK_EVENT_STORE": f"sqlite:///{tmp_path / 'events.db'}"}

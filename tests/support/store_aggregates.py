@@ -48,3 +48,17 @@ class Permit(Aggregate):
     def __init__(self, holder: str, region_code: str) -> None:
         self.holder = holder
         self.region_code = region_code
+
+
+class Listing(Aggregate):
+    """Reference data as a service item is: commands read it and do not change it."""
+
+    kept_as_reference = True
+
+    @event("Listed")
+    def __init__(self, title: str) -> None:
+        self.title = title
+
+    @event("Retitled")
+    def retitle(self, title: str) -> None:
+        self.title = title

@@ -16,6 +16,7 @@ from consumers.envelope import build_envelope
 from consumers.projector import fold
 from domain.services import Casetrack
 from projections import PROJECTIONS
+from search.queries import TITLE_COPIES
 from tests.support.scenarios import PERSON, run_full_day
 
 
@@ -225,3 +226,14 @@ def test_an_erasure_reaches_the_documents_of_every_record_that_held_the_persons_
         assert case["aggregate_version"] == app.repository.get(UUID(made.cases[0])).version
     finally:
         app.close()
+
+
+def test_every_name_search_matches_is_in_the_title_of_its_document(world):
+    # Search matches names as `title` only (search.queries.TITLE_COPIES): a document whose
+    # name differed from its title would be found by neither its name nor a part of it.
+    _, _, envelopes = world
+    for model, field in TITLE_COPIES.items():
+        documents = _documents(model, envelopes)
+        assert documents, model
+        for doc in documents.values():
+            assert doc["title"] == doc[field], (model, doc["title"], doc[field])

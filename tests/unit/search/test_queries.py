@@ -9,6 +9,7 @@ import pytest
 from search.analytics import case_counts_body, durations_body, revenue_body
 from search.queries import (
     MATCH_NONE,
+    TITLE_COPIES,
     BadQuery,
     BlindTerms,
     Scope,
@@ -155,7 +156,18 @@ def test_only_latin_words_are_matched_with_typos(q, words):
 
 def test_highlights_use_the_plain_highlighter_on_the_names_and_identifiers():
     fields = search_request(q="营业执照", scope=CLERK).page["highlight"]
-    assert fields["type"] == "plain" and {"title", "name", "case_number"} <= set(fields["fields"])
+    assert fields["type"] == "plain" and {"title", "case_number"} <= set(fields["fields"])
+    # a name is highlighted in the title it is copied into (TITLE_COPIES), not twice
+    assert not set(TITLE_COPIES.values()) & set(fields["fields"])
+
+
+def test_each_name_is_matched_once_in_the_title_it_is_copied_into():
+    text = search_request(q="营业执照 licnese", scope=CLERK).page["query"]["bool"]["must"][0]
+    matched = [
+        f for c in text["bool"]["should"] if "multi_match" in c for f in c["multi_match"]["fields"]
+    ]
+    assert "title^6" in matched and "title.latin^2" in matched
+    assert not {f.split("^")[0].split(".")[0] for f in matched} & set(TITLE_COPIES.values())
 
 
 def test_people_are_found_by_the_blind_refs_of_the_query_never_by_its_plaintext():
