@@ -292,6 +292,11 @@ class ConfluentConsumer:
                 "max.partition.fetch.bytes": max_partition_fetch_bytes,
                 # librdkafka's own read-ahead (64 MiB by default), bounded like the fetches
                 "queued.max.messages.kbytes": max(1024, 2 * fetch_max_bytes // 1024),
+                # ... and, once over that bound, fetching again within a fetch wait of the
+                # projector taking from it. At librdkafka's default (1 s) a bounded read-ahead
+                # was a throttle: one queue-full a second, ~5 MiB/s, ~5,000 events/s for a live
+                # projector whatever its speed (loadtests/RESULTS.md, fifth session).
+                "fetch.queue.backoff.ms": fetch_max_wait_ms,
             }
         )
         self._consumer.subscribe([topic])

@@ -6,7 +6,11 @@ a SQLite store of its own and relays them to a topic of its own, once, and print
 projector and a rebuild against a raw bulk of the same final documents, in the same run);
 ``rss RUN_ID`` starts ``manage.py project all`` on it, waits until every projection has caught
 up and prints its peak RSS; ``profile RUN_ID`` runs the cases projector under cProfile;
-``remove RUN_ID`` deletes the topic, indices, groups and store.
+``consume RUN_ID --driver confluent --work 0.45`` reads the topic with the projector's consumer
+alone, sleeping `work` seconds per 5,000 records in place of the projector's own work (so a
+consumer that cannot keep up shows without Elasticsearch); ``remove RUN_ID`` deletes the topic,
+indices, groups and store. ``measure`` and ``profile`` take ``--drivers`` / ``--driver``
+(``kafka-python``, the default, or ``confluent``).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from pathlib import Path
 
 import orjson
 
-from consumers.kafka_driver import KAFKA_PYTHON
+from consumers.kafka_driver import DRIVERS, KAFKA_PYTHON, consumer_factory
 from consumers.projector import Projector
 from consumers.rebuild import caught_up
 from domain.services import Casetrack
@@ -50,13 +54,15 @@ from search.indices import REBUILD_SETTINGS, Names, index_body
 from search.store import ReadModels
 
 
-def _args(run_id: str, runs: int = 3, partitions: int = 12) -> argparse.Namespace:
+def _args(
+    run_id: str, runs: int = 3, partitions: int = 12, drivers: list[str] | None = None
+) -> argparse.Namespace:
     return argparse.Namespace(
         kafka=DEFAULTS["kafka"],
         es=DEFAULTS["es"],
         runs=runs,
         partitions=partitions,
-        drivers=[KAFKA_PYTHON],
+        drivers=drivers or [KAFKA_PYTHON],
         doc_sample=200_000,
         stage_timeout=1800.0,
     )
@@ -112,10 +118,13 @@ def prepare(cases: int) -> str:
     return run.run_id
 
 
-def measure(run_id: str, runs: int) -> None:
-    run = _context(run_id, runs=runs)
+def measure(run_id: str, runs: int, drivers: list[str] | None = None) -> None:
+    run = _context(run_id, runs=runs, drivers=drivers)
     earlier = f"{run_id}.bench."  # the stage's groups: each run reads from offset 0
-    left = (earlier, f"{run_id}-proj", f"{run_id}-raw")  # and indices of a run stopped early
+    # the rebuilds' groups, named after their new index: the second `measure` of a run made the
+    # same index names again, so its rebuilds resumed at the end and read nothing
+    rebuilt = f"{run_id}.projector."
+    left = (earlier, rebuilt, f"{run_id}-proj", f"{run_id}-raw")  # and a stopped run's indices
     remove_named(lambda name: name.startswith(left), kafka=run.args.kafka, es=run.args.es)
     projection, docs = projection_stage(run)
     rebuild = rebuild_stage(run, docs)
@@ -130,6 +139,10 @@ def measure(run_id: str, runs: int) -> None:
                     "ours": figures[key],
                     "raw": figures["raw_bulk_events_s"],
                     "ratio": round(figures["ratio"], 3),
+                    "drivers": {
+                        driver: {"ours": f[key], "ratio": round(f["ratio"], 3)}
+                        for driver, f in figures["drivers"].items()
+                    },
                     "runs": figures["runs"],
                 }
             ).decode()
@@ -199,7 +212,7 @@ def rss(run_id: str) -> None:
     remove_named(lambda name: name.startswith(groups), kafka=run.args.kafka, es=run.args.es)
 
 
-def profile(run_id: str, output: Path) -> None:
+def profile(run_id: str, output: Path, driver: str = KAFKA_PYTHON) -> None:
     run = _context(run_id)
     index = f"{run_id}-prof-cases-v1"
     run.read_models.client.indices.create(index=index, **index_body("cases"))
@@ -212,6 +225,7 @@ def profile(run_id: str, output: Path) -> None:
         group_id=f"{run_id}.prof.{uuid.uuid4().hex[:4]}",
         target=index,
         checkpoint_name="prof",
+        consumer_factory=consumer_factory(driver),
     )
     profiler = cProfile.Profile()
     started = time.perf_counter()
@@ -225,6 +239,55 @@ def profile(run_id: str, output: Path) -> None:
     run.read_models.client.indices.delete(index=index)
 
 
+def consume(run_id: str, driver: str, work: float) -> None:
+    """Records/s of the projector's consumer (its settings) from offset 0 to the end of the
+    topic, timed from the first record; `work` s of sleep per 5,000 records after each poll,
+    which, like the projector's, asks for nothing more (timeout 0) until that work is done."""
+    run = _context(run_id)
+    total = int((run.work / "events.total").read_text())
+    consumer = consumer_factory(driver)(
+        run.topics.events,
+        bootstrap_servers=run.args.kafka,
+        group_id=f"{run_id}.consume.{uuid.uuid4().hex[:4]}",
+        client_id="casetrack-probe",
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_poll_records=5000,
+        fetch_max_bytes=2 << 20,
+        max_partition_fetch_bytes=256 << 10,
+        fetch_max_wait_ms=100,
+    )
+    read = polls = empty = 0
+    started = None
+    try:
+        while read < total:
+            records = consumer.poll(timeout_ms=0 if started else 500)
+            count = sum(len(batch) for batch in records.values())
+            if not count:
+                empty += started is not None
+                time.sleep(0.01)
+                continue
+            started = started or time.perf_counter()
+            read, polls = read + count, polls + 1
+            time.sleep(work * count / 5000)
+        seconds = time.perf_counter() - (started or 0)
+    finally:
+        consumer.close()
+    print(
+        orjson.dumps(
+            {
+                "driver": driver,
+                "work_s_per_5000": work,
+                "load_average": os.getloadavg(),
+                "records": read,  # markers included
+                "records_s": round(read / seconds),
+                "polls": polls,
+                "empty_polls": empty,
+            }
+        ).decode()
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m loadtests.projection_probe")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -232,25 +295,33 @@ def main(argv: list[str] | None = None) -> int:
     m = sub.add_parser("measure")
     m.add_argument("run_id")
     m.add_argument("--runs", type=int, default=3)
+    m.add_argument("--drivers", nargs="+", choices=DRIVERS, default=[KAFKA_PYTHON])
     r = sub.add_parser("rebuild")
     r.add_argument("run_id")
     r.add_argument("--runs", type=int, default=3)
+    c = sub.add_parser("consume")
+    c.add_argument("run_id")
+    c.add_argument("--driver", choices=DRIVERS, default=KAFKA_PYTHON)
+    c.add_argument("--work", type=float, default=0.45, help="seconds per 5,000 records")
     sub.add_parser("rss").add_argument("run_id")
     p = sub.add_parser("profile")
     p.add_argument("run_id")
     p.add_argument("--output", type=Path, default=Path("/tmp/projection.prof"))
+    p.add_argument("--driver", choices=DRIVERS, default=KAFKA_PYTHON)
     sub.add_parser("remove").add_argument("run_id")
     a = parser.parse_args(argv)
     if a.command == "prepare":
         prepare(a.cases)
     elif a.command == "measure":
-        measure(a.run_id, a.runs)
+        measure(a.run_id, a.runs, a.drivers)
     elif a.command == "rebuild":
         rebuilds(a.run_id, a.runs)
+    elif a.command == "consume":
+        consume(a.run_id, a.driver, a.work)
     elif a.command == "rss":
         rss(a.run_id)
     elif a.command == "profile":
-        profile(a.run_id, a.output)
+        profile(a.run_id, a.output, a.driver)
     else:
         remove_run(a.run_id, kafka=DEFAULTS["kafka"], es=DEFAULTS["es"])
     return 0

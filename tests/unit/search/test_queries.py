@@ -6,10 +6,14 @@ from datetime import date
 
 import pytest
 
+from projections import PROJECTIONS
 from search.analytics import case_counts_body, durations_body, revenue_body
 from search.queries import (
     MATCH_NONE,
+    SEARCH_TYPES,
+    STAFF_WIDE,
     TITLE_COPIES,
+    TYPE_VALUES,
     BadQuery,
     BlindTerms,
     Scope,
@@ -367,3 +371,17 @@ def test_revenue_is_grouped_per_period_of_settlement_in_shanghai():
     assert histogram["calendar_interval"] == "day" and histogram["time_zone"] == "Asia/Shanghai"
     with pytest.raises(BadQuery):
         revenue_body("kind", "week")
+
+
+@pytest.mark.parametrize("role", sorted(STAFF_WIDE))
+def test_a_caller_who_sees_everything_gets_no_type_clause_only_the_dates(role):
+    body = search_request(q=None, scope=Scope(role=role), date_from="2025-03-01").page
+    (only,) = body["query"]["bool"]["filter"]
+    assert "range" in only
+
+
+def test_the_read_models_searched_hold_only_the_types_a_scoped_clause_matches():
+    # Why a caller who sees everything needs no type clause: every document of the five read
+    # models searched, degraded ones included, has one of the types of its search type.
+    for search_type, model in SEARCH_TYPES.items():
+        assert PROJECTIONS[model].document_type in TYPE_VALUES[search_type]
