@@ -9,6 +9,7 @@ import weakref
 
 import pytest
 
+from consumers import collector
 from consumers.collector import collector_paused
 
 
@@ -74,3 +75,27 @@ def test_cycles_made_during_a_pause_are_collected_afterwards():
         del node
     gc.collect()
     assert ref() is None
+
+
+def test_pauses_that_never_end_together_still_collect_every_max_pause(monkeypatch):
+    # Seven projectors catching up overlap for the whole catch-up: cycles made meanwhile must
+    # not wait for it to end.
+    class Node:
+        pass
+
+    gc.enable()
+    clock = [1000.0]
+    monkeypatch.setattr(collector.time, "monotonic", lambda: clock[0])
+    with collector_paused():
+        node = Node()
+        node.itself = node
+        ref = weakref.ref(node)
+        del node
+        with collector_paused():
+            pass
+        assert ref() is not None  # not yet: the pause is young
+        clock[0] += collector.MAX_PAUSE_S + 1
+        with collector_paused():
+            assert ref() is None
+            assert not gc.isenabled()
+    assert gc.isenabled()
