@@ -84,7 +84,7 @@ PARTIAL_ID_FIELDS = [
 ]
 # Every name is searched once, as `title`: the projections copy an item's name into the `title`
 # of its catalogue item, cases and licences (`TITLE_COPIES`), so matching `name` and
-# `item_name` as well found the same documents with the same best score again, and was a third
+# `item_name` as well found the same documents with the same best score again, and was 40-45 %
 # of a partial item name's cost at a million cases (loadtests/RESULTS.md, 2026-12-01 fifth
 # session).
 TITLE_COPIES = {"catalog": "name", "cases": "item_name", "licences": "item_name"}
