@@ -185,16 +185,9 @@ class CasetrackRecorderMixin(StreamReadsMixin):
         """(version, hash) of the last stored event of each aggregate that has one."""
         heads = {}
         for originator_id in originator_ids:
-            cursor.execute(
-                self.q(
-                    f"SELECT originator_version, hash FROM {self.events_table} "
-                    "WHERE originator_id = %s ORDER BY originator_version DESC LIMIT 1"
-                ),
-                (self.id_param(originator_id),),
-            )
-            row = cursor.fetchone()
-            if row is not None:
-                heads[originator_id] = (row["originator_version"], row["hash"])
+            head = self.stream_head(cursor, originator_id)
+            if head is not None:
+                heads[originator_id] = head
         return heads
 
     @staticmethod
