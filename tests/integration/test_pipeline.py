@@ -12,7 +12,6 @@ import pytest
 from kafka import KafkaAdminClient
 
 from consumers.dead_letters import list_dead_letters, replay
-from consumers.projector import Projector
 from consumers.rebuild import rebuild
 from consumers.topics import Topics
 from domain.services import Casetrack
@@ -24,6 +23,7 @@ from search.store import ReadModels
 from tests.support import stack
 from tests.support.poison import Case as PoisonCase
 from tests.support.processes import kill, manage
+from tests.support.projectors import projector_factory
 from tests.support.readmodels import differences
 from tests.support.scenarios import CLERK, run_full_day
 from tests.support.stack import wait_until
@@ -256,18 +256,13 @@ def test_a_rebuild_under_query_load_swaps_the_alias_without_a_failed_query(world
     for reader in readers:
         reader.start()
 
-    def make(name, **overrides):
-        options = dict(
-            projection=PROJECTIONS[name],
-            read_models=world.read_models,
-            bootstrap=world.bootstrap,
-            topic=world.topics.events,
-            dead_letter_topic=world.topics.dead_letters,
-            group_id=f"{world.prefix}.projector.{name}",
-            partitions=PARTITIONS,
-        )
-        options.update(overrides)
-        return Projector(**options)
+    make = projector_factory(
+        read_models=world.read_models,
+        bootstrap=world.bootstrap,
+        topics=world.topics,
+        prefix=world.prefix,
+        partitions=PARTITIONS,
+    )
 
     try:
         result = rebuild(

@@ -13,11 +13,11 @@ from consumers.projector import Projector
 from consumers.rebuild import rebuild
 from consumers.topics import Topics
 from domain.services import Casetrack
-from projections import PROJECTIONS
 from search.client import make_client
 from search.indices import SETTINGS, Names
 from search.store import ReadModels
 from tests.support.bus import envelopes_of, publish
+from tests.support.projectors import projector_factory
 from tests.support.scenarios import run_full_day
 
 pytestmark = pytest.mark.integration
@@ -67,19 +67,14 @@ def test_a_rebuild_writes_without_refreshes_and_swaps_in_a_serving_searchable_in
         day = run_full_day(app, suffix="0001")
         publish(kafka_bootstrap, topics.events, envelopes_of(app, 0))
 
-        def make(name, **overrides):
-            options = dict(
-                projection=PROJECTIONS[name],
-                read_models=read_models,
-                bootstrap=kafka_bootstrap,
-                topic=topics.events,
-                dead_letter_topic=topics.dead_letters,
-                group_id=f"{prefix}.projector.{name}",
-                partitions=PARTITIONS,
-            )
-            options.update(overrides)
-            made.append(Projector(**options))
-            return made[-1]
+        make = projector_factory(
+            read_models=read_models,
+            bootstrap=kafka_bootstrap,
+            topics=topics,
+            prefix=prefix,
+            partitions=PARTITIONS,
+            made=made,
+        )
 
         result = rebuild(
             make_projector=make, name="cases", stop=threading.Event(), progress=lambda line: None

@@ -14,7 +14,7 @@ import pytest
 
 from consumers import kafka_admin
 from consumers.dead_letters import count_dead_letters
-from consumers.projector import Projector, fold
+from consumers.projector import fold
 from consumers.rebuild import rebuild
 from consumers.topics import Topics
 from domain.services import Casetrack
@@ -24,6 +24,7 @@ from search.indices import Names
 from search.store import ReadModels
 from tests.support.bus import envelopes_of, publish
 from tests.support.legacy import V2_EVENTS, envelope_as_v1
+from tests.support.projectors import projector_factory
 from tests.support.scenarios import run_full_day
 
 pytestmark = pytest.mark.integration
@@ -54,18 +55,13 @@ def test_a_rebuild_from_offset_0_reads_v1_and_v2_decisions_alike(kafka_bootstrap
         assert {e["schema_version"] for e in new if e["event_type"] == "CaseDecided"} == {3}
         publish(kafka_bootstrap, topics.events, new)
 
-        def make(name, **overrides):
-            options = dict(
-                projection=PROJECTIONS[name],
-                read_models=read_models,
-                bootstrap=kafka_bootstrap,
-                topic=topics.events,
-                dead_letter_topic=topics.dead_letters,
-                group_id=f"{prefix}.projector.{name}",
-                partitions=PARTITIONS,
-            )
-            options.update(overrides)
-            return Projector(**options)
+        make = projector_factory(
+            read_models=read_models,
+            bootstrap=kafka_bootstrap,
+            topics=topics,
+            prefix=prefix,
+            partitions=PARTITIONS,
+        )
 
         result = rebuild(
             make_projector=make, name="cases", stop=threading.Event(), progress=lambda line: None
