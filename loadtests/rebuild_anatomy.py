@@ -32,6 +32,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -129,47 +130,43 @@ class Counting:
 
 
 def counting(read_models: ReadModels, tally: Counting) -> ReadModels:
+    def timed(kind: str, items: int, call: Callable[[], Any]) -> Any:
+        started = time.perf_counter()
+        try:
+            return call()
+        finally:
+            c = tally.calls[kind]
+            c.count += 1
+            c.items += items
+            c.seconds += time.perf_counter() - started
+            if kind == "bulk":
+                tally.sizes.append(items)
+            elif kind == "refresh":
+                tally.refreshed_at.append(started)
+
     class CountingReadModels(ReadModels):
         def write(self, target, writes, **kw):  # type: ignore[override]
-            started = time.perf_counter()
-            try:
-                return super().write(target, writes, **kw)
-            finally:
-                c = tally.calls["bulk"]
-                c.count += 1
-                c.items += len(writes)
-                c.seconds += time.perf_counter() - started
-                tally.sizes.append(len(writes))
+            return timed(
+                "bulk",
+                len(writes),
+                lambda: super(CountingReadModels, self).write(target, writes, **kw),
+            )
 
         def get_many(self, target, ids):  # type: ignore[override]
             ids = list(ids)
-            started = time.perf_counter()
-            try:
-                return super().get_many(target, ids)
-            finally:
-                c = tally.calls["mget"]
-                c.count += 1
-                c.items += len(ids)
-                c.seconds += time.perf_counter() - started
+            return timed(
+                "mget", len(ids), lambda: super(CountingReadModels, self).get_many(target, ids)
+            )
 
         def save_checkpoints(self, projection, positions):  # type: ignore[override]
-            started = time.perf_counter()
-            try:
-                return super().save_checkpoints(projection, positions)
-            finally:
-                c = tally.calls["checkpoints"]
-                c.count += 1
-                c.seconds += time.perf_counter() - started
+            return timed(
+                "checkpoints",
+                0,
+                lambda: super(CountingReadModels, self).save_checkpoints(projection, positions),
+            )
 
         def refresh(self, target):  # type: ignore[override]
-            started = time.perf_counter()
-            try:
-                return super().refresh(target)
-            finally:
-                c = tally.calls["refresh"]
-                c.count += 1
-                tally.refreshed_at.append(started)
-                c.seconds += time.perf_counter() - started
+            return timed("refresh", 0, lambda: super(CountingReadModels, self).refresh(target))
 
     return CountingReadModels(read_models.client, read_models.names)
 
