@@ -191,6 +191,14 @@ def _search_lines(search: dict[str, Any]) -> list[str]:
             _search_line("  at 10 req/s, before merges settled", unsettled)
             + f"  (then {search['merges_settled_s']:.0f} s until no merge ran for 5 s)"
         )
+    lines.append(
+        "    Elasticsearch CPU a request / the client's longest collector pause: "
+        + ", ".join(
+            f"{s['rate']:.0f}/s {s['es_cpu_ms_per_request']:.0f} / {s['client_gc_longest_ms']:.0f} ms"
+            for s in search["steps"]
+            if "es_cpu_ms_per_request" in s
+        )
+    )
     for kind, k in search["at_50"].get("by_kind", {}).items():
         lines.append(
             f"    at 50 req/s, {kind}: p50 {k['p50_ms']:.0f} ms, p99 {k['p99_ms']:.0f} ms "

@@ -8,6 +8,7 @@ stages leave; then, merges settled and caches warm, the rates rise until p99 pas
 
 from __future__ import annotations
 
+import gc
 import random
 import threading
 import time
@@ -162,6 +163,46 @@ class Timings:
         }
 
 
+class ClientPauses:
+    """The client process's own collector pauses during a step. A pause stalls every request due
+    meanwhile, and an open loop counts that as latency; the bench process holds what its
+    earlier stages made, so a full collection of it can take seconds."""
+
+    def __init__(self) -> None:
+        self.longest_ms = self.total_ms = 0.0
+        self.full_collections = 0
+        self._started = 0.0
+
+    def __enter__(self) -> ClientPauses:
+        gc.callbacks.append(self._seen)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self._seen)
+
+    def _seen(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+            return
+        pause_ms = (time.perf_counter() - self._started) * 1000
+        self.total_ms += pause_ms
+        self.longest_ms = max(self.longest_ms, pause_ms)
+        self.full_collections += info["generation"] == 2
+
+    def figures(self) -> dict[str, float]:
+        return {
+            "longest_ms": self.longest_ms,
+            "total_ms": self.total_ms,
+            "full_collections": self.full_collections,
+        }
+
+
+def node_cpu_ms(client) -> float:
+    """CPU milliseconds the Elasticsearch nodes have used so far (every thread of each)."""
+    nodes = client.nodes.stats(metric="process")["nodes"].values()
+    return float(sum(n["process"]["cpu"]["total_in_millis"] for n in nodes))
+
+
 def search_step(
     client,
     index: str,
@@ -175,8 +216,9 @@ def search_step(
     count = max(1, int(rate * duration_s))
     timings = Timings()
     bodies = [mix.next() for _ in range(count)]
+    cpu_before = node_cpu_ms(client)
     started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=16) as pool:
+    with ClientPauses() as pauses, ThreadPoolExecutor(max_workers=16) as pool:
         for i, body in enumerate(bodies):
             due = started + i / rate
             delay = due - time.perf_counter()
@@ -184,6 +226,7 @@ def search_step(
                 time.sleep(delay)
             pool.submit(timings.search, client, index, body, due, execute)
     elapsed = time.perf_counter() - started
+    cpu_ms = node_cpu_ms(client) - cpu_before
     return {
         "rate": rate,
         "requests": count,
@@ -192,6 +235,10 @@ def search_step(
         "p50_ms": percentile(timings.latencies, 50),
         "p99_ms": percentile(timings.latencies, 99),
         "max_ms": max(timings.latencies, default=0.0),
+        # where a slow step's time went: the nodes' CPU per request (the whole node, so work
+        # other than the searches shows here too) and the client's own collector pauses
+        "es_cpu_ms_per_request": cpu_ms / count,
+        "client_gc": pauses.figures(),
         # per query kind: the client's latency and Elasticsearch's own `took`
         "by_kind": timings.kinds(),
     }
@@ -228,6 +275,8 @@ def search_steps(
         "errors": sum(r["errors"] for r in steps),
         "requests": sum(r["requests"] for r in steps),
         "achieved_rate": median([r["achieved_rate"] for r in steps]),
+        "es_cpu_ms_per_request": median([r["es_cpu_ms_per_request"] for r in steps]),
+        "client_gc_longest_ms": max(r["client_gc"]["longest_ms"] for r in steps),
         "by_kind": {
             kind: {
                 key: median([r["by_kind"][kind][key] for r in steps if kind in r["by_kind"]])
@@ -242,9 +291,8 @@ def search_stage(run: RunContext, items: list[dict]) -> dict[str, Any]:
     """One step at 10 req/s in the state the rebuild and freshness stages leave, then the
     steady state a running system has (merges done, caches warm) at rising rates.
 
-    At a million cases the in-run figures were slow because the relay process signed a
-    checkpoint during this stage (a full pass over every stream head; paced since, see
-    loadtests/RESULTS.md)."""
+    Each step also reports the nodes' CPU per request and the client's own collector pauses,
+    so a slow step says whose time ran out (loadtests/RESULTS.md, the million-case runs)."""
     args, client, names = run.args, run.read_models.client, run.read_models.names
     aliases = ",".join(names.alias(m) for m in SEARCH_TYPES.values())
     mix = sample_mix(client, names.alias("cases"), items=items)

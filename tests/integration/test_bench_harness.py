@@ -105,6 +105,10 @@ def test_the_bench_writes_every_figure_at_a_tiny_scale(
     }
     search = latest["details"]["search"]
     assert search["unsettled_at_10"]["requests"] > 0 and search["merges_settled_s"] >= 0
+    # where a slow step's time went: the nodes' CPU per request, the client's collector pauses
+    assert all(
+        s["es_cpu_ms_per_request"] >= 0 <= s["client_gc_longest_ms"] for s in search["steps"]
+    )
     projection = latest["details"]["projection"]
     # the raw bulk writes the projector's own final documents (all of them at this scale)
     assert projection["documents"] == projection["projected_documents"] > 0
