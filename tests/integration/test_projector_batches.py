@@ -14,7 +14,7 @@ import threading
 import pytest
 
 from consumers import kafka_admin
-from consumers.projector import Projector, fold
+from consumers.projector import fold
 from consumers.rebuild import caught_up
 from consumers.topics import Topics
 from domain.services import Casetrack
@@ -23,6 +23,7 @@ from search.client import make_client
 from search.indices import Names
 from search.store import ReadModels
 from tests.support.bus import envelopes_of, publish
+from tests.support.projectors import projector_factory
 from tests.support.scenarios import ADMIN, CITIZEN, CLERK, MATERIALS, PERSON, item_terms
 
 pytestmark = pytest.mark.integration
@@ -61,14 +62,15 @@ def test_cases_folded_over_many_small_batches_equal_one_fold_of_the_log(
     finally:
         app.close()
 
-    projector = Projector(
-        projection=CASES,
+    make = projector_factory(
         read_models=read_models,
         bootstrap=kafka_bootstrap,
-        topic=topics.events,
-        dead_letter_topic=topics.dead_letters,
-        group_id=f"{read_models.names.prefix}.projector.cases",
+        topics=topics,
+        prefix=read_models.names.prefix,
         partitions=PARTITIONS,
+    )
+    projector = make(
+        "cases",
         max_poll_records=3,
         fetch_max_bytes=4096,
         max_partition_fetch_bytes=1024,

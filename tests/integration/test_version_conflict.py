@@ -19,7 +19,7 @@ from kafka.structs import TopicPartition
 
 from consumers import kafka_admin
 from consumers.dead_letters import count_dead_letters
-from consumers.projector import Projector, fold
+from consumers.projector import fold
 from consumers.rebuild import caught_up
 from consumers.topics import Topics
 from domain.services import Casetrack
@@ -28,6 +28,7 @@ from search.client import make_client
 from search.indices import Names
 from search.store import ReadModels, Write
 from tests.support.bus import envelopes_of, publish
+from tests.support.projectors import projector_factory
 from tests.support.scenarios import ADMIN, CITIZEN, CLERK, MATERIALS, PERSON, item_terms
 
 pytestmark = pytest.mark.integration
@@ -105,15 +106,14 @@ def test_the_projector_takes_a_409_as_applied_and_moves_on(read_models, kafka_bo
         ],
     )
 
-    projector = Projector(
-        projection=CASES,
+    make = projector_factory(
         read_models=read_models,
         bootstrap=kafka_bootstrap,
-        topic=topics.events,
-        dead_letter_topic=topics.dead_letters,
-        group_id=f"{read_models.names.prefix}.projector.cases",
+        topics=topics,
+        prefix=read_models.names.prefix,
         partitions=PARTITIONS,
     )
+    projector = make("cases")
     projector.run(threading.Event(), until=caught_up)
 
     assert projector.stats.dead_letters == 0
