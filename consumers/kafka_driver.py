@@ -36,6 +36,16 @@ KAFKA_PYTHON = "kafka-python"
 CONFLUENT = "confluent"
 DRIVERS = (KAFKA_PYTHON, CONFLUENT)
 
+# How long the broker may hold a fetch that finds nothing new. It answers as soon as a record
+# arrives, so this does not delay an event: it bounds how often an idle consumer asks again. At
+# 100 ms, `project all`'s seven idle kafka-python consumers took 17-18 % of a core (their IO
+# threads sending fetches and waking the pollers); at 500 ms, 6 % (loadtests/RESULTS.md).
+FETCH_MAX_WAIT_MS = 500
+# How soon librdkafka fetches again after finding its bounded read-ahead full: a fetch wait's
+# worth at its 1 s default throttled a live projector to ~5,000 events/s (RESULTS.md, fifth
+# session), so it is kept short, apart from the fetch wait.
+QUEUE_BACKOFF_MS = 100
+
 
 def make_producer(
     driver: str,
@@ -265,7 +275,7 @@ class ConfluentConsumer:
         max_poll_interval_ms: int = 300_000,
         session_timeout_ms: int = 10_000,
         heartbeat_interval_ms: int = 3_000,
-        fetch_max_wait_ms: int = 500,
+        fetch_max_wait_ms: int = FETCH_MAX_WAIT_MS,
         metadata_max_age_ms: int = 300_000,
         fetch_max_bytes: int = 50 << 20,
         max_partition_fetch_bytes: int = 1 << 20,
@@ -292,11 +302,9 @@ class ConfluentConsumer:
                 "max.partition.fetch.bytes": max_partition_fetch_bytes,
                 # librdkafka's own read-ahead (64 MiB by default), bounded like the fetches
                 "queued.max.messages.kbytes": max(1024, 2 * fetch_max_bytes // 1024),
-                # ... and, once over that bound, fetching again within a fetch wait of the
-                # projector taking from it. At librdkafka's default (1 s) a bounded read-ahead
-                # was a throttle: one queue-full a second, ~5 MiB/s, ~5,000 events/s for a live
-                # projector whatever its speed (loadtests/RESULTS.md, fifth session).
-                "fetch.queue.backoff.ms": fetch_max_wait_ms,
+                # ... and, once over that bound, fetching again soon after the projector takes
+                # from it (`QUEUE_BACKOFF_MS`).
+                "fetch.queue.backoff.ms": QUEUE_BACKOFF_MS,
             }
         )
         self._consumer.subscribe([topic])

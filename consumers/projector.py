@@ -48,7 +48,7 @@ from kafka.structs import OffsetAndMetadata, TopicPartition
 from consumers import kafka_admin
 from consumers.collector import collector_paused
 from consumers.envelope import dumps, is_marker, routing
-from consumers.kafka_driver import poll_group
+from consumers.kafka_driver import FETCH_MAX_WAIT_MS, poll_group
 from projections.base import Projection, ProjectionError, json_copy
 from search.store import BulkFailed, ReadModels, Write
 
@@ -306,7 +306,7 @@ class Projector:
             max_poll_interval_ms=900_000,
             session_timeout_ms=10_000,
             heartbeat_interval_ms=3_000,
-            fetch_max_wait_ms=100,
+            fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
             # A leader that assigned with metadata from before the topic reached the broker it
             # asked (a topic just created; on a cluster, brokers learn of it one by one) assigns
             # nothing until its metadata changes: refreshed every 10 s, not at the 5-minute

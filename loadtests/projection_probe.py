@@ -28,7 +28,7 @@ from pathlib import Path
 
 import orjson
 
-from consumers.kafka_driver import DRIVERS, KAFKA_PYTHON, consumer_factory
+from consumers.kafka_driver import DRIVERS, FETCH_MAX_WAIT_MS, KAFKA_PYTHON, consumer_factory
 from consumers.projector import Projector
 from consumers.rebuild import caught_up
 from domain.services import Casetrack
@@ -255,7 +255,7 @@ def consume(run_id: str, driver: str, work: float) -> None:
         max_poll_records=5000,
         fetch_max_bytes=2 << 20,
         max_partition_fetch_bytes=256 << 10,
-        fetch_max_wait_ms=100,
+        fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
     )
     read = polls = empty = 0
     started = None

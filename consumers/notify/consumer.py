@@ -34,7 +34,7 @@ from kafka.structs import OffsetAndMetadata, TopicPartition
 
 from consumers import kafka_admin
 from consumers.envelope import is_marker
-from consumers.kafka_driver import poll_group
+from consumers.kafka_driver import FETCH_MAX_WAIT_MS, poll_group
 from consumers.notify.compose import compose, preferences
 from domain.notifications.kinds import interesting, plan
 from domain.notifications.recipients import Subject, subject_of
@@ -126,7 +126,7 @@ class Notifier:
             max_poll_interval_ms=900_000,
             session_timeout_ms=10_000,
             heartbeat_interval_ms=3_000,
-            fetch_max_wait_ms=100,
+            fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
         )
 
     def close(self) -> None:

@@ -13,7 +13,14 @@ from kafka.structs import OffsetAndMetadata
 
 from consumers.envelope import is_marker
 from consumers.kafka_admin import ensure_topic
-from consumers.kafka_driver import CONFLUENT, DRIVERS, KAFKA_PYTHON, consumer_factory, make_producer
+from consumers.kafka_driver import (
+    CONFLUENT,
+    DRIVERS,
+    FETCH_MAX_WAIT_MS,
+    KAFKA_PYTHON,
+    consumer_factory,
+    make_producer,
+)
 from tests.support.stack import wait_until
 
 pytestmark = pytest.mark.integration
@@ -133,7 +140,7 @@ def test_a_bounded_read_ahead_does_not_throttle_the_confluent_consumer(kafka_boo
         max_poll_records=5000,
         fetch_max_bytes=1 << 20,  # the read-ahead's bound: twice that
         max_partition_fetch_bytes=256 << 10,
-        fetch_max_wait_ms=100,  # the projector's
+        fetch_max_wait_ms=FETCH_MAX_WAIT_MS,  # the projector's
     )
     try:
         polled: list[int] = []
@@ -155,3 +162,44 @@ def test_a_bounded_read_ahead_does_not_throttle_the_confluent_consumer(kafka_boo
 
 def _count(polled: dict) -> int:
     return sum(len(records) for records in polled.values())
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_a_held_fetch_is_answered_when_a_record_arrives(kafka_bootstrap, unique, driver):
+    """An idle consumer's fetch waits at the broker for up to `fetch_max_wait_ms`
+    (`FETCH_MAX_WAIT_MS` for the projectors and the notifier); a record arriving meanwhile
+    answers it at once. So the wait sets how often an idle consumer asks, not how late it
+    hears of an event: here a 10 s wait must not delay a record by anything like it."""
+    topic = f"test.driver.held.{driver}.{unique}"
+    ensure_topic(kafka_bootstrap, topic, partitions=12, config={"retention.ms": "-1"})
+    producer = make_producer(driver, bootstrap=kafka_bootstrap, client_id="test", send_timeout_s=30)
+    consumer = consumer_factory(driver)(
+        topic,
+        bootstrap_servers=kafka_bootstrap,
+        group_id=f"g-{unique}",
+        client_id="test",
+        auto_offset_reset="earliest",
+        fetch_max_wait_ms=10_000,
+    )
+    try:
+        seen: list[int] = []
+        producer.send(topic, key=b"first", value=b"x")
+        producer.flush(timeout=30)
+        wait_until(
+            lambda: seen.append(_count(consumer.poll(timeout_ms=200))) or sum(seen) == 1,
+            timeout_s=30,
+            what="the first record",
+        )
+        for _ in range(5):  # idle for a second: the next fetch is held at the broker
+            assert _count(consumer.poll(timeout_ms=200)) == 0
+        sent = time.monotonic()
+        producer.send(topic, key=b"second", value=b"y")
+        producer.flush(timeout=30)
+        wait_until(
+            lambda: _count(consumer.poll(timeout_ms=100)) == 1, timeout_s=30, what="the second"
+        )
+        waited = time.monotonic() - sent
+    finally:
+        consumer.close()
+        producer.close()
+    assert waited < 4, f"the record waited {waited:.1f} s for a fetch held up to 10 s"
