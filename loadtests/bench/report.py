@@ -199,6 +199,18 @@ def _search_lines(search: dict[str, Any]) -> list[str]:
             if "es_cpu_ms_per_request" in s
         )
     )
+    hosts = [s for s in search["steps"] if s.get("host_cores")]
+    if hosts:
+        lines.append(
+            "    the host's cores in use, user / system / iowait / steal: "
+            + ", ".join(
+                f"{s['rate']:.0f}/s "
+                + " / ".join(
+                    f"{s['host_cores'][k]:.2f}" for k in ("user", "system", "iowait", "steal")
+                )
+                for s in hosts
+            )
+        )
     for kind, k in search["at_50"].get("by_kind", {}).items():
         lines.append(
             f"    at 50 req/s, {kind}: p50 {k['p50_ms']:.0f} ms, p99 {k['p99_ms']:.0f} ms "

@@ -9,12 +9,14 @@ stages leave; then, merges settled and caches warm, the rates rise until p99 pas
 from __future__ import annotations
 
 import gc
+import os
 import random
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from loadtests.bench.context import RunContext
@@ -203,6 +205,34 @@ def node_cpu_ms(client) -> float:
     return float(sum(n["process"]["cpu"]["total_in_millis"] for n in nodes))
 
 
+def host_cpu_s() -> dict[str, float] | None:
+    """This host's CPU seconds so far by kind, over all its cores (Linux's /proc/stat; None
+    elsewhere). Beside the node's own CPU it tells a busy kernel (page cache writeback and
+    reclaim), waits on the disk and a virtual machine's stolen time from our processes' work."""
+    try:
+        first = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+    except OSError:
+        return None
+    user, nice, system, idle, iowait, irq, softirq, steal = (
+        int(v) / os.sysconf("SC_CLK_TCK") for v in first[1:9]
+    )
+    return {
+        "user": user + nice,
+        "system": system + irq + softirq,
+        "iowait": iowait,
+        "steal": steal,
+        "idle": idle,
+    }
+
+
+def host_cores(before: dict[str, float] | None, elapsed_s: float) -> dict[str, float] | None:
+    """The host's cores in use by kind since `before` (`host_cpu_s`), on average."""
+    after = host_cpu_s()
+    if before is None or after is None:
+        return None
+    return {kind: (after[kind] - before[kind]) / elapsed_s for kind in after}
+
+
 def search_step(
     client,
     index: str,
@@ -216,7 +246,7 @@ def search_step(
     count = max(1, int(rate * duration_s))
     timings = Timings()
     bodies = [mix.next() for _ in range(count)]
-    cpu_before = node_cpu_ms(client)
+    cpu_before, host_before = node_cpu_ms(client), host_cpu_s()
     started = time.perf_counter()
     with ClientPauses() as pauses, ThreadPoolExecutor(max_workers=16) as pool:
         for i, body in enumerate(bodies):
@@ -227,6 +257,7 @@ def search_step(
             pool.submit(timings.search, client, index, body, due, execute)
     elapsed = time.perf_counter() - started
     cpu_ms = node_cpu_ms(client) - cpu_before
+    host = host_cores(host_before, elapsed)
     return {
         "rate": rate,
         "requests": count,
@@ -236,9 +267,11 @@ def search_step(
         "p99_ms": percentile(timings.latencies, 99),
         "max_ms": max(timings.latencies, default=0.0),
         # where a slow step's time went: the nodes' CPU per request (the whole node, so work
-        # other than the searches shows here too) and the client's own collector pauses
+        # other than the searches shows here too), the client's own collector pauses, and the
+        # host's cores in use by kind (loadtests/RESULTS.md, the million-case runs)
         "es_cpu_ms_per_request": cpu_ms / count,
         "client_gc": pauses.figures(),
+        "host_cores": host,
         # per query kind: the client's latency and Elasticsearch's own `took`
         "by_kind": timings.kinds(),
     }
@@ -277,6 +310,11 @@ def search_steps(
         "achieved_rate": median([r["achieved_rate"] for r in steps]),
         "es_cpu_ms_per_request": median([r["es_cpu_ms_per_request"] for r in steps]),
         "client_gc_longest_ms": max(r["client_gc"]["longest_ms"] for r in steps),
+        "host_cores": (
+            {k: median([r["host_cores"][k] for r in steps]) for k in steps[0]["host_cores"]}
+            if all(r["host_cores"] for r in steps)
+            else None
+        ),
         "by_kind": {
             kind: {
                 key: median([r["by_kind"][kind][key] for r in steps if kind in r["by_kind"]])

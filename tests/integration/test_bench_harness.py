@@ -109,6 +109,10 @@ def test_the_bench_writes_every_figure_at_a_tiny_scale(
     assert all(
         s["es_cpu_ms_per_request"] >= 0 <= s["client_gc_longest_ms"] for s in search["steps"]
     )
+    # ... and the host's cores in use by kind (this machine is Linux: /proc/stat is there)
+    assert all(
+        min(s["host_cores"].values()) >= 0 < sum(s["host_cores"].values()) for s in search["steps"]
+    )
     projection = latest["details"]["projection"]
     # the raw bulk writes the projector's own final documents (all of them at this scale)
     assert projection["documents"] == projection["projected_documents"] > 0
