@@ -41,9 +41,9 @@ DRIVERS = (KAFKA_PYTHON, CONFLUENT)
 # 100 ms, `project all`'s seven idle kafka-python consumers took 17-18 % of a core (their IO
 # threads sending fetches and waking the pollers); at 500 ms, 6 % (loadtests/RESULTS.md).
 FETCH_MAX_WAIT_MS = 500
-# How soon librdkafka fetches again after finding its bounded read-ahead full: a fetch wait's
-# worth at its 1 s default throttled a live projector to ~5,000 events/s (RESULTS.md, fifth
-# session), so it is kept short, apart from the fetch wait.
+# How soon librdkafka fetches again after finding its bounded read-ahead full. At its default
+# (1 s) that bound throttled a live projector to ~5,000 events/s whatever its speed
+# (RESULTS.md, fifth session); it stays short whatever the fetch wait.
 QUEUE_BACKOFF_MS = 100
 
 
