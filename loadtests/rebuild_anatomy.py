@@ -41,7 +41,7 @@ import orjson
 from consumers import projector
 from consumers.kafka_driver import KAFKA_PYTHON
 from loadtests.bench.projection import doc_count, final_documents, raw_bulk, rebuild_once
-from loadtests.bench.tools import median
+from loadtests.bench.tools import median, node_cpu_s
 from loadtests.cleanup import remove_named
 from loadtests.projection_probe import _context
 from search.indices import REBUILD_SETTINGS, Names
@@ -171,11 +171,6 @@ def counting(read_models: ReadModels, tally: Counting) -> ReadModels:
     return CountingReadModels(read_models.client, read_models.names)
 
 
-def es_cpu_s(client) -> float:
-    nodes = client.nodes.stats(metric="process")["nodes"]
-    return sum(n["process"]["cpu"]["total_in_millis"] for n in nodes.values()) / 1000
-
-
 def index_stats(client, index: str) -> dict[str, Any]:
     client.indices.flush(index=index)  # so that a merge or flush still running is counted
     total = client.indices.stats(index=index)["indices"][index]["primaries"]
@@ -229,7 +224,7 @@ def anatomy(
             spying = (
                 spy(spy_seconds, f"/tmp/rebuild-{run_id}.txt") if n == 0 and spy_seconds else None
             )
-            es0 = es_cpu_s(client)
+            es0 = node_cpu_s(client)
             started = time.perf_counter()
             profiler = cProfile.Profile(time.thread_time) if cprofile and n == 0 else None
             with ThreadCpu() as cpu:
@@ -240,7 +235,7 @@ def anatomy(
             if profiler is not None:
                 profiler.disable()
                 profiler.dump_stats(cprofile)
-            es1 = es_cpu_s(client)
+            es1 = node_cpu_s(client)
             if spying is not None:
                 spying.wait()
             stats = index_stats(client, new_index)
@@ -275,12 +270,12 @@ def anatomy(
             def inspect(index: str, seen=seen) -> None:
                 seen.update(index_stats(client, index))
 
-            es0 = es_cpu_s(client)
+            es0 = node_cpu_s(client)
             with ThreadCpu() as cpu:
                 seconds = raw_bulk(
                     base, f"{prefix}-raw{n}-cases", docs, settings=settings, inspect=inspect
                 )
-            es1 = es_cpu_s(client)
+            es1 = node_cpu_s(client)
             raw_rate = per_document * len(docs) / seconds
             rows["raw"].append(
                 {

@@ -9,18 +9,16 @@ stages leave; then, merges settled and caches warm, the rates rise until p99 pas
 from __future__ import annotations
 
 import gc
-import os
 import random
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from loadtests.bench.context import RunContext
-from loadtests.bench.tools import median, percentile
+from loadtests.bench.tools import host_cpu_s, median, node_cpu_s, percentile
 from search.queries import SEARCH_TYPES, BlindTerms, Scope, SearchRequest, search_request
 from search.store import find
 
@@ -199,32 +197,6 @@ class ClientPauses:
         }
 
 
-def node_cpu_ms(client) -> float:
-    """CPU milliseconds the Elasticsearch nodes have used so far (every thread of each)."""
-    nodes = client.nodes.stats(metric="process")["nodes"].values()
-    return float(sum(n["process"]["cpu"]["total_in_millis"] for n in nodes))
-
-
-def host_cpu_s() -> dict[str, float] | None:
-    """This host's CPU seconds so far by kind, over all its cores (Linux's /proc/stat; None
-    elsewhere). Beside the node's own CPU it tells a busy kernel (page cache writeback and
-    reclaim), waits on the disk and a virtual machine's stolen time from our processes' work."""
-    try:
-        first = Path("/proc/stat").read_text().split("\n", 1)[0].split()
-    except OSError:
-        return None
-    user, nice, system, idle, iowait, irq, softirq, steal = (
-        int(v) / os.sysconf("SC_CLK_TCK") for v in first[1:9]
-    )
-    return {
-        "user": user + nice,
-        "system": system + irq + softirq,
-        "iowait": iowait,
-        "steal": steal,
-        "idle": idle,
-    }
-
-
 def host_cores(before: dict[str, float] | None, elapsed_s: float) -> dict[str, float] | None:
     """The host's cores in use by kind since `before` (`host_cpu_s`), on average."""
     after = host_cpu_s()
@@ -246,7 +218,7 @@ def search_step(
     count = max(1, int(rate * duration_s))
     timings = Timings()
     bodies = [mix.next() for _ in range(count)]
-    cpu_before, host_before = node_cpu_ms(client), host_cpu_s()
+    cpu_before, host_before = node_cpu_s(client), host_cpu_s()
     started = time.perf_counter()
     with ClientPauses() as pauses, ThreadPoolExecutor(max_workers=16) as pool:
         for i, body in enumerate(bodies):
@@ -256,7 +228,7 @@ def search_step(
                 time.sleep(delay)
             pool.submit(timings.search, client, index, body, due, execute)
     elapsed = time.perf_counter() - started
-    cpu_ms = node_cpu_ms(client) - cpu_before
+    cpu_ms = (node_cpu_s(client) - cpu_before) * 1000
     host = host_cores(host_before, elapsed)
     return {
         "rate": rate,

@@ -1,7 +1,9 @@
-"""Small tools of the bench: statistics, waiting, process memory, a free port, progress lines."""
+"""Small tools of the bench: statistics, waiting, process memory, CPU meters, a free port,
+progress lines."""
 
 from __future__ import annotations
 
+import os
 import socket
 import statistics
 import sys
@@ -21,6 +23,32 @@ def timed(step: Callable[[], Any]) -> float:
     started = time.perf_counter()
     step()
     return time.perf_counter() - started
+
+
+def node_cpu_s(client) -> float:
+    """CPU seconds the Elasticsearch nodes have used so far (every thread of each)."""
+    nodes = client.nodes.stats(metric="process")["nodes"].values()
+    return sum(n["process"]["cpu"]["total_in_millis"] for n in nodes) / 1000
+
+
+def host_cpu_s() -> dict[str, float] | None:
+    """This host's CPU seconds so far by kind, over all its cores (Linux's /proc/stat; None
+    elsewhere). Beside the node's own CPU it tells a busy kernel (page cache writeback and
+    reclaim), waits on the disk and a virtual machine's stolen time from our processes' work."""
+    try:
+        first = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+    except OSError:
+        return None
+    user, nice, system, idle, iowait, irq, softirq, steal = (
+        int(v) / os.sysconf("SC_CLK_TCK") for v in first[1:9]
+    )
+    return {
+        "user": user + nice,
+        "system": system + irq + softirq,
+        "iowait": iowait,
+        "steal": steal,
+        "idle": idle,
+    }
 
 
 def percentile(values: list[float], p: float) -> float:
