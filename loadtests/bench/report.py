@@ -211,6 +211,16 @@ def _search_lines(search: dict[str, Any]) -> list[str]:
                 for s in hosts
             )
         )
+    disks = [s for s in search["steps"] if s.get("host_disk_mib_s")]
+    if disks:
+        lines.append(
+            "    the host's disk reads / page cache refaults, MiB/s: "
+            + ", ".join(
+                f"{s['rate']:.0f}/s {s['host_disk_mib_s']['read']:.1f} / "
+                f"{s['host_disk_mib_s']['refault']:.1f}"
+                for s in disks
+            )
+        )
     for kind, k in search["at_50"].get("by_kind", {}).items():
         lines.append(
             f"    at 50 req/s, {kind}: p50 {k['p50_ms']:.0f} ms, p99 {k['p99_ms']:.0f} ms "

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from loadtests.bench.context import RunContext
-from loadtests.bench.tools import host_cpu_s, median, node_cpu_s, percentile
+from loadtests.bench.tools import host_cpu_s, host_disk_mib, median, node_cpu_s, percentile
 from search.queries import SEARCH_TYPES, BlindTerms, Scope, SearchRequest, search_request
 from search.store import find
 
@@ -205,6 +205,14 @@ def host_cores(before: dict[str, float] | None, elapsed_s: float) -> dict[str, f
     return {kind: (after[kind] - before[kind]) / elapsed_s for kind in after}
 
 
+def host_disk_rates(before: dict[str, float] | None, elapsed_s: float) -> dict[str, float] | None:
+    """The host's disk reads and page cache refaults since `before` (`host_disk_mib`), MiB/s."""
+    after = host_disk_mib()
+    if before is None or after is None:
+        return None
+    return {kind: (after[kind] - before[kind]) / elapsed_s for kind in after}
+
+
 def search_step(
     client,
     index: str,
@@ -218,7 +226,7 @@ def search_step(
     count = max(1, int(rate * duration_s))
     timings = Timings()
     bodies = [mix.next() for _ in range(count)]
-    cpu_before, host_before = node_cpu_s(client), host_cpu_s()
+    cpu_before, host_before, disk_before = node_cpu_s(client), host_cpu_s(), host_disk_mib()
     started = time.perf_counter()
     with ClientPauses() as pauses, ThreadPoolExecutor(max_workers=16) as pool:
         for i, body in enumerate(bodies):
@@ -230,6 +238,7 @@ def search_step(
     elapsed = time.perf_counter() - started
     cpu_ms = (node_cpu_s(client) - cpu_before) * 1000
     host = host_cores(host_before, elapsed)
+    disk = host_disk_rates(disk_before, elapsed)
     return {
         "rate": rate,
         "requests": count,
@@ -240,10 +249,12 @@ def search_step(
         "max_ms": max(timings.latencies, default=0.0),
         # where a slow step's time went: the nodes' CPU per request (the whole node, so work
         # other than the searches shows here too), the client's own collector pauses, and the
-        # host's cores in use by kind (loadtests/RESULTS.md, the million-case runs)
+        # host's cores in use by kind and its disk reads and page cache refaults in MiB/s
+        # (loadtests/RESULTS.md, the million-case runs)
         "es_cpu_ms_per_request": cpu_ms / count,
         "client_gc": pauses.figures(),
         "host_cores": host,
+        "host_disk_mib_s": disk,
         # per query kind: the client's latency and Elasticsearch's own `took`
         "by_kind": timings.kinds(),
     }
@@ -285,6 +296,11 @@ def search_steps(
         "host_cores": (
             {k: median([r["host_cores"][k] for r in steps]) for k in steps[0]["host_cores"]}
             if all(r["host_cores"] for r in steps)
+            else None
+        ),
+        "host_disk_mib_s": (
+            {k: median([r["host_disk_mib_s"][k] for r in steps]) for k in ("read", "refault")}
+            if all(r["host_disk_mib_s"] for r in steps)
             else None
         ),
         "by_kind": {

@@ -51,6 +51,23 @@ def host_cpu_s() -> dict[str, float] | None:
     }
 
 
+def host_disk_mib() -> dict[str, float] | None:
+    """This host's page cache traffic so far, in MiB (Linux's /proc/vmstat; None elsewhere):
+    what was read from the disks, and what of it had been in the page cache before and was
+    evicted (`workingset_refault_file`). A refault is a read the cache would have served had
+    its pages been kept: memory reclaim, or a virtual machine's own proactive reclaim
+    (DAMON), dropping what a process still reads."""
+    try:
+        counters = dict(line.split() for line in Path("/proc/vmstat").read_text().splitlines())
+    except OSError:
+        return None
+    page_mib = os.sysconf("SC_PAGE_SIZE") / 2**20
+    return {
+        "read": int(counters["pgpgin"]) / 1024,  # KiB
+        "refault": int(counters.get("workingset_refault_file", 0)) * page_mib,
+    }
+
+
 def percentile(values: list[float], p: float) -> float:
     if not values:
         return 0.0

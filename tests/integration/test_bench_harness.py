@@ -113,6 +113,11 @@ def test_the_bench_writes_every_figure_at_a_tiny_scale(
     assert all(
         min(s["host_cores"].values()) >= 0 < sum(s["host_cores"].values()) for s in search["steps"]
     )
+    # ... and its disk reads and page cache refaults (/proc/vmstat), counters that only grow
+    assert all(
+        set(s["host_disk_mib_s"]) == {"read", "refault"} and min(s["host_disk_mib_s"].values()) >= 0
+        for s in search["steps"]
+    )
     projection = latest["details"]["projection"]
     # the raw bulk writes the projector's own final documents (all of them at this scale)
     assert projection["documents"] == projection["projected_documents"] > 0
