@@ -149,13 +149,22 @@ def _some_case_ids(run: RunContext) -> list[str]:
     return [h["_id"] for h in found["hits"]["hits"]]
 
 
+def local_server_pid(name: str) -> int | None:
+    """The local stack's server `name` (docker/local writes var/run/<name>.pid), if any."""
+    try:
+        return int((ROOT / "var" / "run" / f"{name}.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def stack_rss_mb() -> dict[str, float]:
     """RSS of the local stack's servers, found by their pid files under var/run (when local)."""
     out: dict[str, float] = {}
     for name in ("kafka", "elasticsearch", "postgres"):
-        pid_file = ROOT / "var" / "run" / f"{name}.pid"
-        with suppress(OSError, ValueError):
-            out[name] = rss_now_mb(int(pid_file.read_text().split()[0]))
+        pid = local_server_pid(name)
+        if pid is not None:
+            with suppress(OSError, ValueError):
+                out[name] = rss_now_mb(pid)
     pg = ROOT / "var" / "postgres" / "data" / "postmaster.pid"
     if "postgres" not in out and pg.exists():
         with suppress(OSError, ValueError, PermissionError):

@@ -191,6 +191,20 @@ def _search_lines(search: dict[str, Any]) -> list[str]:
             _search_line("  at 10 req/s, before merges settled", unsettled)
             + f"  (then {search['merges_settled_s']:.0f} s until no merge ran for 5 s)"
         )
+    warm_up = search.get("warm_up")
+    if warm_up:
+        first, last = warm_up["windows"][0], warm_up["windows"][-1]
+        lines.append(
+            f"    warmed for {warm_up['seconds']:.0f} s at {warm_up['rate']:.0f} req/s until the "
+            f"node's JIT was {'done' if warm_up['settled'] else 'NOT done'}: its node CPU a "
+            f"request {first['es_cpu_ms_per_request']:.0f} -> {last['es_cpu_ms_per_request']:.0f}"
+            " ms, its compiler threads "
+            + (
+                f"{first['jit_cores']:.2f} -> {last['jit_cores']:.2f} cores"
+                if last["jit_cores"] is not None
+                else "not readable (no local node)"
+            )
+        )
     lines.append(
         "    Elasticsearch CPU a request / the client's longest collector pause: "
         + ", ".join(

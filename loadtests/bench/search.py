@@ -18,7 +18,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from loadtests.bench.context import RunContext
-from loadtests.bench.tools import host_cpu_s, host_disk_mib, median, node_cpu_s, percentile
+from loadtests.bench.processes import local_server_pid
+from loadtests.bench.tools import (
+    host_cpu_s,
+    host_disk_mib,
+    jit_cpu_s,
+    median,
+    node_cpu_s,
+    percentile,
+)
 from search.queries import SEARCH_TYPES, BlindTerms, Scope, SearchRequest, search_request
 from search.store import find
 
@@ -277,6 +285,50 @@ def settle_merges(client, index: str, *, timeout_s: float, quiet_s: float = 5.0)
     return time.perf_counter() - started
 
 
+def warm_until_compiled(
+    client,
+    index: str,
+    mix: QueryMix,
+    *,
+    node_pid: int | None,
+    rate: float,
+    window_s: float,
+    timeout_s: float,
+    settled_cores: float = 0.1,
+) -> dict[str, Any]:
+    """Search at `rate` in windows of `window_s` until the node's JIT compiler threads take
+    less than `settled_cores` over a window (bounded by `timeout_s`).
+
+    A node that has only indexed for an hour has not compiled its search path: for the first
+    minutes of searching, its compiler threads take most of a core on top of the searches,
+    which the node's own statistics do not count, and on two cores the searches queue behind
+    them (loadtests/RESULTS.md, eighth session). A running system's node has its search path
+    compiled, so the steady steps start once the compiler is done with what they run. With no
+    local node to read (`node_pid` None), one window is searched and nothing is waited for."""
+    started = time.perf_counter()
+    windows: list[dict[str, float]] = []
+    while True:
+        before = jit_cpu_s(node_pid) if node_pid else None
+        step = search_step(client, index, mix, rate=rate, duration_s=window_s)
+        after = jit_cpu_s(node_pid) if node_pid else None
+        jit_cores = (
+            sum(after[t] - before[t] for t in after.keys() & before.keys()) / window_s
+            if before is not None and after is not None
+            else None
+        )
+        windows.append(
+            {"es_cpu_ms_per_request": step["es_cpu_ms_per_request"], "jit_cores": jit_cores}
+        )
+        settled = jit_cores is not None and jit_cores < settled_cores
+        if settled or jit_cores is None or time.perf_counter() - started >= timeout_s:
+            return {
+                "seconds": time.perf_counter() - started,
+                "settled": settled,
+                "rate": rate,
+                "windows": windows,
+            }
+
+
 def search_steps(
     client, index: str, mix: QueryMix, *, rate: float, duration_s: float, runs: int
 ) -> dict[str, Any]:
@@ -329,6 +381,25 @@ def search_stage(run: RunContext, items: list[dict]) -> dict[str, Any]:
         f"p99 {unsettled['p99_ms']:.0f} ms; merges settled after {settle_s:.0f} s"
     )
     warm(client, aliases, mix)
+    warm_up = warm_until_compiled(
+        client,
+        aliases,
+        mix,
+        node_pid=local_server_pid("elasticsearch"),
+        rate=25,
+        window_s=args.search_seconds,
+        timeout_s=min(args.stage_timeout, 600.0),
+    )
+    run.progress(
+        f"search warmed for {warm_up['seconds']:.0f} s at 25/s: the node's JIT "
+        + ("done" if warm_up["settled"] else "not done")
+        + ", node CPU a request "
+        + " -> ".join(
+            f"{w['es_cpu_ms_per_request']:.0f}"
+            for w in warm_up["windows"][:: max(1, len(warm_up["windows"]) // 8)]
+        )
+        + " ms"
+    )
     steps = []
     for rate in args.search_rates:
         steps.append(
@@ -348,4 +419,5 @@ def search_stage(run: RunContext, items: list[dict]) -> dict[str, Any]:
         "at_50": next((s for s in steps if s["rate"] == 50), steps[-1]),
         "merges_settled_s": settle_s,
         "unsettled_at_10": unsettled,
+        "warm_up": warm_up,
     }

@@ -68,6 +68,29 @@ def host_disk_mib() -> dict[str, float] | None:
     }
 
 
+def jit_cpu_s(pid: int) -> dict[str, float] | None:
+    """CPU seconds so far of each JIT compiler thread of the JVM `pid`, by thread id (Linux's
+    /proc; None when the process cannot be read). HotSpot names them "C1/C2 CompilerThread<n>"
+    and starts and stops them as the queue of methods to compile grows and shrinks."""
+    tick = os.sysconf("SC_CLK_TCK")
+    threads: dict[str, float] = {}
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return None
+    for tid in tids:
+        with suppress(OSError):
+            stat = Path(f"/proc/{pid}/task/{tid}/stat").read_text()
+            name, fields = (
+                stat[stat.index("(") + 1 : stat.rindex(")")],
+                stat[stat.rindex(")") + 2 :],
+            )
+            if name.startswith(("C1 CompilerThre", "C2 CompilerThre")):
+                utime, stime = fields.split()[11:13]
+                threads[tid] = (int(utime) + int(stime)) / tick
+    return threads
+
+
 def percentile(values: list[float], p: float) -> float:
     if not values:
         return 0.0

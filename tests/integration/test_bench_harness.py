@@ -105,6 +105,12 @@ def test_the_bench_writes_every_figure_at_a_tiny_scale(
     }
     search = latest["details"]["search"]
     assert search["unsettled_at_10"]["requests"] > 0 and search["merges_settled_s"] >= 0
+    # the steady steps start once the local node's JIT compiler threads have compiled what the
+    # searches run (read from /proc: the stack is local), and the report says how long that took
+    warm_up = search["warm_up"]
+    assert all(w["jit_cores"] >= 0 for w in warm_up["windows"])
+    assert warm_up["settled"] == (warm_up["windows"][-1]["jit_cores"] < 0.1)
+    assert f"warmed for {warm_up['seconds']:.0f} s at 25 req/s" in finished.stdout
     # where a slow step's time went: the nodes' CPU per request, the client's collector pauses
     assert all(
         s["es_cpu_ms_per_request"] >= 0 <= s["client_gc_longest_ms"] for s in search["steps"]
