@@ -213,34 +213,42 @@ def _search_lines(search: dict[str, Any]) -> list[str]:
             if "es_cpu_ms_per_request" in s
         )
     )
-    hosts = [s for s in search["steps"] if s.get("host_cores")]
-    if hosts:
-        lines.append(
-            "    the host's cores in use, user / system / iowait / steal: "
-            + ", ".join(
-                f"{s['rate']:.0f}/s "
-                + " / ".join(
-                    f"{s['host_cores'][k]:.2f}" for k in ("user", "system", "iowait", "steal")
-                )
-                for s in hosts
-            )
-        )
-    disks = [s for s in search["steps"] if s.get("host_disk_mib_s")]
-    if disks:
-        lines.append(
-            "    the host's disk reads / page cache refaults, MiB/s: "
-            + ", ".join(
-                f"{s['rate']:.0f}/s {s['host_disk_mib_s']['read']:.1f} / "
-                f"{s['host_disk_mib_s']['refault']:.1f}"
-                for s in disks
-            )
-        )
+    lines += _per_rate(
+        "the host's cores in use, user / system / iowait / steal",
+        search["steps"],
+        "host_cores",
+        ("user", "system", "iowait", "steal"),
+        ".2f",
+    )
+    lines += _per_rate(
+        "the host's disk reads / page cache refaults, MiB/s",
+        search["steps"],
+        "host_disk_mib_s",
+        ("read", "refault"),
+        ".1f",
+    )
     for kind, k in search["at_50"].get("by_kind", {}).items():
         lines.append(
             f"    at 50 req/s, {kind}: p50 {k['p50_ms']:.0f} ms, p99 {k['p99_ms']:.0f} ms "
             f"(Elasticsearch's took: p50 {k['took_p50_ms']:.0f}, p99 {k['took_p99_ms']:.0f})"
         )
     return lines
+
+
+def _per_rate(
+    label: str, steps: list[dict[str, Any]], key: str, fields: tuple[str, ...], spec: str
+) -> list[str]:
+    """One line of a figure per search step, "10/s a / b, 25/s a / b"; none if no step has it."""
+    rows = [s for s in steps if s.get(key)]
+    if not rows:
+        return []
+    return [
+        f"    {label}: "
+        + ", ".join(
+            f"{s['rate']:.0f}/s " + " / ".join(format(s[key][f], spec) for f in fields)
+            for s in rows
+        )
+    ]
 
 
 def _search_line(label: str, s: dict[str, Any]) -> str:
