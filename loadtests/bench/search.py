@@ -205,17 +205,10 @@ class ClientPauses:
         }
 
 
-def host_cores(before: dict[str, float] | None, elapsed_s: float) -> dict[str, float] | None:
-    """The host's cores in use by kind since `before` (`host_cpu_s`), on average."""
-    after = host_cpu_s()
-    if before is None or after is None:
-        return None
-    return {kind: (after[kind] - before[kind]) / elapsed_s for kind in after}
-
-
-def host_disk_rates(before: dict[str, float] | None, elapsed_s: float) -> dict[str, float] | None:
-    """The host's disk reads and page cache refaults since `before` (`host_disk_mib`), MiB/s."""
-    after = host_disk_mib()
+def per_second(
+    before: dict[str, float] | None, after: dict[str, float] | None, elapsed_s: float
+) -> dict[str, float] | None:
+    """Each counter's growth from `before` to `after`, a second (None if a meter could not read)."""
     if before is None or after is None:
         return None
     return {kind: (after[kind] - before[kind]) / elapsed_s for kind in after}
@@ -245,8 +238,8 @@ def search_step(
             pool.submit(timings.search, client, index, body, due, execute)
     elapsed = time.perf_counter() - started
     cpu_ms = (node_cpu_s(client) - cpu_before) * 1000
-    host = host_cores(host_before, elapsed)
-    disk = host_disk_rates(disk_before, elapsed)
+    host = per_second(host_before, host_cpu_s(), elapsed)
+    disk = per_second(disk_before, host_disk_mib(), elapsed)
     return {
         "rate": rate,
         "requests": count,
@@ -312,7 +305,7 @@ def warm_until_compiled(
         step = search_step(client, index, mix, rate=rate, duration_s=window_s)
         after = jit_cpu_s(node_pid) if node_pid else None
         jit_cores = (
-            sum(after[t] - before[t] for t in after.keys() & before.keys()) / window_s
+            sum(cpu - before.get(thread, 0.0) for thread, cpu in after.items()) / window_s
             if before is not None and after is not None
             else None
         )
@@ -392,13 +385,7 @@ def search_stage(run: RunContext, items: list[dict]) -> dict[str, Any]:
     )
     run.progress(
         f"search warmed for {warm_up['seconds']:.0f} s at 25/s: the node's JIT "
-        + ("done" if warm_up["settled"] else "not done")
-        + ", node CPU a request "
-        + " -> ".join(
-            f"{w['es_cpu_ms_per_request']:.0f}"
-            for w in warm_up["windows"][:: max(1, len(warm_up["windows"]) // 8)]
-        )
-        + " ms"
+        + ("done" if warm_up["settled"] else "not done or not readable")
     )
     steps = []
     for rate in args.search_rates:
