@@ -41,13 +41,12 @@ import orjson
 from consumers import projector
 from consumers.kafka_driver import KAFKA_PYTHON
 from loadtests.bench.projection import doc_count, final_documents, raw_bulk, rebuild_once
-from loadtests.bench.tools import median, node_cpu_s
+from loadtests.bench.tools import median, node_cpu_s, threads_cpu_s
 from loadtests.cleanup import remove_named
 from loadtests.projection_probe import _context
 from search.indices import REBUILD_SETTINGS, Names
 from search.store import ReadModels
 
-TICK = os.sysconf("SC_CLK_TCK")
 INDEX_STATS = (
     ("indexing", "index_total"),
     ("indexing", "index_time_in_millis"),
@@ -80,12 +79,8 @@ class ThreadCpu:
         for thread in threading.enumerate():
             if thread.native_id is not None:
                 self.names.setdefault(thread.native_id, thread.name)
-        for tid in os.listdir("/proc/self/task"):
-            try:
-                fields = open(f"/proc/self/task/{tid}/stat").read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            self.last[int(tid)] = (int(fields[11]) + int(fields[12])) / TICK
+        for tid, (_, cpu) in (threads_cpu_s() or {}).items():
+            self.last[tid] = cpu
 
     def _loop(self) -> None:
         while not self._stop.wait(self.interval):

@@ -322,6 +322,13 @@ def warm_until_compiled(
             }
 
 
+def median_by_kind(rates: list[dict[str, float] | None]) -> dict[str, float] | None:
+    """The median of each kind over the steps' `per_second` figures (None if a step has none)."""
+    if not rates or any(r is None for r in rates):
+        return None
+    return {kind: median([r[kind] for r in rates]) for kind in rates[0]}
+
+
 def search_steps(
     client, index: str, mix: QueryMix, *, rate: float, duration_s: float, runs: int
 ) -> dict[str, Any]:
@@ -338,16 +345,8 @@ def search_steps(
         "achieved_rate": median([r["achieved_rate"] for r in steps]),
         "es_cpu_ms_per_request": median([r["es_cpu_ms_per_request"] for r in steps]),
         "client_gc_longest_ms": max(r["client_gc"]["longest_ms"] for r in steps),
-        "host_cores": (
-            {k: median([r["host_cores"][k] for r in steps]) for k in steps[0]["host_cores"]}
-            if all(r["host_cores"] for r in steps)
-            else None
-        ),
-        "host_disk_mib_s": (
-            {k: median([r["host_disk_mib_s"][k] for r in steps]) for k in ("read", "refault")}
-            if all(r["host_disk_mib_s"] for r in steps)
-            else None
-        ),
+        "host_cores": median_by_kind([r["host_cores"] for r in steps]),
+        "host_disk_mib_s": median_by_kind([r["host_disk_mib_s"] for r in steps]),
         "by_kind": {
             kind: {
                 key: median([r["by_kind"][kind][key] for r in steps if kind in r["by_kind"]])

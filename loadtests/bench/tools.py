@@ -68,16 +68,15 @@ def host_disk_mib() -> dict[str, float] | None:
     }
 
 
-def jit_cpu_s(pid: int) -> dict[str, float] | None:
-    """CPU seconds so far of each JIT compiler thread of the JVM `pid`, by thread id (Linux's
-    /proc; None when the process cannot be read). HotSpot names them "C1/C2 CompilerThread<n>"
-    and starts and stops them as the queue of methods to compile grows and shrinks."""
+def threads_cpu_s(pid: int | str = "self") -> dict[int, tuple[str, float]] | None:
+    """Each thread of process `pid`: its name and CPU seconds so far, by thread id (Linux's
+    /proc; None when the process cannot be read). A thread that ends meanwhile is left out."""
     tick = os.sysconf("SC_CLK_TCK")
-    threads: dict[str, float] = {}
     try:
         tids = os.listdir(f"/proc/{pid}/task")
     except OSError:
         return None
+    threads: dict[int, tuple[str, float]] = {}
     for tid in tids:
         with suppress(OSError):
             stat = Path(f"/proc/{pid}/task/{tid}/stat").read_text()
@@ -85,10 +84,24 @@ def jit_cpu_s(pid: int) -> dict[str, float] | None:
                 stat[stat.index("(") + 1 : stat.rindex(")")],
                 stat[stat.rindex(")") + 2 :],
             )
-            if name.startswith(("C1 CompilerThre", "C2 CompilerThre")):
-                utime, stime = fields.split()[11:13]
-                threads[tid] = (int(utime) + int(stime)) / tick
+            utime, stime = fields.split()[11:13]
+            threads[int(tid)] = (name, (int(utime) + int(stime)) / tick)
     return threads
+
+
+def jit_cpu_s(pid: int) -> dict[int, float] | None:
+    """CPU seconds so far of each JIT compiler thread of the JVM `pid`, by thread id (None when
+    the process cannot be read). HotSpot names them "C1/C2 CompilerThread<n>" (the kernel keeps
+    15 characters) and starts and stops them as its queue of methods to compile grows and
+    shrinks."""
+    threads = threads_cpu_s(pid)
+    if threads is None:
+        return None
+    return {
+        tid: cpu
+        for tid, (name, cpu) in threads.items()
+        if name.startswith(("C1 CompilerThre", "C2 CompilerThre"))
+    }
 
 
 def percentile(values: list[float], p: float) -> float:
